@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { EvSpecSchema } from './ev-model.js';
+
+const AcSchema = z.object({
+  kind: z.literal('AC'),
+  phases: z.number().int().min(1).max(3).default(3).describe('Phases wired to each connector'),
+  maxCurrentA: z.number().positive().default(32).describe('Maximum current per phase (A)'),
+  voltage: z.number().positive().default(230).describe('Phase-to-neutral supply voltage (V)'),
+});
+
+const DcSchema = z.object({
+  kind: z.literal('DC'),
+  maxPowerKw: z.number().positive().default(150).describe('Maximum DC power per connector (kW)'),
+  voltage: z
+    .object({ min: z.number().positive().default(300), max: z.number().positive().default(800) })
+    .default({ min: 300, max: 800 })
+    .describe('DC output voltage range (V)'),
+});
+
+export const ElectricalSchema = z
+  .discriminatedUnion('kind', [AcSchema, DcSchema])
+  .describe('What each connector can deliver: AC (phases, current) or DC (power, voltage range)');
+
+export const SecuritySchema = z
+  .object({
+    profile: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).default(0)
+      .describe('OCPP security profile: 0 none, 1 basic auth, 2 TLS + basic auth, 3 TLS client certificate'),
+    password: z.string().optional().describe('Basic-auth password (profiles 1 and 2); the username is the identity'),
+    caFile: z.string().optional().describe('PEM CA bundle that signs the CSMS certificate (profiles 2, 3)'),
+    certFile: z.string().optional().describe('PEM client certificate (profile 3)'),
+    keyFile: z.string().optional().describe('PEM client key (profile 3)'),
+    ca: z.string().optional().describe('PEM CA bundle given inline instead of caFile'),
+    cert: z.string().optional().describe('PEM client certificate given inline'),
+    key: z.string().optional().describe('PEM client key given inline'),
+  })
+  .default({ profile: 0 });
+
+export const StationConfigSchema = z.object({
+  identity: z.string().min(1).max(48).regex(/^[A-Za-z0-9*\-_=:+|@.]+$/, 'identity: use letters, digits and *-_=:+|@. only')
+    .describe('Charge point identity, appended to the CSMS URL'),
+  ocppVersion: z.enum(['1.6', '2.0.1']).default('1.6').describe('OCPP version this station speaks'),
+  csmsUrl: z.string().regex(/^wss?:\/\//, 'csmsUrl: expected a ws:// or wss:// URL').optional()
+    .describe('CSMS base URL (the identity is appended); defaults to the rig\'s emulated CSMS'),
+  security: SecuritySchema,
+  vendor: z.string().max(20).default('chargebench').describe('chargePointVendor / vendorName'),
+  model: z.string().max(20).default('VirtualEVSE').describe('chargePointModel / model'),
+  serialNumber: z.string().max(25).optional().describe('Serial number reported at boot'),
+  firmwareVersion: z.string().max(50).default('1.0.0').describe('Firmware version reported at boot'),
+  evses: z.number().int().min(1).max(16).default(1).describe('Number of EVSEs (1.6: connectors), each with one connector'),
+  electrical: ElectricalSchema.default({ kind: 'AC', phases: 3, maxCurrentA: 32, voltage: 230 }),
+  ev: EvSpecSchema.default(EvSpecSchema.parse({})).describe('The EV that plugs in (battery, acceptance curve)'),
+  meterSampleIntervalS: z.number().int().min(0).default(60).describe('Meter value sample interval during a transaction (s); 0 = off'),
+  heartbeatIntervalS: z.number().int().min(0).optional().describe('Heartbeat interval until the CSMS sets one (s)'),
+  rampMs: z.number().int().min(0).default(1000).describe('Time the drawn power takes to follow a new limit (ms)'),
+  callTimeoutS: z.number().positive().default(30).describe('Time to wait for a CALLRESULT (s)'),
+  transactionMessageAttempts: z.number().int().min(1).default(3).describe('Attempts to deliver a transaction message'),
+  transactionMessageRetryIntervalS: z.number().int().min(0).default(10).describe('Base retry interval for transaction messages (s); attempt n waits n times this'),
+  reconnect: z
+    .object({
+      initialDelayS: z.number().min(0).default(1).describe('First reconnect delay (s)'),
+      maxDelayS: z.number().min(0).default(60).describe('Largest reconnect delay (s)'),
+      factor: z.number().min(1).default(2).describe('Backoff multiplier per failed attempt'),
+      jitter: z.number().min(0).max(1).default(0.25).describe('Random fraction (seeded) added to each delay'),
+    })
+    .default({ initialDelayS: 1, maxDelayS: 60, factor: 2, jitter: 0.25 }),
+  bootRetryDefaultS: z.number().int().min(1).default(30).describe('Retry interval when the CSMS answers Pending/Rejected with interval 0'),
+  authorizeRemoteStart: z.boolean().default(false).describe('Send Authorize before a remote start (AuthorizeRemoteTxRequests)'),
+  localAuthListEnabled: z.boolean().default(true).describe('Support a local authorization list'),
+});
+
+export type StationConfig = z.output<typeof StationConfigSchema>;
+export type StationConfigInput = z.input<typeof StationConfigSchema>;

@@ -1,0 +1,249 @@
+import type { Clock } from '../../src/core/clock.js';
+import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
+import type { Trace } from '../../src/core/trace.js';
+import type { StationConfig } from './config.js';
+import { type Connector, type DetailedStatus, type Transaction, detailedStatus, isPluggedIn, newConnector } from './connector.js';
+import type { StopReason, UpdateTrigger } from './dialect.js';
+import { pilotTransition, type PilotEvent } from './ev-model.js';
+import type { StationMemory } from './memory.js';
+import { advance, createSessionPhysics, meterSample, type MeterValue, type Supply } from './power-model.js';
+import { limitAt, type ElectricalContext } from './smart-charging/composite.js';
+import type { ProfileStore } from './smart-charging/store.js';
+
+/** What the session logic needs from its station. */
+export interface SessionHost {
+  identity: string;
+  clock: Clock;
+  trace: Trace;
+  config: StationConfig;
+  memory: StationMemory;
+  profiles: ProfileStore;
+  setting(name: string): string | undefined;
+  /** A connector's status changed: report it (when online). */
+  statusChanged(c: Connector, status: DetailedStatus): void;
+  txStarted(c: Connector, tx: Transaction, sample: MeterValue[], reason: 'Local' | 'Remote'): void;
+  txUpdated(c: Connector, tx: Transaction, sample: MeterValue[], trigger: UpdateTrigger): void;
+  txEnded(c: Connector, tx: Transaction, sample: MeterValue[], reason: StopReason): void;
+  persist(): void;
+}
+
+/**
+ * Connectors, EVs and transactions of one station: the pilot state machine, the energy integral,
+ * the limit from the charging profiles, meter sampling. Protocol-free.
+ */
+export class Sessions {
+  readonly connectors: Connector[];
+  private readonly supply: Supply;
+  readonly electrical: ElectricalContext;
+
+  constructor(private readonly host: SessionHost) {
+    const e = host.config.electrical;
+    this.connectors = Array.from({ length: host.config.evses }, (_, i) => newConnector(i + 1));
+    this.supply = e.kind === 'AC'
+      ? { kind: 'AC', phases: e.phases, maxCurrentA: e.maxCurrentA, voltage: e.voltage }
+      : { kind: 'DC', maxPowerW: e.maxPowerKw * 1000, voltage: e.voltage };
+    this.electrical = e.kind === 'AC'
+      ? { kind: 'AC', voltage: e.voltage, phases: e.phases, maxPowerW: e.maxCurrentA * e.voltage * e.phases, maxCurrentA: e.maxCurrentA }
+      : { kind: 'DC', voltage: e.voltage.max, maxPowerW: e.maxPowerKw * 1000 };
+  }
+
+  connector(id: number): Connector {
+    const c = this.connectors[id - 1];
+    if (!c) throw new HarnessError(ERROR_CODES.INVALID_STATE, `${this.host.identity}: no connector ${id} (has ${this.connectors.length})`);
+    return c;
+  }
+
+  /** Apply an EV-side pilot event (plug, requestEnergy, suspend, unplug, fault, clearFault...). */
+  pilot(id: number, event: PilotEvent): void {
+    const c = this.connector(id);
+    this.settle(c);
+    const r = pilotTransition(c.pilot, event, { plugged: isPluggedIn(c) || event === 'plug' });
+    if (!r.changed) return;
+    c.pilot = r.state;
+    this.host.trace.record({ kind: 'device', device: this.host.identity, event: 'pilot', data: { connector: id, state: c.pilot } });
+    if (event === 'unplug') {
+      c.finishing = false;
+      if (c.tx && this.host.setting('StopTransactionOnEVSideDisconnect') !== 'false') this.stop(id, 'EVDisconnected');
+    }
+    if (event === 'plug' && c.pendingAuth) {
+      const pa = c.pendingAuth;
+      pa.timer.cancel();
+      c.pendingAuth = undefined;
+      this.begin(id, pa.idTag, pa.remoteStartId !== undefined ? 'Remote' : 'Local', pa.remoteStartId);
+      return;
+    }
+    this.refresh(c, 'ChargingStateChanged');
+  }
+
+  /** An identification was accepted: start now if plugged, else wait ConnectionTimeOut for the cable. */
+  authorized(id: number, idTag: string, remoteStartId?: number): void {
+    const c = this.connector(id);
+    if (c.tx) throw new HarnessError(ERROR_CODES.INVALID_STATE, `${this.host.identity}: connector ${id} already has a transaction`);
+    if (isPluggedIn(c)) {
+      this.begin(id, idTag, remoteStartId !== undefined ? 'Remote' : 'Local', remoteStartId);
+      return;
+    }
+    c.pendingAuth?.timer.cancel();
+    const timeoutS = Number(this.host.setting('ConnectionTimeOut') ?? '60');
+    c.pendingAuth = {
+      idTag,
+      remoteStartId,
+      timer: this.host.clock.setTimer(timeoutS * 1000, () => {
+        c.pendingAuth = undefined;
+        this.host.trace.record({ kind: 'device', device: this.host.identity, event: 'connection-timeout', data: { connector: id } });
+        this.report(c);
+      }, `ConnectionTimeOut ${this.host.identity}/${id}`),
+    };
+    this.report(c);
+  }
+
+  /** Start a transaction on a plugged connector. */
+  begin(id: number, idTag: string | undefined, reason: 'Local' | 'Remote', remoteStartId?: number): Transaction {
+    const c = this.connector(id);
+    if (c.tx) throw new HarnessError(ERROR_CODES.INVALID_STATE, `${this.host.identity}: connector ${id} already has a transaction`);
+    const mem = this.host.memory;
+    const localTxId = `${this.host.identity}-${mem.bootCount}-${mem.nextLocalTx++}`;
+    const now = this.host.clock.now();
+    c.reservation?.timer.cancel();
+    c.reservation = undefined;
+    c.finishing = false;
+    c.physics = createSessionPhysics({ ev: this.host.config.ev, nowMs: now, registerWh: mem.registersWh[id - 1] ?? 0 });
+    const tx: Transaction = {
+      localTxId, idTag, startWallMs: this.host.clock.wallTime(), meterStartWh: c.physics.energyWh,
+      seqNo: 0, remoteStartId, evFull: false,
+    };
+    c.tx = tx;
+    this.host.txStarted(c, tx, this.sample(c), reason);
+    this.scheduleSample(c);
+    this.refresh(c, 'ChargingStateChanged');
+    return tx;
+  }
+
+  /** End the transaction on a connector. */
+  stop(id: number, reason: StopReason): Transaction | undefined {
+    const c = this.connector(id);
+    const tx = c.tx;
+    if (!tx) return undefined;
+    this.settle(c);
+    const sample = this.sample(c);
+    tx.sampleTimer?.cancel();
+    c.limitTimer?.cancel();
+    c.tx = undefined;
+    c.physics = undefined;
+    c.limitW = 0;
+    c.finishing = isPluggedIn(c);
+    this.host.profiles.endTransaction(tx.localTxId);
+    this.host.txEnded(c, tx, sample, reason);
+    if (c.pendingOperative !== undefined) {
+      c.operative = c.pendingOperative;
+      c.pendingOperative = undefined;
+    }
+    this.report(c);
+    return tx;
+  }
+
+  /** Charging profiles changed: recompute every running session's limit now. */
+  limitsChanged(): void {
+    for (const c of this.connectors) if (c.tx) this.refresh(c, 'LimitChanged');
+  }
+
+  /** Current meter readings of a connector (also without a transaction: register only). */
+  sample(c: Connector): MeterValue[] {
+    if (c.physics) return meterSample(c.physics, { ev: this.host.config.ev, supply: this.supply });
+    return [{ measurand: 'Energy.Active.Import.Register', value: round1(this.host.memory.registersWh[c.id - 1] ?? 0), unit: 'Wh' }];
+  }
+
+  /** Actual power (W) drawn on a connector now. */
+  powerW(id: number): number {
+    const c = this.connector(id);
+    this.settle(c);
+    return c.physics?.powerW ?? 0;
+  }
+
+  /** Report the status if it changed. */
+  report(c: Connector): void {
+    const s = detailedStatus(c);
+    if (s === c.lastReported) return;
+    c.lastReported = s;
+    this.host.statusChanged(c, s);
+  }
+
+  /** Cancel every timer (reboot / shutdown); the physics is settled to now first. */
+  halt(): void {
+    for (const c of this.connectors) {
+      this.settle(c);
+      c.tx?.sampleTimer?.cancel();
+      c.limitTimer?.cancel();
+      c.pendingAuth?.timer.cancel();
+      c.reservation?.timer.cancel();
+      c.pendingAuth = undefined;
+    }
+  }
+
+  /** Integrate energy up to now with the inputs in force since the last update. */
+  private settle(c: Connector): void {
+    if (!c.physics || !c.tx) return;
+    const r = advance(c.physics, {
+      nowMs: this.host.clock.now(), limitW: c.limitW, ev: this.host.config.ev, supply: this.supply,
+      charging: this.charging(c), rampMs: this.host.config.rampMs,
+    });
+    c.physics = r.state;
+    this.host.memory.registersWh[c.id - 1] = r.state.energyWh;
+    if (r.full && !c.tx.evFull) {
+      c.tx.evFull = true;
+      this.host.trace.record({ kind: 'device', device: this.host.identity, event: 'ev-full', data: { connector: c.id, socPct: r.state.socPct } });
+    }
+  }
+
+  private charging(c: Connector): boolean {
+    return !!c.tx && !c.fault && (c.pilot === 'C' || c.pilot === 'D');
+  }
+
+  /** Settle, recompute the limit, apply it as the new target, report status changes. */
+  private refresh(c: Connector, trigger: UpdateTrigger): void {
+    this.settle(c);
+    const before = c.limitW;
+    if (c.tx) {
+      const lim = limitAt(this.host.profiles, {
+        evseId: c.id, nowMs: this.host.clock.wallTime(), txStartMs: c.tx.startWallMs, transactionId: c.tx.localTxId, electrical: this.electrical,
+      });
+      c.limitW = lim.limitW;
+      c.limitTimer?.cancel();
+      c.limitTimer = undefined;
+      if (lim.nextChangeMs !== undefined) {
+        const delay = Math.max(0, lim.nextChangeMs - this.host.clock.wallTime());
+        c.limitTimer = this.host.clock.setTimer(delay, () => this.refresh(c, 'LimitChanged'), `limit ${this.host.identity}/${c.id}`);
+      }
+      // apply the new target from now on (advance with dt=0 re-targets the ramp)
+      if (c.physics) {
+        c.physics = advance(c.physics, {
+          nowMs: this.host.clock.now(), limitW: c.limitW, ev: this.host.config.ev, supply: this.supply,
+          charging: this.charging(c), rampMs: this.host.config.rampMs,
+        }).state;
+      }
+    }
+    const prev = c.lastReported;
+    this.report(c);
+    if (c.tx && trigger === 'LimitChanged' && before !== c.limitW && prev === c.lastReported) {
+      this.host.trace.record({ kind: 'device', device: this.host.identity, event: 'limit', data: { connector: c.id, limitW: c.limitW } });
+    }
+  }
+
+  private scheduleSample(c: Connector): void {
+    const intervalS = Number(this.host.setting('MeterValueSampleInterval') ?? this.host.config.meterSampleIntervalS);
+    if (!c.tx || !(intervalS > 0)) return;
+    const tx = c.tx;
+    tx.sampleTimer = this.host.clock.setTimer(intervalS * 1000, () => {
+      if (c.tx !== tx) return;
+      this.settle(c);
+      this.report(c);
+      this.host.txUpdated(c, tx, this.sample(c), 'Periodic');
+      this.host.persist();
+      this.scheduleSample(c);
+    }, `meter sample ${this.host.identity}/${c.id}`);
+  }
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}

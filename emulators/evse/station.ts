@@ -1,0 +1,395 @@
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import type { Clock, TimerHandle } from '../../src/core/clock.js';
+import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
+import type { Rng } from '../../src/core/rng.js';
+import type { Trace } from '../../src/core/trace.js';
+import type { FrameLedger } from '../../src/transport/frame-ledger.js';
+import { connectStation } from '../../src/transport/ocpp-client.js';
+import type { OcppLink } from '../../src/transport/ocpp-link.js';
+import type { Payload } from '../../src/transport/ocpp-types.js';
+import { type StationConfig, type StationConfigInput, StationConfigSchema } from './config.js';
+import type { Connector, DetailedStatus } from './connector.js';
+import type { BootReason, StationDialect, StopReason } from './dialect.js';
+import { emptyMemory, type StationMemory } from './memory.js';
+import { Sessions } from './sessions.js';
+import { ProfileStore } from './smart-charging/store.js';
+import { TxQueue } from './tx-queue.js';
+import { Authorizer } from './authorizer.js';
+import { StationOperations } from './operations.js';
+
+export type BootState = 'Offline' | 'Connecting' | 'Booting' | 'Pending' | 'Rejected' | 'Accepted';
+
+export interface StationDeps {
+  clock: Clock;
+  trace: Trace;
+  /** This station's own random stream (reconnect jitter). */
+  rng: Rng;
+  /** Builds the protocol dialect for the configured OCPP version. */
+  dialect: (station: ChargeStation) => StationDialect;
+  /** CSMS URL when the config has none (the rig's emulated CSMS). */
+  defaultCsmsUrl?: string | undefined;
+  ledger?: FrameLedger | undefined;
+  /** Non-volatile memory to start from (survives `reboot()` in any case). */
+  memory?: StationMemory | undefined;
+  /** Persist memory after each change (file-backed stations). */
+  persist?: ((m: StationMemory) => void) | undefined;
+  /** Delay between going down and booting again on a reset (ms). */
+  rebootDelayMs?: number;
+}
+
+/**
+ * A virtual charging station: connection with backoff, boot handshake honoured exactly, heartbeat,
+ * offline transaction queue, sessions. Emits 'state', 'status', 'connected', 'disconnected',
+ * 'tx-started', 'tx-ended'.
+ */
+export class ChargeStation extends EventEmitter {
+  readonly config: StationConfig;
+  readonly identity: string;
+  readonly clock: Clock;
+  readonly trace: Trace;
+  readonly memory: StationMemory;
+  readonly profiles: ProfileStore;
+  readonly sessions: Sessions;
+  readonly queue: TxQueue;
+  readonly auth: Authorizer;
+  /** What a CSMS can ask (the dialects' handlers call these). */
+  readonly ops: StationOperations;
+  readonly dialect: StationDialect;
+  private link: OcppLink | undefined;
+  private bootState: BootState = 'Offline';
+  private acceptedThisPowerCycle = false;
+  private running = false;
+  private reconnectAttempt = 0;
+  private timers: { reconnect?: TimerHandle; boot?: TimerHandle; heartbeat?: TimerHandle; reboot?: TimerHandle } = {};
+  private heartbeatS: number;
+
+  constructor(input: StationConfigInput | StationConfig, private readonly deps: StationDeps) {
+    super();
+    const parsed = StationConfigSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `station config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    this.config = parsed.data;
+    this.identity = this.config.identity;
+    this.clock = deps.clock;
+    this.trace = deps.trace;
+    this.memory = deps.memory ?? emptyMemory(this.config.evses);
+    this.profiles = new ProfileStore({ ocppVersion: this.config.ocppVersion, evseCount: this.config.evses });
+    this.dialect = deps.dialect(this);
+    this.memory.settings = { ...this.dialect.defaultSettings(this.config), ...this.memory.settings };
+    this.heartbeatS = this.config.heartbeatIntervalS ?? Number(this.memory.settings.HeartbeatInterval ?? 300);
+    this.auth = new Authorizer(this);
+    this.ops = new StationOperations(this);
+    this.sessions = new Sessions({
+      identity: this.identity, clock: this.clock, trace: this.trace, config: this.config, memory: this.memory, profiles: this.profiles,
+      setting: (n) => this.setting(n),
+      statusChanged: (c, s) => this.onStatus(c, s),
+      txStarted: (c, tx, sample, reason) => this.enqueue(this.dialect.txStarted(c, tx, sample, reason), tx.localTxId, 'tx-started', { connector: c.id, tx }),
+      txUpdated: (c, tx, sample, trigger) => this.enqueue(this.dialect.txUpdated(c, tx, sample, trigger), tx.localTxId),
+      txEnded: (c, tx, sample, reason) => this.enqueue(this.dialect.txEnded(c, tx, sample, reason), tx.localTxId, 'tx-ended', { connector: c.id, tx, reason }),
+      persist: () => this.persist(),
+    });
+    this.queue = new TxQueue({
+      identity: this.identity, memory: this.memory, clock: this.clock, trace: this.trace,
+      send: async (msg) => this.requireLink().call(msg.action, this.dialect.prepareQueued(msg, this)),
+      delivered: (msg, result) => this.dialect.onDelivered(msg, result, this),
+      attempts: () => Number(this.setting('TransactionMessageAttempts') ?? this.config.transactionMessageAttempts),
+      retryIntervalMs: () => 1000 * Number(this.setting('TransactionMessageRetryInterval') ?? this.config.transactionMessageRetryIntervalS),
+      persist: () => this.persist(),
+    });
+  }
+
+  get state(): BootState {
+    return this.bootState;
+  }
+
+  get connected(): boolean {
+    return !!this.link?.isOpen;
+  }
+
+  get csmsUrl(): string {
+    const url = this.config.csmsUrl ?? this.deps.defaultCsmsUrl;
+    if (!url) throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `${this.identity}: no csmsUrl and no emulated CSMS in the rig`);
+    return url;
+  }
+
+  setting(name: string): string | undefined {
+    return this.memory.settings[name];
+  }
+
+  setSetting(name: string, value: string): void {
+    this.memory.settings[name] = value;
+    if (name === 'HeartbeatInterval') {
+      this.heartbeatS = Number(value);
+      this.armHeartbeat();
+    }
+    this.persist();
+  }
+
+  /** Power up: connect, boot, run until stop(). */
+  async start(reason: BootReason = 'PowerUp'): Promise<void> {
+    this.running = true;
+    this.acceptedThisPowerCycle = false;
+    this.memory.bootCount++;
+    this.persist();
+    this.bootReason = reason;
+    await this.connect();
+  }
+
+  /** Power down cleanly (no messages), keeping memory. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.cancelTimers();
+    this.sessions.halt();
+    this.queue.pause();
+    const link = this.link;
+    this.link = undefined;
+    await link?.close(1000, 'station stopping');
+    this.setState('Offline');
+  }
+
+  /**
+   * Reset: stop running transactions with the reset reason (queued, delivered after the reboot if the
+   * link is gone), go down, boot again after the reboot delay.
+   */
+  async reboot(kind: 'Soft' | 'Hard' = 'Soft', reason: BootReason = 'RemoteReset'): Promise<void> {
+    const stopReason: StopReason = kind === 'Hard' ? 'HardReset' : 'SoftReset';
+    for (const c of this.sessions.connectors) if (c.tx) this.sessions.stop(c.id, stopReason);
+    await this.settleQueue(2000);
+    await this.stop();
+    this.trace.record({ kind: 'device', device: this.identity, event: 'reboot', data: { kind } });
+    this.timers.reboot = this.clock.setTimer(this.deps.rebootDelayMs ?? 2000, () => void this.start(reason), `reboot ${this.identity}`);
+  }
+
+  // ---- what a driver and an EV do (plans and tests drive these) ----
+
+  plug(connector: number): void {
+    this.sessions.pilot(connector, 'plug');
+  }
+
+  unplug(connector: number): void {
+    this.sessions.pilot(connector, 'unplug');
+  }
+
+  /** The EV asks for energy (pilot B -> C). */
+  requestEnergy(connector: number): void {
+    this.sessions.pilot(connector, 'requestEnergy');
+  }
+
+  /** The EV suspends charging (pilot C -> B). */
+  suspendEv(connector: number): void {
+    this.sessions.pilot(connector, 'suspend');
+  }
+
+  fault(connector: number, errorCode = 'OtherError', info?: string): void {
+    const c = this.sessions.connector(connector);
+    c.fault = { errorCode, info };
+    this.sessions.limitsChanged();
+    this.sessions.report(c);
+  }
+
+  clearFault(connector: number): void {
+    const c = this.sessions.connector(connector);
+    c.fault = undefined;
+    this.sessions.limitsChanged();
+    this.sessions.report(c);
+  }
+
+  /** A driver presents an RFID card: authorize, then start (now if plugged, else when plugged). */
+  async swipe(connector: number, idTag: string): Promise<string> {
+    const c = this.sessions.connector(connector);
+    if (c.tx) {
+      if (c.tx.idTag === idTag) this.sessions.stop(connector, 'Local');
+      return 'Accepted';
+    }
+    const status = await this.auth.authorize(idTag);
+    if (status === 'Accepted' && !c.tx) this.sessions.authorized(connector, idTag);
+    return status;
+  }
+
+  /** Stop the transaction on a connector locally (button, card). */
+  stopTransaction(connector: number, reason: StopReason = 'Local'): boolean {
+    return !!this.sessions.stop(connector, reason);
+  }
+
+  /** Drop the TCP connection abruptly (fault injection); the station reconnects with backoff. */
+  dropConnection(): void {
+    this.link?.drop();
+  }
+
+  /** Send a non-transactional call now (fails when offline). */
+  async call(action: string, payload: Payload): Promise<Payload> {
+    return this.requireLink().call(action, payload, this.config.callTimeoutS * 1000);
+  }
+
+  /** Send the status of every connector (after boot, or on a TriggerMessage). */
+  reportAllStatuses(): void {
+    for (const c of this.sessions.connectors) this.sendStatus(c);
+  }
+
+  sendStatus(c: Connector): void {
+    if (this.bootState !== 'Accepted') return;
+    const call = this.dialect.statusNotification(c);
+    this.call(call.action, call.payload).catch((err: Error) => this.note('status-failed', err.message));
+  }
+
+  async sendHeartbeat(): Promise<void> {
+    const hb = this.dialect.heartbeat();
+    await this.call(hb.action, hb.payload);
+  }
+
+  async sendBoot(): Promise<void> {
+    await this.boot();
+  }
+
+  private bootReason: BootReason = 'PowerUp';
+
+  private requireLink(): OcppLink {
+    if (!this.link?.isOpen) throw new HarnessError(ERROR_CODES.NOT_CONNECTED, `${this.identity}: not connected`, { station: this.identity });
+    return this.link;
+  }
+
+  private async connect(): Promise<void> {
+    if (!this.running) return;
+    this.setState('Connecting');
+    const sec = this.config.security;
+    let link: OcppLink;
+    try {
+      link = await connectStation({
+        url: this.csmsUrl, identity: this.identity, versions: [this.config.ocppVersion === '1.6' ? 'ocpp1.6' : 'ocpp2.0.1'],
+        security: { profile: sec.profile, password: sec.password, ca: sec.ca ?? readPem(sec.caFile), cert: sec.cert ?? readPem(sec.certFile), key: sec.key ?? readPem(sec.keyFile) },
+        clock: this.clock, trace: this.trace, ledger: this.deps.ledger, callTimeoutMs: this.config.callTimeoutS * 1000,
+      });
+    } catch (err) {
+      this.emit('connect-failed', err);
+      this.scheduleReconnect();
+      return;
+    }
+    if (!this.running) {
+      await link.close();
+      return;
+    }
+    this.link = link;
+    this.reconnectAttempt = 0;
+    this.dialect.install(link, this);
+    link.on('close', () => this.onDisconnect(link));
+    this.emit('connected');
+    if (this.acceptedThisPowerCycle) this.onAccepted();
+    else await this.boot();
+  }
+
+  private async boot(): Promise<void> {
+    this.timers.boot?.cancel();
+    if (!this.link?.isOpen) return;
+    this.setState('Booting');
+    const req = this.dialect.bootNotification(this.bootReason);
+    let verdict;
+    try {
+      verdict = this.dialect.parseBoot(await this.requireLink().call(req.action, req.payload, this.config.callTimeoutS * 1000));
+    } catch (err) {
+      if (!this.link?.isOpen) return;
+      this.note('boot-failed', (err as Error).message);
+      this.scheduleBoot(this.config.bootRetryDefaultS);
+      return;
+    }
+    this.trace.record({ kind: 'device', device: this.identity, event: 'boot', data: verdict });
+    this.emit('boot', verdict);
+    if (verdict.status === 'Accepted') {
+      if (verdict.intervalS > 0) this.setSetting('HeartbeatInterval', String(verdict.intervalS));
+      this.acceptedThisPowerCycle = true;
+      this.onAccepted();
+    } else {
+      this.setState(verdict.status);
+      this.scheduleBoot(verdict.intervalS > 0 ? verdict.intervalS : this.config.bootRetryDefaultS);
+    }
+  }
+
+  private onAccepted(): void {
+    this.setState('Accepted');
+    for (const c of this.sessions.connectors) c.lastReported = undefined;
+    for (const c of this.sessions.connectors) this.sessions.report(c);
+    this.queue.resume();
+    this.armHeartbeat();
+  }
+
+  private scheduleBoot(intervalS: number): void {
+    this.timers.boot = this.clock.setTimer(intervalS * 1000, () => void this.boot(), `boot retry ${this.identity}`);
+  }
+
+  private armHeartbeat(): void {
+    this.timers.heartbeat?.cancel();
+    if (this.bootState !== 'Accepted' || !(this.heartbeatS > 0)) return;
+    this.timers.heartbeat = this.clock.setTimer(this.heartbeatS * 1000, () => {
+      this.sendHeartbeat().catch((err: Error) => this.note('heartbeat-failed', err.message));
+      this.armHeartbeat();
+    }, `heartbeat ${this.identity}`);
+  }
+
+  private onDisconnect(link: OcppLink): void {
+    if (this.link !== link) return;
+    this.link = undefined;
+    this.queue.pause();
+    this.timers.boot?.cancel();
+    this.timers.heartbeat?.cancel();
+    this.setState('Offline');
+    this.emit('disconnected');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.running) return;
+    const r = this.config.reconnect;
+    const base = Math.min(r.maxDelayS, r.initialDelayS * r.factor ** this.reconnectAttempt);
+    const delayMs = Math.round(base * 1000 * (1 + r.jitter * this.deps.rng.next()));
+    this.reconnectAttempt++;
+    this.trace.record({ kind: 'conn', endpoint: 'evse', station: this.identity, event: 'reconnect-scheduled', detail: `attempt ${this.reconnectAttempt} in ${delayMs} ms` });
+    this.timers.reconnect = this.clock.setTimer(delayMs, () => void this.connect(), `reconnect ${this.identity}`);
+  }
+
+  private onStatus(c: Connector, status: DetailedStatus): void {
+    this.trace.record({ kind: 'device', device: this.identity, event: 'status', data: { connector: c.id, status } });
+    this.emit('status', { connector: c.id, status });
+    this.sendStatus(c);
+  }
+
+  private enqueue(call: { action: string; payload: Payload }, localTxId: string, event?: string, data?: unknown): void {
+    this.queue.enqueue(call.action, call.payload, localTxId);
+    if (event) this.emit(event, data);
+  }
+
+  private async settleQueue(maxMs: number): Promise<void> {
+    if (!this.connected || this.queue.length === 0) return;
+    const ac = new AbortController();
+    await Promise.race([this.queue.whenEmpty(), this.clock.sleep(maxMs, ac.signal).catch(() => undefined)]);
+    ac.abort();
+  }
+
+  private setState(s: BootState): void {
+    if (s === this.bootState) return;
+    this.bootState = s;
+    this.emit('state', s);
+  }
+
+  private cancelTimers(): void {
+    for (const t of Object.values(this.timers)) t?.cancel();
+    this.timers = {};
+  }
+
+  private note(event: string, detail: string): void {
+    this.trace.record({ kind: 'device', device: this.identity, event, data: detail });
+  }
+
+  persist(): void {
+    this.deps.persist?.(this.memory);
+  }
+}
+
+function readPem(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new HarnessError(ERROR_CODES.TLS_SETUP, `cannot read ${path}: ${(err as Error).message}`, { path });
+  }
+}

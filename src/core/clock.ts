@@ -1,0 +1,66 @@
+/**
+ * Time for the whole harness. Nothing outside this module and the virtual clock reads the system
+ * clock or arms a system timer: devices take a Clock, so a run on the VirtualClock is deterministic.
+ */
+export interface TimerHandle {
+  cancel(): void;
+}
+
+export interface Clock {
+  /** Monotonic milliseconds since the clock was created. */
+  now(): number;
+  /** Wall-clock time in epoch milliseconds (what OCPP timestamps carry). */
+  wallTime(): number;
+  /** Run `fn` once after `ms` milliseconds. `label` shows up in diagnostics. */
+  setTimer(ms: number, fn: () => void, label?: string): TimerHandle;
+  /** Resolve after `ms`; rejects with the signal's reason when aborted. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** True for the VirtualClock: the harness then owns the pace of time. */
+  readonly virtual: boolean;
+}
+
+/** ISO 8601 text for an epoch-milliseconds instant, as OCPP wants it. */
+export function isoTime(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
+export function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      handle.cancel();
+      reject(signal?.reason);
+    };
+    const handle = clock.setTimer(ms, () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, 'sleep');
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The system clock: performance.now() for monotonic time, setTimeout for timers. */
+export class RealClock implements Clock {
+  readonly virtual = false;
+  private readonly origin = performance.now();
+
+  now(): number {
+    return performance.now() - this.origin;
+  }
+
+  wallTime(): number {
+    return Date.now();
+  }
+
+  setTimer(ms: number, fn: () => void): TimerHandle {
+    const t = setTimeout(fn, Math.max(0, ms));
+    return { cancel: () => clearTimeout(t) };
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepOn(this, ms, signal);
+  }
+}

@@ -1,0 +1,70 @@
+import { RPCClient } from 'ocpp-rpc';
+import type { Clock } from '../core/clock.js';
+import { ERROR_CODES, HarnessError } from '../core/errors.js';
+import type { Trace } from '../core/trace.js';
+import type { FrameLedger } from './frame-ledger.js';
+import { OcppLink } from './ocpp-link.js';
+import type { OcppVersion, RpcPeer, SecurityProfile } from './ocpp-types.js';
+
+export interface ClientSecurity {
+  profile: SecurityProfile;
+  /** Basic-auth password (profiles 1 and 2). */
+  password?: string | undefined;
+  /** PEM CA bundle that signs the CSMS certificate (profiles 2 and 3). */
+  ca?: string | undefined;
+  /** PEM client certificate and key (profile 3). */
+  cert?: string | undefined;
+  key?: string | undefined;
+}
+
+export interface ConnectOptions {
+  /** CSMS base URL; the identity is appended as the last path segment, as OCPP-J does. */
+  url: string;
+  identity: string;
+  versions: OcppVersion[];
+  security: ClientSecurity;
+  clock: Clock;
+  trace: Trace;
+  ledger?: FrameLedger | undefined;
+  callTimeoutMs?: number;
+  /** Extra handshake headers (quirks). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * One connection attempt from a station to a CSMS. Reconnects and backoff belong to the caller,
+ * on its Clock: ocpp-rpc's own reconnect, ping and call timers are all off.
+ */
+export async function connectStation(opts: ConnectOptions): Promise<OcppLink> {
+  const sec = opts.security;
+  const secure = sec.profile >= 2;
+  const url = opts.url.replace(/\/+$/, '');
+  if (secure && !url.startsWith('wss://')) {
+    throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `${opts.identity}: security profile ${sec.profile} needs a wss:// URL, got ${url}`, { station: opts.identity });
+  }
+  const peer = new RPCClient({
+    identity: opts.identity,
+    endpoint: url,
+    protocols: opts.versions,
+    strictMode: true,
+    reconnect: false,
+    callTimeoutMs: Infinity,
+    pingIntervalMs: 0,
+    password: sec.profile === 1 || sec.profile === 2 ? (sec.password ?? null) : null,
+    headers: opts.headers ?? {},
+    wsOpts: secure ? { ca: sec.ca, cert: sec.profile === 3 ? sec.cert : undefined, key: sec.profile === 3 ? sec.key : undefined } : {},
+  } as never) as unknown as RpcPeer & { connect(): Promise<unknown> };
+  const link = new OcppLink(peer, { endpoint: 'evse', station: opts.identity, clock: opts.clock, trace: opts.trace, ledger: opts.ledger, callTimeoutMs: opts.callTimeoutMs });
+  const done = opts.ledger?.begin(`connect ${opts.identity}`);
+  try {
+    await peer.connect();
+  } catch (err) {
+    const e = err as Error & { code?: unknown };
+    opts.trace.record({ kind: 'conn', endpoint: 'evse', station: opts.identity, event: 'connect-failed', detail: e.message });
+    throw new HarnessError(ERROR_CODES.CONNECT_FAILED, `${opts.identity}: cannot connect to ${url}: ${e.message}${typeof e.code === 'number' ? ` (HTTP ${e.code})` : ''}`, { station: opts.identity, url }, { cause: err });
+  } finally {
+    done?.();
+  }
+  opts.trace.record({ kind: 'conn', endpoint: 'evse', station: opts.identity, event: 'open', detail: `${url} ${peer.protocol ?? ''}` });
+  return link;
+}

@@ -1,0 +1,140 @@
+import { EventEmitter } from 'node:events';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { RPCServer } from 'ocpp-rpc';
+import type { Clock } from '../core/clock.js';
+import { ERROR_CODES, HarnessError } from '../core/errors.js';
+import type { Trace } from '../core/trace.js';
+import type { FrameLedger } from './frame-ledger.js';
+import { OcppLink } from './ocpp-link.js';
+import type { OcppVersion, RpcPeer, SecurityProfile } from './ocpp-types.js';
+
+export interface ServerTls {
+  cert: string;
+  key: string;
+  /** CA that signs client certificates (profile 3). */
+  ca?: string | undefined;
+}
+
+export interface Handshake {
+  identity: string;
+  remoteAddress: string;
+  protocols: string[];
+  password: Buffer | undefined;
+  /** Common name of a verified client certificate (profile 3). */
+  certCommonName: string | undefined;
+  headers: IncomingMessage['headers'];
+}
+
+/** Decide whether a station may connect: return true, or a reason for a 401. */
+export type AuthPolicy = (h: Handshake) => true | string;
+
+export interface OcppServerOptions {
+  host?: string;
+  port?: number;
+  /** Base path; stations connect to `<path>/<identity>`. */
+  path?: string;
+  versions?: OcppVersion[];
+  profile: SecurityProfile;
+  tls?: ServerTls | undefined;
+  auth: AuthPolicy;
+  clock: Clock;
+  trace: Trace;
+  ledger?: FrameLedger | undefined;
+  callTimeoutMs?: number;
+}
+
+export interface StationConnection {
+  link: OcppLink;
+  handshake: Handshake;
+  protocol: OcppVersion;
+}
+
+/** The CSMS side of OCPP-J: one port, both versions by subprotocol negotiation, profiles 0-3. */
+export class OcppServer extends EventEmitter {
+  private constructor(
+    private readonly rpc: RPCServer,
+    private readonly http: Server,
+    readonly url: string,
+    readonly port: number,
+  ) {
+    super();
+  }
+
+  static async start(opts: OcppServerOptions): Promise<OcppServer> {
+    const versions = opts.versions ?? ['ocpp2.0.1', 'ocpp1.6'];
+    const secure = opts.profile >= 2;
+    if (secure && !opts.tls) {
+      throw new HarnessError(ERROR_CODES.TLS_SETUP, `CSMS security profile ${opts.profile} needs tls.cert and tls.key`);
+    }
+    const rpc = new RPCServer({ protocols: versions, strictMode: true, callTimeoutMs: Infinity, pingIntervalMs: 0 } as never);
+    const http = secure
+      ? createHttpsServer({ cert: opts.tls?.cert, key: opts.tls?.key, ca: opts.tls?.ca, requestCert: opts.profile === 3, rejectUnauthorized: false })
+      : createHttpServer();
+    http.on('request', (_req, res) => { res.statusCode = 404; res.end(); });
+    const basePath = '/' + (opts.path ?? 'ocpp').replace(/^\/+|\/+$/g, '');
+    rpc.auth((accept, reject, hs) => {
+      const h = hs as unknown as { identity: string; remoteAddress: string; protocols: Set<string>; password?: Buffer; endpoint: string; request: IncomingMessage; headers: IncomingMessage['headers'] };
+      const handshake: Handshake = {
+        identity: h.identity,
+        remoteAddress: h.remoteAddress,
+        protocols: [...h.protocols],
+        password: h.password,
+        certCommonName: commonName(h.request.socket as Socket),
+        headers: h.headers,
+      };
+      if (h.endpoint.replace(/\/+$/, '') !== (basePath === '/' ? '' : basePath)) {
+        opts.trace.record({ kind: 'conn', endpoint: 'csms', station: h.identity, event: 'rejected', detail: `unknown path ${h.endpoint}` });
+        reject(404, 'Not found');
+        return;
+      }
+      if (!versions.some((v) => h.protocols.has(v))) {
+        opts.trace.record({ kind: 'conn', endpoint: 'csms', station: h.identity, event: 'rejected', detail: `no common subprotocol in [${[...h.protocols].join(', ')}]` });
+        reject(400, 'No supported OCPP subprotocol');
+        return;
+      }
+      const verdict = opts.auth(handshake);
+      if (verdict !== true) {
+        opts.trace.record({ kind: 'conn', endpoint: 'csms', station: h.identity, event: 'rejected', detail: verdict });
+        reject(401, verdict);
+        return;
+      }
+      accept({ handshake });
+    });
+    rpc.on('client', (client: RpcPeer & { session?: { handshake?: Handshake } }) => {
+      const handshake = client.session?.handshake as Handshake;
+      const link = new OcppLink(client, { endpoint: 'csms', station: handshake.identity, clock: opts.clock, trace: opts.trace, ledger: opts.ledger, callTimeoutMs: opts.callTimeoutMs });
+      opts.trace.record({ kind: 'conn', endpoint: 'csms', station: handshake.identity, event: 'open', detail: `${client.protocol ?? ''} from ${handshake.remoteAddress}` });
+      server.emit('station', { link, handshake, protocol: client.protocol as OcppVersion } satisfies StationConnection);
+    });
+    http.on('upgrade', rpc.handleUpgrade);
+    const host = opts.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', (err: NodeJS.ErrnoException) => {
+        reject(err.code === 'EADDRINUSE'
+          ? new HarnessError(ERROR_CODES.PORT_IN_USE, `CSMS cannot listen on ${host}:${opts.port ?? 0}: port in use`, { host, port: opts.port })
+          : new HarnessError(ERROR_CODES.CONNECT_FAILED, `CSMS cannot listen on ${host}:${opts.port ?? 0}: ${err.message}`, { host, port: opts.port }, { cause: err }));
+      });
+      http.listen(opts.port ?? 0, host, () => resolve());
+    });
+    const port = (http.address() as AddressInfo).port;
+    const urlHost = host.includes(':') ? `[${host}]` : host;
+    const server = new OcppServer(rpc, http, `${secure ? 'wss' : 'ws'}://${urlHost}:${port}${basePath === '/' ? '' : basePath}`, port);
+    return server;
+  }
+
+  async close(): Promise<void> {
+    await this.rpc.close({ code: 1001, reason: 'CSMS shutting down', awaitPending: false, force: true } as never);
+    this.http.closeAllConnections?.();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+}
+
+function commonName(socket: Socket): string | undefined {
+  const tls = socket as TLSSocket;
+  if (typeof tls.getPeerCertificate !== 'function' || !tls.authorized) return undefined;
+  const cn = tls.getPeerCertificate()?.subject?.CN;
+  return Array.isArray(cn) ? cn[0] : cn;
+}
