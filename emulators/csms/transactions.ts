@@ -5,6 +5,7 @@
  * looks wrong (seqNo gaps, duplicates, unknown ids, a falling register) is kept as an anomaly.
  */
 import type { OcppVersion } from '../../src/transport/ocpp-types.js';
+import { readMeterValue, type MeterReading, type RawMeterValue } from './meter-values.js';
 
 export interface Transaction {
   station: string;
@@ -40,7 +41,9 @@ export interface Transaction {
 
 export type AnomalyKind =
   | 'seq-gap' | 'seq-duplicate' | 'seq-out-of-order' | 'seq-start'
-  | 'unknown-transaction' | 'missing-started' | 'already-ended' | 'superseded' | 'meter-decrease';
+  | 'unknown-transaction' | 'missing-started' | 'already-ended' | 'superseded' | 'meter-decrease'
+  /** A message other than BootNotification while the station's registration is Pending or Rejected. */
+  | 'before-accepted';
 
 export interface Anomaly {
   station: string;
@@ -57,25 +60,6 @@ export interface ConnectorStatus {
   timestamp?: string;
 }
 
-export interface MeterReading {
-  timestamp: string;
-  energyWh?: number;
-  powerW?: number;
-}
-
-/** A sampledValue of either version (1.6: string value + unit; 2.0.1: number + unitOfMeasure). */
-export interface RawSampledValue {
-  value: string | number;
-  measurand?: string;
-  phase?: string;
-  unit?: string;
-  unitOfMeasure?: { unit?: string; multiplier?: number };
-}
-export interface RawMeterValue {
-  timestamp: string;
-  sampledValue: RawSampledValue[];
-}
-
 export interface MeterUpdate {
   evseId: number;
   transaction?: Transaction;
@@ -90,33 +74,6 @@ export interface TransactionEventResult {
   duplicate: boolean;
   readings: MeterReading[];
   anomalies: Anomaly[];
-}
-
-const SCALE: Record<string, number> = { wh: 1, kwh: 1000, w: 1, kw: 1000 };
-const PHASES = new Set(['L1', 'L2', 'L3', 'L1-N', 'L2-N', 'L3-N']);
-
-/** Energy.Active.Import.Register (Wh) and Power.Active.Import (W) of one meterValue entry. */
-export function readMeterValue(mv: RawMeterValue): MeterReading {
-  const pick = (measurand: string): number | undefined => {
-    const all = mv.sampledValue.filter((s) => (s.measurand ?? 'Energy.Active.Import.Register') === measurand);
-    const total = all.filter((s) => s.phase === undefined);
-    const used = total.length > 0 ? total.slice(0, 1) : all.filter((s) => s.phase !== undefined && PHASES.has(s.phase));
-    if (used.length === 0) return undefined;
-    let sum = 0;
-    for (const s of used) {
-      const v = typeof s.value === 'number' ? s.value : Number(s.value);
-      if (!Number.isFinite(v)) return undefined;
-      const unit = (s.unitOfMeasure?.unit ?? s.unit ?? '').toLowerCase();
-      sum += v * (SCALE[unit] ?? 1) * 10 ** (s.unitOfMeasure?.multiplier ?? 0);
-    }
-    return sum;
-  };
-  const reading: MeterReading = { timestamp: mv.timestamp };
-  const energyWh = pick('Energy.Active.Import.Register');
-  const powerW = pick('Power.Active.Import');
-  if (energyWh !== undefined) reading.energyWh = energyWh;
-  if (powerW !== undefined) reading.powerW = powerW;
-  return reading;
 }
 
 /** Record `seqNo` on a transaction; returns the anomaly it reveals, if any. */
@@ -153,7 +110,7 @@ export class TransactionBook {
   // ---- OCPP 1.6 ----
 
   start16(station: string, req: { connectorId: number; idTag: string; meterStart: number; timestamp: string }, authorized: boolean): { transaction: Transaction; anomalies: Anomaly[] } {
-    const anomalies = this.supersede(station, req.connectorId, undefined);
+    const anomalies = this.supersede(station, req.connectorId, undefined, req.timestamp);
     const tx = this.newTx(station, 'ocpp1.6', this.nextId++, req.connectorId, req.connectorId, req.timestamp);
     tx.idToken = req.idTag;
     tx.authorized = authorized;
@@ -217,7 +174,7 @@ export class TransactionBook {
     let created = false;
     if (!tx) {
       const evseId = req.evse?.id ?? 0;
-      if (evseId > 0) anomalies.push(...this.supersede(station, evseId, id));
+      if (evseId > 0) anomalies.push(...this.supersede(station, evseId, id, req.timestamp));
       tx = this.newTx(station, 'ocpp2.0.1', id, evseId, req.evse?.connectorId ?? (evseId > 0 ? 1 : 0), req.timestamp);
       b.active.set(id, tx);
       created = true;
@@ -322,12 +279,12 @@ export class TransactionBook {
   }
 
   /** A new transaction on an EVSE that still has one active: the old one lost its stop. */
-  private supersede(station: string, evseId: number, newId: string | undefined): Anomaly[] {
+  private supersede(station: string, evseId: number, newId: string | undefined, at: string): Anomaly[] {
     const b = this.book(station);
     const old = this.activeOn(b, evseId);
     if (!old) return [];
     old.stopReason = 'Superseded';
-    this.end(b, old, old.endedAt ?? old.startedAt);
+    this.end(b, old, at);
     return [this.anomaly(station, { transactionId: old.transactionId, kind: 'superseded', detail: `transaction ${old.transactionId} on EVSE ${evseId} was never stopped before ${newId ?? 'a new one'} started` })];
   }
 
@@ -375,6 +332,11 @@ export class TransactionBook {
     if (s.timestamp !== undefined) clean.timestamp = s.timestamp;
     this.book(station).connectors.set(`${s.evseId}:${s.connectorId}`, clean);
     return clean;
+  }
+
+  /** Keep an anomaly found outside the book (e.g. by a message handler). */
+  recordAnomaly(station: string, a: Omit<Anomaly, 'station'>): Anomaly {
+    return this.anomaly(station, a);
   }
 
   private anomaly(station: string, a: Omit<Anomaly, 'station'>): Anomaly {

@@ -244,6 +244,8 @@ export class ChargeStation extends EventEmitter {
   }
 
   private bootReason: BootReason = 'PowerUp';
+  /** Why the last connection attempt failed (for error messages). */
+  lastConnectError: string | undefined;
 
   private requireLink(): OcppLink {
     if (!this.link?.isOpen) throw new HarnessError(ERROR_CODES.NOT_CONNECTED, `${this.identity}: not connected`, { station: this.identity });
@@ -262,6 +264,7 @@ export class ChargeStation extends EventEmitter {
         clock: this.clock, trace: this.trace, ledger: this.deps.ledger, callTimeoutMs: this.config.callTimeoutS * 1000,
       });
     } catch (err) {
+      this.lastConnectError = (err as Error).message;
       this.emit('connect-failed', err);
       this.scheduleReconnect();
       return;

@@ -64,3 +64,8 @@ export class RealClock implements Clock {
     return sleepOn(this, ms, signal);
   }
 }
+
+/** A file-name-safe stamp of the current wall time, for run ids ("2026-11-24T23-10-00-123Z"). */
+export function runStamp(clock: Clock = new RealClock()): string {
+  return new Date(clock.wallTime()).toISOString().replace(/[:.]/g, '-');
+}

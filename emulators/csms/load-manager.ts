@@ -1,0 +1,204 @@
+/**
+ * A simple site load manager: the site limit (W) is split equally between the active sessions and
+ * each session gets a TxProfile (SetChargingProfile) with its share, whenever a session starts or
+ * ends or the site limit changes. The allocation and the payloads are pure functions; the
+ * LoadManager shell sends them, event-driven (no polling), and keeps what it sent.
+ */
+import type { Clock } from '../../src/core/clock.js';
+import { isoTime } from '../../src/core/clock.js';
+import type { Trace } from '../../src/core/trace.js';
+import type { OcppVersion, Payload } from '../../src/transport/ocpp-types.js';
+import type { LoadManagerConfig } from './config.js';
+
+export interface LmSession {
+  station: string;
+  version: OcppVersion;
+  /** 2.0.1 EVSE id; 1.6 connector id. */
+  evseId: number;
+  transactionId: number | string;
+  /** Phases the session draws on (A conversion). */
+  phases: number;
+}
+
+export interface Allocation {
+  session: LmSession;
+  /** Share of the site limit (W), before rounding to the schedule unit. */
+  shareW: number;
+  /** Limit in `unit`, rounded down to what the schema accepts. */
+  limit: number;
+  unit: 'A' | 'W';
+}
+
+export interface ProfilePush {
+  station: string;
+  evseId: number;
+  transactionId: number | string;
+  chargingProfileId: number;
+  limit: number;
+  unit: 'A' | 'W';
+  reason: string;
+  /** Monotonic ms at which the call was sent and answered. */
+  sentAt: number;
+  answeredAt?: number;
+  /** SetChargingProfile status answered, or the error that prevented one. */
+  status?: string;
+  error?: string;
+}
+
+/** 1.6 `limit` has multipleOf 0.1; a float like 0.3 fails that check, so step down to one that passes. */
+export function schemaSafeTenths(x: number): number {
+  if (!(x > 0)) return 0;
+  for (let n = Math.floor(x * 10 + 1e-9); n > 0; n--) {
+    const v = n / 10;
+    if ((v / 0.1) % 1 === 0) return v;
+  }
+  return 0;
+}
+
+/** Equal split of `siteLimitW` between `sessions`, in `unit`, rounded down (A: to 0.1 A the session's schema accepts; W: to 1 W). */
+export function allocateEqual(siteLimitW: number, sessions: readonly LmSession[], opts: { unit: 'A' | 'W'; voltage: number }): Allocation[] {
+  if (sessions.length === 0) return [];
+  const shareW = Math.max(0, siteLimitW) / sessions.length;
+  return sessions.map((session) => {
+    const amps = shareW / (opts.voltage * Math.max(1, session.phases));
+    const limit = opts.unit === 'W'
+      ? Math.floor(shareW + 1e-9)
+      : session.version === 'ocpp1.6' ? schemaSafeTenths(amps) : Math.max(0, Math.floor(amps * 10 + 1e-9) / 10);
+    return { session, shareW, limit, unit: opts.unit };
+  });
+}
+
+export interface ProfileOptions {
+  chargingProfileId: number;
+  stackLevel: number;
+  kind: 'Relative' | 'Absolute';
+  /** Epoch ms the schedule starts at (Absolute only). */
+  startMs: number;
+}
+
+/** The SetChargingProfile request carrying `a` as a TxProfile, in the session's OCPP version. */
+export function txProfileRequest(a: Allocation, o: ProfileOptions): Payload {
+  const period: Record<string, number> = { startPeriod: 0, limit: a.limit };
+  if (a.unit === 'A') period.numberPhases = a.session.phases;
+  const start = o.kind === 'Absolute' ? { startSchedule: isoTime(o.startMs) } : {};
+  if (a.session.version === 'ocpp1.6') {
+    return {
+      connectorId: a.session.evseId,
+      csChargingProfiles: {
+        chargingProfileId: o.chargingProfileId,
+        transactionId: Number(a.session.transactionId),
+        stackLevel: o.stackLevel,
+        chargingProfilePurpose: 'TxProfile',
+        chargingProfileKind: o.kind,
+        chargingSchedule: { ...start, chargingRateUnit: a.unit, chargingSchedulePeriod: [period] },
+      },
+    };
+  }
+  return {
+    evseId: a.session.evseId,
+    chargingProfile: {
+      id: o.chargingProfileId,
+      stackLevel: o.stackLevel,
+      chargingProfilePurpose: 'TxProfile',
+      chargingProfileKind: o.kind,
+      transactionId: String(a.session.transactionId),
+      chargingSchedule: [{ id: o.chargingProfileId, ...start, chargingRateUnit: a.unit, chargingSchedulePeriod: [period] }],
+    },
+  };
+}
+
+export interface LoadManagerDeps {
+  clock: Clock;
+  trace: Trace;
+  /** The sessions to share the site limit between, right now. */
+  sessions: () => LmSession[];
+  send: (station: string, action: string, payload: Payload, timeoutMs: number) => Promise<Payload>;
+  /** Called when a push is sent, and with the same record once it is answered or failed. */
+  onPush?: (push: ProfilePush, phase: 'sent' | 'answered') => void;
+}
+
+const sessionKey = (s: LmSession): string => `${s.station}#${String(s.transactionId)}`;
+
+export class LoadManager {
+  private limitW: number | undefined;
+  private nextProfileId = 1;
+  private readonly profileIds = new Map<string, number>();
+  private readonly history: ProfilePush[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private last: Allocation[] = [];
+  private closed = false;
+
+  constructor(private readonly config: LoadManagerConfig, private readonly deps: LoadManagerDeps) {
+    this.limitW = config.siteLimitW;
+  }
+
+  get siteLimitW(): number | undefined {
+    return this.limitW;
+  }
+
+  /** Change the site limit and re-split at once; `undefined` idles the manager (profiles stay). */
+  setSiteLimit(w: number | undefined): Allocation[] {
+    this.limitW = w;
+    return this.rebalance(`site limit ${w === undefined ? 'cleared' : `${w} W`}`);
+  }
+
+  /** Split the site limit between the current sessions and push each share now. */
+  rebalance(reason: string): Allocation[] {
+    if (this.closed || this.limitW === undefined) return [];
+    const sessions = this.deps.sessions();
+    const live = new Set(sessions.map(sessionKey));
+    for (const key of this.profileIds.keys()) if (!live.has(key)) this.profileIds.delete(key);
+    const allocation = allocateEqual(this.limitW, sessions, { unit: this.config.unit, voltage: this.config.voltage });
+    this.last = allocation;
+    this.deps.trace.record({
+      kind: 'device', device: 'csms', event: 'load-allocation',
+      data: { reason, siteLimitW: this.limitW, shares: allocation.map((a) => ({ station: a.session.station, evseId: a.session.evseId, transactionId: a.session.transactionId, limit: a.limit, unit: a.unit })) },
+    });
+    for (const a of allocation) this.push(a, reason);
+    return allocation;
+  }
+
+  /** The allocation last computed. */
+  allocation(): Allocation[] {
+    return [...this.last];
+  }
+
+  /** Every SetChargingProfile sent, oldest first. */
+  pushes(): ProfilePush[] {
+    return [...this.history];
+  }
+
+  /** Resolves when every push sent so far is answered (or failed). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private push(a: Allocation, reason: string): void {
+    const key = sessionKey(a.session);
+    let id = this.profileIds.get(key);
+    if (id === undefined) {
+      id = this.nextProfileId++;
+      this.profileIds.set(key, id);
+    }
+    const payload = txProfileRequest(a, { chargingProfileId: id, stackLevel: this.config.stackLevel, kind: this.config.profileKind, startMs: this.deps.clock.wallTime() });
+    const record: ProfilePush = {
+      station: a.session.station, evseId: a.session.evseId, transactionId: a.session.transactionId,
+      chargingProfileId: id, limit: a.limit, unit: a.unit, reason, sentAt: this.deps.clock.now(),
+    };
+    this.history.push(record);
+    this.deps.onPush?.(record, 'sent');
+    const p = this.deps.send(a.session.station, 'SetChargingProfile', payload, this.config.callTimeoutMs).then(
+      (answer) => { record.status = typeof answer.status === 'string' ? answer.status : 'unknown'; },
+      (err: unknown) => { record.error = err instanceof Error ? err.message : String(err); },
+    ).then(() => {
+      record.answeredAt = this.deps.clock.now();
+      this.inFlight.delete(p);
+      this.deps.onPush?.(record, 'answered');
+    });
+    this.inFlight.add(p);
+  }
+}

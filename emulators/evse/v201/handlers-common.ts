@@ -1,0 +1,68 @@
+/** Shared pieces of the OCPP 2.0.1 handlers: registration, deferred sends, per-station state. */
+import type { Payload } from '../../../src/transport/ocpp-types.js';
+import type { Connector } from '../connector.js';
+import type { ChargeStation } from '../station.js';
+
+/** Registers the handler of one CSMS-initiated action; params are schema-valid (strict mode) when it runs. */
+export type On = <P>(action: string, handler: (params: P) => Payload | Promise<Payload>) => void;
+
+export interface StatusInfo {
+  reasonCode: string;
+  additionalInfo?: string;
+}
+
+/** What the 2.0.1 handlers remember about a station across connections. */
+export interface V201State {
+  firmware: { generation: number; active: boolean; status: string; requestId?: number | undefined };
+  /** A Reset OnIdle waits for the last transaction to end. */
+  pendingReset: boolean;
+  /** Station event listeners are attached (once per station, not per connection). */
+  listening: boolean;
+}
+
+const states = new WeakMap<ChargeStation, V201State>();
+
+export function stateOf(station: ChargeStation): V201State {
+  let s = states.get(station);
+  if (!s) {
+    s = { firmware: { generation: 0, active: false, status: 'Idle' }, pendingReset: false, listening: false };
+    states.set(station, s);
+  }
+  return s;
+}
+
+/** StatusInfo within the schema's limits (reasonCode ≤ 20, additionalInfo ≤ 512 characters). */
+export function info(reasonCode: string, additionalInfo?: string): StatusInfo {
+  return { reasonCode: reasonCode.slice(0, 20), ...(additionalInfo ? { additionalInfo: additionalInfo.slice(0, 512) } : {}) };
+}
+
+/** The EVSE (its single connector) with this id, if the station has it. */
+export function evseOf(station: ChargeStation, evseId: number | undefined): Connector | undefined {
+  if (evseId === undefined || !Number.isInteger(evseId) || evseId < 1) return undefined;
+  return station.sessions.connectors[evseId - 1];
+}
+
+export function note(station: ChargeStation, event: string, data?: unknown): void {
+  station.trace.record({ kind: 'device', device: station.identity, event, data });
+}
+
+/**
+ * Run `fn` once the CALLRESULT has gone out: a zero-delay timer on the station's clock (the
+ * handler's answer is written before any timer fires, on the real and on the virtual clock).
+ */
+export function afterResponse(station: ChargeStation, label: string, fn: () => unknown): void {
+  station.clock.setTimer(0, () => {
+    Promise.resolve()
+      .then(fn)
+      .catch((err: Error) => note(station, 'v201-deferred-failed', `${label}: ${err.message}`));
+  }, `${label} ${station.identity}`);
+}
+
+/** Send a non-transactional call, tracing (not throwing) a failure. */
+export async function sendQuietly(station: ChargeStation, action: string, payload: Payload): Promise<void> {
+  try {
+    await station.call(action, payload);
+  } catch (err) {
+    note(station, 'v201-send-failed', `${action}: ${(err as Error).message}`);
+  }
+}

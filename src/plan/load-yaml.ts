@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ERROR_CODES, type ErrorCode, HarnessError } from '../core/errors.js';
+
+/** `steps[3].within` style path for an issue. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
+  return out || '(root)';
+}
+
+/**
+ * Read a YAML file and validate it against a zod schema. Every problem is reported at once, each
+ * with the file and the field path; YAML syntax errors carry line and column.
+ */
+export function loadYamlFile<S extends z.ZodType>(file: string, schema: S, code: ErrorCode = ERROR_CODES.CONFIG_INVALID): z.output<S> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new HarnessError(code, `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file });
+  }
+  return parseYamlText(text, file, schema, code);
+}
+
+export function parseYamlText<S extends z.ZodType>(text: string, file: string, schema: S, code: ErrorCode): z.output<S> {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => {
+      const pos = e.linePos?.[0];
+      return `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`;
+    });
+    throw new HarnessError(code, problems.join('\n'), { file, problems });
+  }
+  const result = schema.safeParse(doc.toJS());
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${file}: ${formatPath(i.path)}: ${i.message}`);
+    throw new HarnessError(code, problems.join('\n'), { file, problems });
+  }
+  return result.data;
+}

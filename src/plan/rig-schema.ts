@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { CsmsConfigSchema } from '../../emulators/csms/config.js';
+import { StationConfigSchema } from '../../emulators/evse/config.js';
+
+/** One virtual EVSE entry; `count` > 1 expands to several stations named from `identity`. */
+export const RigEvseSchema = StationConfigSchema.extend({
+  identity: z.string().min(1).max(48).regex(/^([A-Za-z0-9*\-_=:+|@.]|\{n(:\d+)?\})+$/, 'use letters, digits and *-_=:+|@. only, plus {n} or {n:03} for a running number')
+    .describe('Charge point identity (appended to the CSMS URL); {n} / {n:03} insert the running number when count > 1'),
+  count: z.number().int().min(1).max(10_000).default(1)
+    .describe('How many stations this entry stands for; identities get a running number: CP{n} or CP{n:03}'),
+  startAt: z.number().int().min(0).default(1).describe('First running number when count > 1'),
+}).strict().describe('Virtual charging station(s)');
+
+export const RigSchema = z.object({
+  $schema: z.string().optional().describe('JSON Schema reference for editors'),
+  name: z.string().min(1).describe('Name of the bench or emulator setup'),
+  description: z.string().optional().describe('What this rig is for'),
+  seed: z.number().int().default(1).describe('Seed of every random stream (reconnect jitter, ids)'),
+  clock: z.enum(['auto', 'virtual', 'real']).default('auto')
+    .describe('virtual: emulated-only rigs run faster than real time and replay identically; auto picks virtual when every device is emulated'),
+  trace: z.object({
+    dir: z.string().default('.chargebench/traces').describe('Folder for the JSONL trace of each run'),
+    enabled: z.boolean().default(true).describe('Write the trace file (frames are always observed)'),
+  }).strict().prefault({}).describe('Where the evidence goes'),
+  csms: CsmsConfigSchema.optional().describe('The built-in emulated CSMS; absent when every EVSE points at an external csmsUrl'),
+  evses: z.array(RigEvseSchema).default([]).describe('Virtual charging stations'),
+}).strict().superRefine((rig, ctx) => {
+  rig.evses.forEach((e, i) => {
+    if (!e.csmsUrl && !rig.csms) {
+      ctx.addIssue({ code: 'custom', path: ['evses', i, 'csmsUrl'], message: 'no csmsUrl and no csms section: the station has nothing to connect to' });
+    }
+    if (e.count > 1 && !/\{n(:\d+)?\}/.test(e.identity)) {
+      ctx.addIssue({ code: 'custom', path: ['evses', i, 'identity'], message: 'count > 1 needs a running number in the identity, e.g. "CP{n:03}"' });
+    }
+  });
+});
+
+export type Rig = z.output<typeof RigSchema>;
+export type RigEvse = z.output<typeof RigEvseSchema>;
+
+/** Expand `count` entries into one station config each. */
+export function expandEvses(rig: Rig): z.output<typeof StationConfigSchema>[] {
+  const out: z.output<typeof StationConfigSchema>[] = [];
+  for (const { count, startAt, ...station } of rig.evses) {
+    for (let k = 0; k < count; k++) {
+      const n = startAt + k;
+      const identity = station.identity.replace(/\{n(?::(\d+))?\}/g, (_m, width?: string) => String(n).padStart(Number(width ?? 0), '0'));
+      out.push({ ...station, identity });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Clock } from '../core/clock.js';
+import { RealClock } from '../core/clock.js';
+import { Quiescence } from '../core/clock-quiescence.js';
+import { ERROR_CODES, HarnessError } from '../core/errors.js';
+import { RngFactory } from '../core/rng.js';
+import { JsonlTrace, NullTrace, type Trace } from '../core/trace.js';
+import { VirtualClock } from '../core/virtual-clock.js';
+import { FrameLedger } from '../transport/frame-ledger.js';
+import { EmulatedCsms } from '../../emulators/csms/csms.js';
+import { createStation } from '../../emulators/evse/create-station.js';
+import type { ChargeStation } from '../../emulators/evse/station.js';
+import { expandEvses, type Rig } from '../plan/rig-schema.js';
+
+export interface RigRuntime {
+  rig: Rig;
+  clock: Clock;
+  trace: Trace;
+  csms: EmulatedCsms | undefined;
+  stations: ChargeStation[];
+  /** Tear down in reverse: stations, CSMS, trace. */
+  close(): Promise<void>;
+}
+
+export interface StartRigOptions {
+  /** Clock mode; `emulate` always runs in real time so outside clients can join. */
+  clock: 'real' | 'virtual';
+  /** Trace file; default `<rig.trace.dir>/<run-id>.jsonl`. */
+  traceFile?: string | undefined;
+  runId: string;
+  seed?: number | undefined;
+}
+
+/** Bring up the rig's virtual devices: the emulated CSMS first, then every EVSE (started, not awaited). */
+export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRuntime> {
+  const quiescence = opts.clock === 'virtual' ? new Quiescence() : undefined;
+  const clock: Clock = quiescence ? new VirtualClock({ quiescence }) : new RealClock();
+  const ledger = quiescence ? new FrameLedger(quiescence) : undefined;
+  const traceFile = opts.traceFile ?? join(rig.trace.dir, `${opts.runId}.jsonl`);
+  if (rig.trace.enabled) mkdirSync(resolve(traceFile, '..'), { recursive: true });
+  const trace: Trace = rig.trace.enabled ? new JsonlTrace(clock, traceFile) : new NullTrace(clock);
+  const rngs = new RngFactory(opts.seed ?? rig.seed);
+  trace.record({ kind: 'note', message: 'rig starting', data: { rig: rig.name, seed: rngs.seed, clock: opts.clock } });
+  let csms: EmulatedCsms | undefined;
+  const stations: ChargeStation[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.allSettled(stations.map((s) => s.stop()));
+    await csms?.close();
+    trace.record({ kind: 'note', message: 'rig stopped' });
+    trace.close();
+  };
+  try {
+    if (rig.csms) csms = await EmulatedCsms.start(rig.csms, { clock, trace, rng: rngs.stream('csms'), ledger });
+    for (const cfg of expandEvses(rig)) {
+      stations.push(createStation(cfg, { clock, trace, rng: rngs.stream(`evse:${cfg.identity}`), ledger, defaultCsmsUrl: csms?.url }));
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  for (const s of stations) void s.start();
+  return { rig, clock, trace, csms, stations, close };
+}
+
+/** Wait until every station has connected at least once; an unreachable CSMS is an infrastructure error. */
+export async function waitConnected(rt: RigRuntime, timeoutMs: number): Promise<void> {
+  const pending = rt.stations.filter((s) => !s.connected);
+  await Promise.all(pending.map((s) => new Promise<void>((resolvePromise, reject) => {
+    const timer = rt.clock.setTimer(timeoutMs, () => {
+      s.off('connected', ok);
+      reject(new HarnessError(ERROR_CODES.CONNECT_FAILED, `${s.identity}: not connected to ${s.csmsUrl} after ${timeoutMs} ms (${s.lastConnectError ?? 'no answer'})`, { station: s.identity }));
+    }, `wait connected ${s.identity}`);
+    const ok = (): void => {
+      timer.cancel();
+      resolvePromise();
+    };
+    if (s.connected) ok();
+    else s.once('connected', ok);
+  })));
+}
