@@ -1,0 +1,493 @@
+/**
+ * One client population of the boot benchmark, in its own process (run with `node --expose-gc`):
+ * N raw ocpp-rpc clients or N chargebench virtual stations connect to a CSMS and boot, with a
+ * bounded number in flight. Prints progress lines and finally one JSON result line on stdout:
+ *
+ *   {"phase":"booted", ...}   all N are Accepted (the driver samples the CSMS here)
+ *   {"phase":"result", ...}   boots/s, memory per client, CPU, latency percentiles
+ *
+ * then closes every client and exits. Exits at once when stdin closes (the driver is gone).
+ *
+ *   node --expose-gc dist/test/bench/boot-clients.js --mode virtual --url ws://127.0.0.1:1234/ocpp --n 1000
+ *
+ * Modes: raw (ocpp-rpc RPCClient, OCPP 1.6), raw201 (same on 2.0.1), virtual (ChargeStation 1.6),
+ * virtual201 (ChargeStation 2.0.1). The helpers exported here (CPU profile window, heap summary)
+ * are also used by csms-server.ts.
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { pathToFileURL } from 'node:url';
+import { getHeapSnapshot } from 'node:v8';
+import { RPCClient } from 'ocpp-rpc';
+import { createStation } from '../../emulators/evse/create-station.js';
+import type { ChargeStation } from '../../emulators/evse/station.js';
+import { RealClock } from '../../src/core/clock.js';
+import { RngFactory } from '../../src/core/rng.js';
+import { NullTrace } from '../../src/core/trace.js';
+
+export type Mode = 'raw' | 'raw201' | 'virtual' | 'virtual201';
+export const MODES: readonly Mode[] = ['raw', 'raw201', 'virtual', 'virtual201'];
+
+interface Options {
+  mode: Mode;
+  url: string;
+  n: number;
+  concurrency: number;
+  warmup: number;
+  settleMs: number;
+  timeoutMs: number;
+  prefix: string;
+  cpuProf: string | undefined;
+  heapSummary: boolean;
+}
+
+/** What one booted client is, to the benchmark: something that can be closed. */
+interface Booted {
+  close(): Promise<unknown>;
+}
+
+export interface MemSample {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  rss: number;
+}
+
+export interface ClientResult {
+  phase: 'result';
+  mode: Mode;
+  n: number;
+  concurrency: number;
+  warmup: number;
+  booted: number;
+  failed: number;
+  /** Connection attempts that failed and were retried (virtual stations retry with backoff). */
+  retries: number;
+  /** First client constructed -> last one Accepted. */
+  bootWindowMs: number;
+  bootsPerSec: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** CPU of this process during the boot window. */
+  cpuMs: { user: number; system: number };
+  /** Event-loop utilisation of this process during the boot window (1 = saturated). */
+  elu: number;
+  baseline: MemSample;
+  after: MemSample;
+  perClient: { heapUsed: number; heapPlusExternal: number; rss: number };
+  settleMs: number;
+  profile?: ProfileSummary | undefined;
+  heap?: HeapDiff | undefined;
+  errors: string[];
+}
+
+// ---------------------------------------------------------------- helpers (shared with csms-server)
+
+export function memSample(): MemSample {
+  const m = process.memoryUsage();
+  return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss };
+}
+
+/** Full GCs until the heap stops shrinking (needs --expose-gc). */
+export async function fullGc(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with node --expose-gc');
+  let last = Infinity;
+  for (let i = 0; i < 6; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+    const used = process.memoryUsage().heapUsed;
+    if (i >= 2 && used >= last - 1024) break;
+    last = used;
+  }
+}
+
+export interface ProfileEntry { name: string; selfMs: number; pct: number }
+export interface ProfileSummary {
+  totalMs: number;
+  /** Self time by function (name + file:line), top entries. */
+  functions: ProfileEntry[];
+  /** Self time by source area (node internals, a package under node_modules, a chargebench dir, GC...). */
+  areas: ProfileEntry[];
+}
+
+interface CpuProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+interface CpuProfile { nodes: CpuProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+
+function area(url: string, fn: string): string {
+  if (!url) return fn.startsWith('(') ? fn : '(native/builtin)';
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
+  const nm = url.lastIndexOf('/node_modules/');
+  if (nm >= 0) {
+    const rest = url.slice(nm + 14).split('/');
+    return `pkg:${rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1] ?? ''}` : rest[0] ?? '?'}`;
+  }
+  const d = url.indexOf('/dist/');
+  if (d >= 0) return `chargebench:${url.slice(d + 6).split('/').slice(0, -1).join('/')}`;
+  return url;
+}
+
+/** Self time per function and per area of a V8 CPU profile. */
+export function summarizeProfile(p: CpuProfile, top = 25): ProfileSummary {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  const fnMs = new Map<string, number>();
+  const areaMs = new Map<string, number>();
+  let total = 0;
+  for (const [id, us] of self) {
+    const cf = byId.get(id)?.callFrame;
+    if (!cf) continue;
+    const file = cf.url.replace(/^.*\/(node_modules|dist)\//, '$1/');
+    const key = `${cf.functionName || '(anonymous)'} ${file ? `${file}:${cf.lineNumber + 1}` : ''}`.trim();
+    fnMs.set(key, (fnMs.get(key) ?? 0) + us);
+    const a = area(cf.url, cf.functionName);
+    areaMs.set(a, (areaMs.get(a) ?? 0) + us);
+    total += us;
+  }
+  const list = (m: Map<string, number>, k: number): ProfileEntry[] => [...m].sort((x, y) => y[1] - x[1]).slice(0, k)
+    .map(([name, us]) => ({ name, selfMs: round(us / 1000, 1), pct: round((100 * us) / Math.max(1, total), 1) }));
+  return { totalMs: round(total / 1000, 1), functions: list(fnMs, top), areas: list(areaMs, 20) };
+}
+
+/** In-process CPU profiler: start() before the window, stop() after it (profile written to `file`). */
+export class ProfileWindow {
+  private session: Session | undefined;
+  constructor(private readonly file: string) {}
+
+  async start(): Promise<void> {
+    this.session = new Session();
+    this.session.connect();
+    await this.session.post('Profiler.enable');
+    await this.session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await this.session.post('Profiler.start');
+  }
+
+  async stop(): Promise<ProfileSummary | undefined> {
+    if (!this.session) return undefined;
+    const { profile } = (await this.session.post('Profiler.stop')) as unknown as { profile: CpuProfile };
+    this.session.disconnect();
+    this.session = undefined;
+    writeFileSync(this.file, JSON.stringify(profile));
+    return summarizeProfile(profile);
+  }
+}
+
+export interface HeapEntry { name: string; count: number; bytes: number; perClientBytes: number; perClientCount: number }
+export interface HeapDiff { totalBytes: number; perClientBytes: number; top: HeapEntry[] }
+type HeapCensus = Map<string, { count: number; bytes: number }>;
+
+/** Self size and count of live heap objects, by constructor (objects) or by node type (strings, code, arrays...). */
+export async function heapCensus(): Promise<HeapCensus> {
+  await fullGc();
+  const chunks: string[] = [];
+  for await (const chunk of getHeapSnapshot()) chunks.push(typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8'));
+  const snap = JSON.parse(chunks.join('')) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } };
+    nodes: number[];
+    strings: string[];
+  };
+  chunks.length = 0;
+  const fields = snap.snapshot.meta.node_fields;
+  const types = snap.snapshot.meta.node_types[0];
+  const stride = fields.length;
+  const fType = fields.indexOf('type');
+  const fName = fields.indexOf('name');
+  const fSize = fields.indexOf('self_size');
+  const census: HeapCensus = new Map();
+  for (let i = 0; i < snap.nodes.length; i += stride) {
+    const type = types[snap.nodes[i + fType] as number] ?? '?';
+    const name = snap.strings[snap.nodes[i + fName] as number] ?? '?';
+    const size = snap.nodes[i + fSize] as number;
+    let key: string;
+    switch (type) {
+      case 'object': key = name; break;
+      case 'closure': key = `(closure)`; break;
+      case 'string': case 'concatenated string': case 'sliced string': key = '(string)'; break;
+      case 'hidden': case 'native': key = `(${type}) ${name.replace(/\d+/g, '#').slice(0, 60)}`; break;
+      default: key = `(${type})`;
+    }
+    const e = census.get(key) ?? { count: 0, bytes: 0 };
+    e.count++;
+    e.bytes += size;
+    census.set(key, e);
+  }
+  return census;
+}
+
+export function heapDiff(before: HeapCensus, after: HeapCensus, n: number, top = 30): HeapDiff {
+  const rows: HeapEntry[] = [];
+  let total = 0;
+  for (const [name, a] of after) {
+    const b = before.get(name) ?? { count: 0, bytes: 0 };
+    const bytes = a.bytes - b.bytes;
+    const count = a.count - b.count;
+    total += bytes;
+    rows.push({ name, count, bytes, perClientBytes: round(bytes / n, 1), perClientCount: round(count / n, 2) });
+  }
+  for (const [name, b] of before) if (!after.has(name)) total -= b.bytes;
+  rows.sort((x, y) => y.bytes - x.bytes);
+  return { totalBytes: total, perClientBytes: round(total / n, 1), top: rows.slice(0, top) };
+}
+
+function round(x: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+// ---------------------------------------------------------------- the populations
+
+interface Population {
+  /** Construct, connect and boot client `i`; resolves when it is Accepted. */
+  boot(i: number): Promise<Booted>;
+  /** Virtual stations: something happens after Accepted (StatusNotification); resolves when quiet. */
+  quiet(quietMs: number, maxMs: number): Promise<void>;
+  retries(): number;
+}
+
+function rawPopulation(opts: Options, version: '1.6' | '2.0.1'): Population {
+  const protocol = version === '1.6' ? 'ocpp1.6' : 'ocpp2.0.1';
+  const payload = version === '1.6'
+    ? { chargePointVendor: 'chargebench', chargePointModel: 'RawClient', firmwareVersion: '1.0.0' }
+    : { reason: 'PowerUp', chargingStation: { vendorName: 'chargebench', model: 'RawClient', firmwareVersion: '1.0.0' } };
+  return {
+    async boot(i) {
+      const client = new RPCClient({
+        identity: `${opts.prefix}${i}`, endpoint: opts.url, protocols: [protocol], strictMode: true, reconnect: false,
+      } as never);
+      try {
+        await client.connect();
+        const res = (await client.call('BootNotification', payload)) as { status?: string };
+        if (res.status !== 'Accepted') throw new Error(`BootNotification answered ${String(res.status)}`);
+      } catch (err) {
+        await client.close({ force: true }).catch(() => undefined);
+        throw err;
+      }
+      return { close: () => client.close({ code: 1000, awaitPending: false }) };
+    },
+    quiet: (quietMs) => new Promise((r) => setTimeout(r, quietMs)),
+    retries: () => 0,
+  };
+}
+
+function virtualPopulation(opts: Options, version: '1.6' | '2.0.1'): Population {
+  const clock = new RealClock();
+  const trace = new NullTrace(clock);
+  const rngs = new RngFactory('ocpp-boot-bench');
+  let lastActivity = performance.now();
+  let retries = 0;
+  // NullTrace still hands every record to subscribers: use it to see when the stations go quiet.
+  trace.subscribe(() => { lastActivity = performance.now(); });
+  return {
+    boot(i) {
+      const identity = `${opts.prefix}${i}`;
+      const station: ChargeStation = createStation(
+        { identity, ocppVersion: version, heartbeatIntervalS: 86_400, meterSampleIntervalS: 0 },
+        { clock, trace, rng: rngs.stream(`evse:${identity}:backoff`), defaultCsmsUrl: opts.url },
+      );
+      return new Promise<Booted>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          cleanup();
+          void station.stop();
+          reject(new Error(`${identity}: not Accepted within ${opts.timeoutMs} ms (state ${station.state}, last error ${station.lastConnectError ?? '-'})`));
+        }, opts.timeoutMs);
+        const onState = (s: string): void => {
+          if (s !== 'Accepted') return;
+          cleanup();
+          resolve({ close: () => station.stop() });
+        };
+        const onFail = (): void => { retries++; };
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          station.off('state', onState);
+          station.off('connect-failed', onFail);
+        };
+        station.on('state', onState);
+        station.on('connect-failed', onFail);
+        station.start().catch((err: Error) => { cleanup(); reject(err); });
+      });
+    },
+    async quiet(quietMs, maxMs) {
+      const until = performance.now() + maxMs;
+      while (performance.now() < until) {
+        const idle = performance.now() - lastActivity;
+        if (idle >= quietMs) return;
+        await new Promise((r) => setTimeout(r, Math.max(10, quietMs - idle)));
+      }
+    },
+    retries: () => retries,
+  };
+}
+
+function population(opts: Options): Population {
+  switch (opts.mode) {
+    case 'raw': return rawPopulation(opts, '1.6');
+    case 'raw201': return rawPopulation(opts, '2.0.1');
+    case 'virtual': return virtualPopulation(opts, '1.6');
+    case 'virtual201': return virtualPopulation(opts, '2.0.1');
+  }
+}
+
+/** Boot clients [from, to) with at most `concurrency` in flight. */
+async function bootAll(pop: Population, from: number, to: number, concurrency: number, booted: Booted[], latencies: number[], errors: string[]): Promise<void> {
+  let next = from;
+  const worker = async (): Promise<void> => {
+    while (next < to) {
+      const i = next++;
+      const t0 = performance.now();
+      try {
+        booted.push(await pop.boot(i));
+        latencies.push(performance.now() - t0);
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, to - from)) }, worker));
+}
+
+async function closeAll(clients: Booted[]): Promise<void> {
+  await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+  clients.length = 0;
+}
+
+function emit(line: object): void {
+  process.stdout.write(JSON.stringify(line) + '\n');
+}
+
+async function run(opts: Options): Promise<void> {
+  const pop = population(opts);
+  const errors: string[] = [];
+
+  // Warm-up: module-level caches (ajv compiles each schema on first use, JIT) are paid here,
+  // outside the measured window and before the memory baseline.
+  if (opts.warmup > 0) {
+    const warm: Booted[] = [];
+    await bootAll(pop, 0, opts.warmup, opts.concurrency, warm, [], errors);
+    await pop.quiet(opts.settleMs, 5_000);
+    await closeAll(warm);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (errors.length > 0) throw new Error(`warm-up failed: ${errors[0] ?? ''}`);
+
+  await fullGc();
+  const baseline = memSample();
+  const census0 = opts.heapSummary ? await heapCensus() : undefined;
+  if (census0) await fullGc();
+
+  const prof = opts.cpuProf ? new ProfileWindow(opts.cpuProf) : undefined;
+  await prof?.start();
+  const clients: Booted[] = [];
+  const latencies: number[] = [];
+  const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
+  const t0 = performance.now();
+  await bootAll(pop, opts.warmup, opts.warmup + opts.n, opts.concurrency, clients, latencies, errors);
+  const windowMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0).utilization;
+  const profile = await prof?.stop();
+  emit({ phase: 'booted', booted: clients.length, windowMs: round(windowMs, 1) });
+
+  const s0 = performance.now();
+  await pop.quiet(opts.settleMs, 10_000);
+  const settleMs = performance.now() - s0;
+  await fullGc();
+  const after = memSample();
+  const heap = census0 ? heapDiff(census0, await heapCensus(), Math.max(1, clients.length)) : undefined;
+
+  const n = Math.max(1, clients.length);
+  latencies.sort((a, b) => a - b);
+  const result: ClientResult = {
+    phase: 'result',
+    mode: opts.mode,
+    n: opts.n,
+    concurrency: opts.concurrency,
+    warmup: opts.warmup,
+    booted: clients.length,
+    failed: opts.n - clients.length,
+    retries: pop.retries(),
+    bootWindowMs: round(windowMs, 1),
+    bootsPerSec: round((1000 * clients.length) / windowMs, 1),
+    latencyMs: {
+      p50: round(percentile(latencies, 50), 2), p90: round(percentile(latencies, 90), 2),
+      p99: round(percentile(latencies, 99), 2), max: round(latencies[latencies.length - 1] ?? 0, 2),
+    },
+    cpuMs: { user: round(cpu.user / 1000, 1), system: round(cpu.system / 1000, 1) },
+    elu: round(elu, 3),
+    baseline,
+    after,
+    perClient: {
+      heapUsed: round((after.heapUsed - baseline.heapUsed) / n),
+      heapPlusExternal: round((after.heapUsed + after.external - baseline.heapUsed - baseline.external) / n),
+      rss: round((after.rss - baseline.rss) / n),
+    },
+    settleMs: round(settleMs, 1),
+    profile,
+    heap,
+    errors: [...new Set(errors)].slice(0, 5),
+  };
+  emit(result);
+  await closeAll(clients);
+}
+
+function parseArgs(argv: string[]): Options {
+  const opts: Options = {
+    mode: 'raw', url: '', n: 1000, concurrency: 100, warmup: 10, settleMs: 200, timeoutMs: 60_000, prefix: 'BENCH', cpuProf: undefined, heapSummary: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a ?? ''} needs a value`);
+      return v;
+    };
+    const num = (): number => {
+      const v = Number(val());
+      if (!Number.isFinite(v) || v < 0) throw new Error(`${a ?? ''}: expected a number >= 0`);
+      return v;
+    };
+    switch (a) {
+      case '--mode': {
+        const m = val();
+        if (!(MODES as readonly string[]).includes(m)) throw new Error(`--mode: one of ${MODES.join(', ')}`);
+        opts.mode = m as Mode;
+        break;
+      }
+      case '--url': opts.url = val(); break;
+      case '--n': opts.n = Math.max(1, Math.floor(num())); break;
+      case '--concurrency': opts.concurrency = Math.max(1, Math.floor(num())); break;
+      case '--warmup': opts.warmup = Math.floor(num()); break;
+      case '--settle-ms': opts.settleMs = num(); break;
+      case '--timeout-ms': opts.timeoutMs = num(); break;
+      case '--prefix': opts.prefix = val(); break;
+      case '--cpu-prof': opts.cpuProf = val(); break;
+      case '--heap-summary': opts.heapSummary = true; break;
+      default: throw new Error(`unknown argument ${a ?? ''}`);
+    }
+  }
+  if (!opts.url) throw new Error('--url is required');
+  return opts;
+}
+
+async function main(): Promise<void> {
+  // The driver holds our stdin: when it goes away, so do we.
+  process.stdin.on('end', () => process.exit(3));
+  process.stdin.on('error', () => process.exit(3));
+  process.stdin.resume();
+  const opts = parseArgs(process.argv.slice(2));
+  await run(opts);
+  process.exit(0);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: Error) => {
+    process.stderr.write(`boot-clients: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  });
+}
