@@ -6,7 +6,9 @@
  *   {"phase":"booted", ...}   all N are Accepted (the driver samples the CSMS here)
  *   {"phase":"result", ...}   boots/s, memory per client, CPU, latency percentiles
  *
- * then closes every client and exits. Exits at once when stdin closes (the driver is gone).
+ * then closes every client and exits. Exits at once when stdin closes (the driver is gone). With
+ * --wait-go it prints {"phase":"ready"} after the warm-up and memory baseline and waits for a
+ * `go` line on stdin before the measured window.
  *
  *   node --expose-gc dist/test/bench/boot-clients.js --mode virtual --url ws://127.0.0.1:1234/ocpp --n 1000
  *
@@ -16,6 +18,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { getHeapSnapshot } from 'node:v8';
 import { RPCClient } from 'ocpp-rpc';
@@ -39,6 +42,8 @@ interface Options {
   prefix: string;
   cpuProf: string | undefined;
   heapSummary: boolean;
+  /** Wait for a `go` line on stdin before the measured window (the driver samples the CSMS first). */
+  waitGo: boolean;
 }
 
 /** What one booted client is, to the benchmark: something that can be closed. */
@@ -380,6 +385,10 @@ async function run(opts: Options): Promise<void> {
   const census0 = opts.heapSummary ? await heapCensus() : undefined;
   if (census0) await fullGc();
 
+  if (opts.waitGo) {
+    emit({ phase: 'ready' });
+    await go;
+  }
   const prof = opts.cpuProf ? new ProfileWindow(opts.cpuProf) : undefined;
   await prof?.start();
   const clients: Booted[] = [];
@@ -439,6 +448,7 @@ async function run(opts: Options): Promise<void> {
 function parseArgs(argv: string[]): Options {
   const opts: Options = {
     mode: 'raw', url: '', n: 1000, concurrency: 100, warmup: 10, settleMs: 200, timeoutMs: 60_000, prefix: 'BENCH', cpuProf: undefined, heapSummary: false,
+    waitGo: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -468,6 +478,7 @@ function parseArgs(argv: string[]): Options {
       case '--prefix': opts.prefix = val(); break;
       case '--cpu-prof': opts.cpuProf = val(); break;
       case '--heap-summary': opts.heapSummary = true; break;
+      case '--wait-go': opts.waitGo = true; break;
       default: throw new Error(`unknown argument ${a ?? ''}`);
     }
   }
@@ -475,11 +486,14 @@ function parseArgs(argv: string[]): Options {
   return opts;
 }
 
+let release: () => void = () => undefined;
+const go = new Promise<void>((resolve) => { release = resolve; });
+
 async function main(): Promise<void> {
-  // The driver holds our stdin: when it goes away, so do we.
-  process.stdin.on('end', () => process.exit(3));
-  process.stdin.on('error', () => process.exit(3));
-  process.stdin.resume();
+  // The driver holds our stdin: `go` starts the measured window; when stdin closes, the driver is gone.
+  const rl = createInterface({ input: process.stdin });
+  rl.on('line', (line) => { if (line.trim() === 'go') release(); });
+  rl.on('close', () => process.exit(3));
   const opts = parseArgs(process.argv.slice(2));
   await run(opts);
   process.exit(0);
