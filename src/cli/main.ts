@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { emulateCommand } from './emulate.js';
 import { EXIT } from './exit.js';
+import { schemasCommand } from './schemas.js';
 import { validateCommand } from './validate.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -31,6 +32,14 @@ program
   .argument('<files...>', 'rig files')
   .action((files: string[]) => {
     exitCode = validateCommand(files);
+  });
+
+program
+  .command('schemas')
+  .description('write the JSON Schema files for rig files (editor autocompletion)')
+  .option('--out <dir>', 'output folder', 'schemas')
+  .action((opts: { out: string }) => {
+    exitCode = schemasCommand(opts.out);
   });
 
 try {

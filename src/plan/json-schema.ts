@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { RigSchema } from './rig-schema.js';
+
+/** The JSON Schema files committed under schemas/, generated from the zod schemas. */
+export function jsonSchemas(): Record<string, unknown> {
+  return {
+    'rig.schema.json': z.toJSONSchema(RigSchema, { io: 'input', unrepresentable: 'any' }),
+  };
+}
+
+/** Text of each schema file exactly as committed (stable key order, trailing newline). */
+export function jsonSchemaFiles(): Record<string, string> {
+  return Object.fromEntries(Object.entries(jsonSchemas()).map(([name, schema]) => [name, JSON.stringify(schema, null, 2) + '\n']));
+}
