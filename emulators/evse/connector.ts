@@ -1,6 +1,7 @@
 import type { TimerHandle } from '../../src/core/clock.js';
 import type { PilotState } from './ev-model.js';
 import type { SessionPhysics } from './power-model.js';
+import type { NormalizedProfile } from './smart-charging/profile.js';
 
 /** Detailed connector status (the 1.6 vocabulary); 2.0.1 maps it to its coarser one. */
 export type DetailedStatus =
@@ -16,6 +17,8 @@ export interface Transaction {
   /** 2.0.1 TransactionEvent sequence number, next to use. */
   seqNo: number;
   remoteStartId?: number | undefined;
+  /** Reservation this transaction consumed. */
+  reservationId?: number | undefined;
   sampleTimer?: TimerHandle | undefined;
   /** The EV stopped drawing because its battery is full. */
   evFull: boolean;
@@ -38,7 +41,7 @@ export interface Connector {
   fault?: { errorCode: string; info?: string | undefined } | undefined;
   reservation?: Reservation | undefined;
   /** Identification presented before the cable (Authorize first), with its ConnectionTimeOut timer. */
-  pendingAuth?: { idTag: string; remoteStartId?: number | undefined; timer: TimerHandle } | undefined;
+  pendingAuth?: { idTag: string; remoteStartId?: number | undefined; profile?: NormalizedProfile | undefined; timer: TimerHandle } | undefined;
   tx?: Transaction | undefined;
   /** A transaction just ended with the EV still plugged in. */
   finishing: boolean;

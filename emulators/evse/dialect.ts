@@ -39,7 +39,8 @@ export interface StationDialect {
   /** Authorization status from an Authorize answer ('Accepted', 'Invalid', ...). */
   parseAuthorize(result: Payload): string;
   txStarted(c: Connector, tx: Transaction, sample: MeterValue[], reason: 'Local' | 'Remote'): OutgoingCall;
-  txUpdated(c: Connector, tx: Transaction, sample: MeterValue[], trigger: UpdateTrigger): OutgoingCall;
+  /** A transaction message for this update, or undefined when the version sends none for it. */
+  txUpdated(c: Connector, tx: Transaction, sample: MeterValue[], trigger: UpdateTrigger): OutgoingCall | undefined;
   txEnded(c: Connector, tx: Transaction, sample: MeterValue[], reason: StopReason): OutgoingCall;
   /** Final payload of a queued message at send time (1.6 fills in the CSMS transactionId). */
   prepareQueued(msg: QueuedMessage, station: ChargeStation): Payload;

@@ -28,8 +28,6 @@ export interface StationMemory {
   /** Energy register per connector (Wh), index = connector id - 1. */
   registersWh: number[];
   bootCount: number;
-  /** Transactions that were running when power was lost (stopped after the next boot). */
-  interrupted: { connectorId: number; localTxId: string; meterWh: number }[];
 }
 
 export function emptyMemory(connectors: number): StationMemory {
@@ -43,7 +41,6 @@ export function emptyMemory(connectors: number): StationMemory {
     authCache: {},
     registersWh: Array.from({ length: connectors }, () => 0),
     bootCount: 0,
-    interrupted: [],
   };
 }
 

@@ -20,7 +20,7 @@ export class StationOperations {
     const sessions = this.s.sessions;
     const c = connector !== undefined
       ? sessions.connectors[connector - 1]
-      : sessions.connectors.find((x) => !x.tx && x.operative && !x.fault && !x.reservation) ;
+      : sessions.connectors.find((x) => !x.tx && !x.pendingAuth && x.operative && !x.fault && !x.reservation);
     if (!c || c.tx || c.pendingAuth || !c.operative || c.fault) return undefined;
     if (c.reservation && c.reservation.idTag !== idTag) return undefined;
     if (profile && profile.purpose !== 'Tx') return undefined;
@@ -28,9 +28,7 @@ export class StationOperations {
       const status = await this.s.auth.authorize(idTag);
       if (status !== 'Accepted') return undefined;
     }
-    sessions.authorized(c.id, idTag, remoteStartId);
-    const tx = sessions.connector(c.id).tx;
-    if (profile && tx) this.installProfile({ ...profile, evseId: c.id, transactionId: tx.localTxId });
+    sessions.authorized(c.id, idTag, remoteStartId, profile);
     return c.id;
   }
 

@@ -9,6 +9,7 @@ import type { StationMemory } from './memory.js';
 import { advance, createSessionPhysics, meterSample, type MeterValue, type Supply } from './power-model.js';
 import { limitAt, type ElectricalContext } from './smart-charging/composite.js';
 import type { ProfileStore } from './smart-charging/store.js';
+import type { NormalizedProfile } from './smart-charging/profile.js';
 
 /** What the session logic needs from its station. */
 export interface SessionHost {
@@ -25,6 +26,8 @@ export interface SessionHost {
   txUpdated(c: Connector, tx: Transaction, sample: MeterValue[], trigger: UpdateTrigger): void;
   txEnded(c: Connector, tx: Transaction, sample: MeterValue[], reason: StopReason): void;
   persist(): void;
+  /** Install a TxProfile that came with a remote start, once its transaction exists. */
+  installTxProfile(profile: NormalizedProfile, c: Connector, tx: Transaction): void;
 }
 
 /**
@@ -69,18 +72,18 @@ export class Sessions {
       const pa = c.pendingAuth;
       pa.timer.cancel();
       c.pendingAuth = undefined;
-      this.begin(id, pa.idTag, pa.remoteStartId !== undefined ? 'Remote' : 'Local', pa.remoteStartId);
+      this.begin(id, pa.idTag, pa.remoteStartId !== undefined ? 'Remote' : 'Local', pa.remoteStartId, pa.profile);
       return;
     }
     this.refresh(c, 'ChargingStateChanged');
   }
 
   /** An identification was accepted: start now if plugged, else wait ConnectionTimeOut for the cable. */
-  authorized(id: number, idTag: string, remoteStartId?: number): void {
+  authorized(id: number, idTag: string, remoteStartId?: number, profile?: NormalizedProfile): void {
     const c = this.connector(id);
     if (c.tx) throw new HarnessError(ERROR_CODES.INVALID_STATE, `${this.host.identity}: connector ${id} already has a transaction`);
     if (isPluggedIn(c)) {
-      this.begin(id, idTag, remoteStartId !== undefined ? 'Remote' : 'Local', remoteStartId);
+      this.begin(id, idTag, remoteStartId !== undefined ? 'Remote' : 'Local', remoteStartId, profile);
       return;
     }
     c.pendingAuth?.timer.cancel();
@@ -88,6 +91,7 @@ export class Sessions {
     c.pendingAuth = {
       idTag,
       remoteStartId,
+      profile,
       timer: this.host.clock.setTimer(timeoutS * 1000, () => {
         c.pendingAuth = undefined;
         this.host.trace.record({ kind: 'device', device: this.host.identity, event: 'connection-timeout', data: { connector: id } });
@@ -98,22 +102,24 @@ export class Sessions {
   }
 
   /** Start a transaction on a plugged connector. */
-  begin(id: number, idTag: string | undefined, reason: 'Local' | 'Remote', remoteStartId?: number): Transaction {
+  begin(id: number, idTag: string | undefined, reason: 'Local' | 'Remote', remoteStartId?: number, profile?: NormalizedProfile): Transaction {
     const c = this.connector(id);
     if (c.tx) throw new HarnessError(ERROR_CODES.INVALID_STATE, `${this.host.identity}: connector ${id} already has a transaction`);
     const mem = this.host.memory;
     const localTxId = `${this.host.identity}-${mem.bootCount}-${mem.nextLocalTx++}`;
     const now = this.host.clock.now();
+    const reservationId = c.reservation?.id;
     c.reservation?.timer.cancel();
     c.reservation = undefined;
     c.finishing = false;
     c.physics = createSessionPhysics({ ev: this.host.config.ev, nowMs: now, registerWh: mem.registersWh[id - 1] ?? 0 });
     const tx: Transaction = {
       localTxId, idTag, startWallMs: this.host.clock.wallTime(), meterStartWh: c.physics.energyWh,
-      seqNo: 0, remoteStartId, evFull: false,
+      seqNo: 0, remoteStartId, reservationId, evFull: false,
     };
     c.tx = tx;
     this.host.txStarted(c, tx, this.sample(c), reason);
+    if (profile) this.host.installTxProfile({ ...profile, evseId: id, transactionId: localTxId }, c, tx);
     this.scheduleSample(c);
     this.refresh(c, 'ChargingStateChanged');
     return tx;
@@ -153,6 +159,13 @@ export class Sessions {
     return [{ measurand: 'Energy.Active.Import.Register', value: round1(this.host.memory.registersWh[c.id - 1] ?? 0), unit: 'Wh' }];
   }
 
+  /** Meter readings of a connector settled to this instant (triggered MeterValues). */
+  sampleNow(id: number): MeterValue[] {
+    const c = this.connector(id);
+    this.settle(c);
+    return this.sample(c);
+  }
+
   /** Actual power (W) drawn on a connector now. */
   powerW(id: number): number {
     const c = this.connector(id);
@@ -160,12 +173,14 @@ export class Sessions {
     return c.physics?.powerW ?? 0;
   }
 
-  /** Report the status if it changed. */
+  /** Report the status if it changed; during a transaction that is also a charging-state change. */
   report(c: Connector): void {
     const s = detailedStatus(c);
     if (s === c.lastReported) return;
+    const prev = c.lastReported;
     c.lastReported = s;
     this.host.statusChanged(c, s);
+    if (c.tx && prev !== undefined) this.host.txUpdated(c, c.tx, this.sample(c), 'ChargingStateChanged');
   }
 
   /** Cancel every timer (reboot / shutdown); the physics is settled to now first. */

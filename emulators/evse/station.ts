@@ -86,9 +86,13 @@ export class ChargeStation extends EventEmitter {
       setting: (n) => this.setting(n),
       statusChanged: (c, s) => this.onStatus(c, s),
       txStarted: (c, tx, sample, reason) => this.enqueue(this.dialect.txStarted(c, tx, sample, reason), tx.localTxId, 'tx-started', { connector: c.id, tx }),
-      txUpdated: (c, tx, sample, trigger) => this.enqueue(this.dialect.txUpdated(c, tx, sample, trigger), tx.localTxId),
+      txUpdated: (c, tx, sample, trigger) => {
+        const call = this.dialect.txUpdated(c, tx, sample, trigger);
+        if (call) this.enqueue(call, tx.localTxId);
+      },
       txEnded: (c, tx, sample, reason) => this.enqueue(this.dialect.txEnded(c, tx, sample, reason), tx.localTxId, 'tx-ended', { connector: c.id, tx, reason }),
       persist: () => this.persist(),
+      installTxProfile: (profile) => { this.ops.installProfile(profile); },
     });
     this.queue = new TxQueue({
       identity: this.identity, memory: this.memory, clock: this.clock, trace: this.trace,
@@ -228,10 +232,16 @@ export class ChargeStation extends EventEmitter {
     for (const c of this.sessions.connectors) this.sendStatus(c);
   }
 
+  /**
+   * Report a connector's status. Deferred past the current I/O turn, so that a status change caused
+   * by a CSMS request goes out after that request's answer, as the spec orders them.
+   */
   sendStatus(c: Connector): void {
-    if (this.bootState !== 'Accepted') return;
-    const call = this.dialect.statusNotification(c);
-    this.call(call.action, call.payload).catch((err: Error) => this.note('status-failed', err.message));
+    this.clock.defer(() => {
+      if (this.bootState !== 'Accepted' || !this.connected) return;
+      const call = this.dialect.statusNotification(c);
+      this.call(call.action, call.payload).catch((err: Error) => this.note('status-failed', err.message));
+    });
   }
 
   async sendHeartbeat(): Promise<void> {
@@ -239,7 +249,9 @@ export class ChargeStation extends EventEmitter {
     await this.call(hb.action, hb.payload);
   }
 
-  async sendBoot(): Promise<void> {
+  /** Send a BootNotification now (TriggerMessage): reason Triggered unless told otherwise. */
+  async sendBoot(reason: BootReason = 'Triggered'): Promise<void> {
+    this.bootReason = reason;
     await this.boot();
   }
 
@@ -260,7 +272,7 @@ export class ChargeStation extends EventEmitter {
     try {
       link = await connectStation({
         url: this.csmsUrl, identity: this.identity, versions: [this.config.ocppVersion === '1.6' ? 'ocpp1.6' : 'ocpp2.0.1'],
-        security: { profile: sec.profile, password: sec.password, ca: sec.ca ?? readPem(sec.caFile), cert: sec.cert ?? readPem(sec.certFile), key: sec.key ?? readPem(sec.keyFile) },
+        security: { profile: sec.profile, password: this.setting('BasicAuthPassword') ?? sec.password, ca: sec.ca ?? readPem(sec.caFile), cert: sec.cert ?? readPem(sec.certFile), key: sec.key ?? readPem(sec.keyFile) },
         clock: this.clock, trace: this.trace, ledger: this.deps.ledger, callTimeoutMs: this.config.callTimeoutS * 1000,
       });
     } catch (err) {

@@ -15,8 +15,17 @@ export interface Clock {
   setTimer(ms: number, fn: () => void, label?: string): TimerHandle;
   /** Resolve after `ms`; rejects with the signal's reason when aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Run `fn` after the current I/O callback and its microtasks (e.g. after a CALLRESULT that is being
+   * written). Not a timer: it never waits for time to pass, on either clock.
+   */
+  defer(fn: () => void): void;
   /** True for the VirtualClock: the harness then owns the pace of time. */
   readonly virtual: boolean;
+}
+
+export function deferImmediate(fn: () => void): void {
+  setImmediate(fn);
 }
 
 /** ISO 8601 text for an epoch-milliseconds instant, as OCPP wants it. */
@@ -62,6 +71,10 @@ export class RealClock implements Clock {
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return sleepOn(this, ms, signal);
+  }
+
+  defer(fn: () => void): void {
+    deferImmediate(fn);
   }
 }
 

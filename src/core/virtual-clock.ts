@@ -1,4 +1,4 @@
-import { type Clock, type TimerHandle, sleepOn } from './clock.js';
+import { type Clock, type TimerHandle, deferImmediate, sleepOn } from './clock.js';
 import type { Quiescence } from './clock-quiescence.js';
 import { ERROR_CODES, HarnessError } from './errors.js';
 
@@ -51,6 +51,10 @@ export class VirtualClock implements Clock {
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return sleepOn(this, ms, signal);
+  }
+
+  defer(fn: () => void): void {
+    deferImmediate(fn);
   }
 
   /** Number of live timers. */

@@ -55,9 +55,13 @@ describe.each(['1.6', '2.0.1'] as const)('offline transaction queue on OCPP %s',
       expect(ids[0]).toBe(r.csms.transactions('OFF1')[0]?.transactionId);
     } else {
       expect(txs.map((t) => t.seqNo)).toEqual(txs.map((_t, i) => i));
-      expect(txs.map((t) => t.eventType)).toEqual(['Started', 'Updated', 'Updated', 'Ended']);
-      expect(txs.slice(1).every((t) => t.offline === true)).toBe(true);
-      expect(txs[0]?.offline).toBeUndefined();
+      expect(txs.map((t) => [t.eventType, t.triggerReason, t.offline ?? false])).toEqual([
+        ['Started', 'Authorized', false],
+        ['Updated', 'ChargingStateChanged', false],
+        ['Updated', 'MeterValuePeriodic', true],
+        ['Updated', 'MeterValuePeriodic', true],
+        ['Ended', 'StopAuthorized', true],
+      ]);
     }
     expect(r.csms.anomalies('OFF1')).toEqual([]);
     const book = r.csms.transactions('OFF1');
@@ -80,8 +84,10 @@ describe.each(['1.6', '2.0.1'] as const)('offline transaction queue on OCPP %s',
       expect(txs.map((t) => t.action)).toEqual(['StartTransaction', 'MeterValues', 'StopTransaction']);
       expect(txs.at(-1)?.reason).toBe('SoftReset');
     } else {
-      expect(txs.map((t) => t.eventType)).toEqual(['Started', 'Updated', 'Ended']);
-      expect(txs.map((t) => t.seqNo)).toEqual([0, 1, 2]);
+      expect(txs.map((t) => [t.eventType, t.triggerReason])).toEqual([
+        ['Started', 'Authorized'], ['Updated', 'ChargingStateChanged'], ['Updated', 'MeterValuePeriodic'], ['Ended', 'ResetCommand'],
+      ]);
+      expect(txs.map((t) => t.seqNo)).toEqual([0, 1, 2, 3]);
       expect((txs.at(-1)?.transactionInfo as { stoppedReason?: string }).stoppedReason).toBe('ImmediateReset');
     }
     expect(r.csms.anomalies('OFF1').filter((a) => a.kind !== 'before-accepted')).toEqual([]);

@@ -135,6 +135,7 @@ describe('1.6 message builders', () => {
       { measurand: 'SoC', value: 42, unit: 'Percent' as const },
     ];
     const mv = r.dialect.txUpdated(c, tx, sample, 'Periodic');
+    if (!mv) throw new Error('no MeterValues built');
     valid(mv.action, 'req', mv.payload);
     expect(mv.payload.transactionId).toBe(TX_ID_PLACEHOLDER);
     const [reading] = mv.payload.meterValue as { timestamp: string; sampledValue: Payload[] }[];
@@ -143,6 +144,7 @@ describe('1.6 message builders', () => {
     expect(reading?.sampledValue[0]).toEqual({ value: '1234.5', context: 'Sample.Periodic', measurand: 'Energy.Active.Import.Register', location: 'Outlet', unit: 'Wh' });
     expect(reading?.sampledValue[2]).toMatchObject({ value: '15.94', unit: 'A', phase: 'L1' });
     const trig = r.dialect.txUpdated(c, tx, sample, 'Trigger');
+    if (!trig) throw new Error('no MeterValues built');
     expect((trig.payload.meterValue as { sampledValue: Payload[] }[])[0]?.sampledValue[0]?.context).toBe('Trigger');
 
     const stop = r.dialect.txEnded(c, tx, sample, 'Local');
@@ -168,6 +170,7 @@ describe('1.6 message builders', () => {
     startTx(r);
     const c = r.station.sessions.connector(1);
     const mv = r.dialect.txUpdated(c, c.tx as NonNullable<typeof c.tx>, r.station.sessions.sample(c), 'Periodic');
+    if (!mv) throw new Error('no MeterValues built');
     valid(mv.action, 'req', mv.payload);
     expect((mv.payload.meterValue as { sampledValue: Payload[] }[])[0]?.sampledValue.map((v) => v.measurand)).toEqual(['Power.Active.Import']);
     const dc = rig({ electrical: { kind: 'DC', maxPowerKw: 50 } });
@@ -452,6 +455,24 @@ describe('1.6 handlers', () => {
     expect(await handle(r.station, 'ReserveNow', { connectorId: 4, expiryDate, idTag: 'R2', reservationId: 2 })).toEqual({ status: 'Rejected' });
     expect(await handle(r.station, 'CancelReservation', { reservationId: 1 })).toEqual({ status: 'Accepted' });
     expect(await handle(r.station, 'CancelReservation', { reservationId: 1 })).toEqual({ status: 'Rejected' });
+
+    expect(await handle(r.station, 'ReserveNow', { connectorId: 2, expiryDate, idTag: 'R3', reservationId: 3 })).toEqual({ status: 'Accepted' });
+    startTx(r, 2, 'R3');
+    const start = r.station.memory.queue.find((m) => m.action === 'StartTransaction');
+    valid('StartTransaction', 'req', start?.payload);
+    expect(start?.payload).toMatchObject({ connectorId: 2, idTag: 'R3', reservationId: 3 });
+  });
+
+  it('installs a RemoteStartTransaction TxProfile once the cable is plugged', async () => {
+    const r = rig();
+    const chargingProfile = { chargingProfileId: 21, stackLevel: 2, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Relative',
+      chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 8 }] } };
+    expect(await handle(r.station, 'RemoteStartTransaction', { idTag: 'T', connectorId: 1, chargingProfile })).toEqual({ status: 'Accepted' });
+    await r.clock.runFor(0);
+    expect(r.station.profiles.get(21)).toBeUndefined();
+    r.station.plug(1);
+    const tx = r.station.sessions.connector(1).tx;
+    expect(r.station.profiles.get(21)).toMatchObject({ purpose: 'Tx', evseId: 1, transactionId: tx?.localTxId });
   });
 
   it('walks a firmware update at retrieveDate, then reboots hard', async () => {

@@ -67,7 +67,7 @@ describe('2.0.1 dialect: outgoing messages', () => {
     expect(d.parseBoot({ status: 'Pending', interval: 5, currentTime: '2026-03-01T10:00:00Z' })).toEqual({ status: 'Pending', intervalS: 5 });
   });
 
-  it('numbers TransactionEvents 0, 1, 2 at enqueue time, with contexts and trigger reasons', async () => {
+  it('numbers TransactionEvents 0, 1, 2, 3 at enqueue time, with contexts and trigger reasons', async () => {
     const { station, clock } = makeStation({ meterSampleIntervalS: 60 });
     const txId = startTx(station);
     station.requestEnergy(1);
@@ -75,8 +75,9 @@ describe('2.0.1 dialect: outgoing messages', () => {
     station.stopTransaction(1, 'Local');
     const events = queued(station).filter((p) => p.transactionInfo);
     expect(events.map((e) => [e.eventType, e.seqNo, e.triggerReason])).toEqual([
-      ['Started', 0, 'Authorized'], ['Updated', 1, 'MeterValuePeriodic'], ['Ended', 2, 'StopAuthorized'],
+      ['Started', 0, 'Authorized'], ['Updated', 1, 'ChargingStateChanged'], ['Updated', 2, 'MeterValuePeriodic'], ['Ended', 3, 'StopAuthorized'],
     ]);
+    expect(events.map((e) => (e.transactionInfo as Payload).chargingState)).toEqual(['SuspendedEV', 'Charging', 'Charging', 'EVConnected']);
     for (const e of events) {
       expect(valid('TransactionEvent', e)).toBe(true);
       expect(e.offline).toBe(true);
@@ -84,10 +85,10 @@ describe('2.0.1 dialect: outgoing messages', () => {
       expect((e.transactionInfo as Payload).transactionId).toBe(txId);
     }
     const contexts = events.map((e) => ((e.meterValue as { sampledValue: { context: string }[] }[])[0]?.sampledValue[0]?.context));
-    expect(contexts).toEqual(['Transaction.Begin', 'Sample.Periodic', 'Transaction.End']);
+    expect(contexts).toEqual(['Transaction.Begin', 'Other', 'Sample.Periodic', 'Transaction.End']);
     expect(events[0]?.idToken).toEqual({ idToken: 'TAG1', type: 'ISO14443' });
     expect(events[1]?.idToken).toBeUndefined();
-    expect((events[2]?.transactionInfo as Payload).stoppedReason).toBe('Local');
+    expect((events[3]?.transactionInfo as Payload).stoppedReason).toBe('Local');
   });
 
   it('marks messages built while connected as online and leaves prepareQueued untouched', () => {
@@ -299,7 +300,9 @@ describe('2.0.1 handlers (called directly, answers schema-checked)', () => {
   let link: FakeLink;
   /** Non-transactional calls the station made (schema-checked). */
   let sent: { action: string; payload: Payload }[];
-  beforeEach(() => {
+  beforeEach(async () => {
+    // let work deferred by the previous test's handlers finish before this test's capture starts
+    await new Promise<void>((r) => setImmediate(r));
     ({ station, clock } = makeStation());
     link = new FakeLink();
     install(link as unknown as OcppLink, station);

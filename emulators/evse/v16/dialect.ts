@@ -118,13 +118,13 @@ export function createDialect16(station: ChargeStation): StationDialect {
         meterStart: Math.round(tx.meterStartWh),
         timestamp: isoTime(tx.startWallMs),
       };
-      // Transaction.reservationId is not in the core type yet (see the report); read it when present.
-      const reservationId = (tx as Transaction & { reservationId?: number }).reservationId;
-      if (reservationId !== undefined) payload.reservationId = reservationId;
+      if (tx.reservationId !== undefined) payload.reservationId = tx.reservationId;
       return { action: 'StartTransaction', payload };
     },
 
     txUpdated(c: Connector, _tx: Transaction, sample: MeterValue[], trigger: UpdateTrigger) {
+      // 1.6 reports state changes with StatusNotification only; MeterValues are for samples
+      if (trigger === 'ChargingStateChanged' || trigger === 'LimitChanged') return undefined;
       const values = sample.filter(measurandFilter(station.setting('MeterValuesSampledData')));
       return {
         action: 'MeterValues',

@@ -18,21 +18,7 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/**
- * Run `fn` after the CALLRESULT of the current handler has been written: a 0 ms timer on the
- * station's clock (with the VirtualClock it fires once the harness is quiescent, i.e. after the
- * response frame was handled). Errors, including sends while offline, are traced, never thrown.
- */
-export function afterResponse(station: ChargeStation, label: string, fn: () => unknown): void {
-  station.clock.setTimer(0, () => {
-    try {
-      const r = fn();
-      if (r instanceof Promise) r.catch((err: unknown) => note(station, 'after-response-failed', `${label}: ${message(err)}`));
-    } catch (err) {
-      note(station, 'after-response-failed', `${label}: ${message(err)}`);
-    }
-  }, `${label} ${station.identity}`);
-}
+export { afterResponse } from '../after-response.js';
 
 /** Send a non-transactional call, tracing (not throwing) a failure, e.g. when offline. */
 export async function sendQuietly(station: ChargeStation, action: string, payload: Payload): Promise<void> {

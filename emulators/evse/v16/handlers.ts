@@ -53,8 +53,7 @@ export function stationStatusNotification(station: ChargeStation): OutgoingCall 
 
 /** MeterValues of a connector now, for a TriggerMessage (transactionId when a known transaction runs). */
 export function triggeredMeterValues(station: ChargeStation, c: Connector): OutgoingCall {
-  station.sessions.powerW(c.id); // settles the energy integral up to now
-  const sample = station.sessions.sample(c).filter(measurandFilter(station.setting('MeterValuesSampledData')));
+  const sample = station.sessions.sampleNow(c.id).filter(measurandFilter(station.setting('MeterValuesSampledData')));
   const payload: Payload = { connectorId: c.id, meterValue: [meterValue16(station.clock.wallTime(), sample, 'Trigger')] };
   const txId = c.tx ? csmsTxId(station, c.tx.localTxId) : undefined;
   if (txId !== undefined) payload.transactionId = txId;

@@ -81,6 +81,8 @@ export function meterValues201(evseId: number, wallMs: number, sample: readonly 
 export function createDialect201(station: ChargeStation): StationDialect {
   const wall = (): number => station.clock.wallTime();
 
+  /** chargingState last reported per transaction: an Updated(ChargingStateChanged) only when it changed. */
+  const reportedState = new WeakMap<Transaction, string>();
   const transactionEvent = (
     eventType: 'Started' | 'Updated' | 'Ended', c: Connector, tx: Transaction, sample: readonly MeterValue[],
     triggerReason: TriggerReason, context: ReadingContext, extra: { stoppedReason?: StoppedReason; idToken?: boolean } = {},
@@ -104,6 +106,7 @@ export function createDialect201(station: ChargeStation): StationDialect {
       ...(extra.idToken && tx.idTag !== undefined ? { idToken: { idToken: tx.idTag, type: tokenType(station, tx.idTag) } } : {}),
       ...(meterValue ? { meterValue } : {}),
     };
+    reportedState.set(tx, chargingState201(c));
     return { action: 'TransactionEvent', payload };
   };
 
@@ -148,8 +151,9 @@ export function createDialect201(station: ChargeStation): StationDialect {
       return transactionEvent('Started', c, tx, sample, reason === 'Remote' ? 'RemoteStart' : 'Authorized', 'Transaction.Begin', { idToken: true });
     },
 
-    txUpdated(c, tx, sample, trigger): OutgoingCall {
+    txUpdated(c, tx, sample, trigger): OutgoingCall | undefined {
       const t = UPDATE_TRIGGERS[trigger];
+      if (trigger === 'ChargingStateChanged' && reportedState.get(tx) === chargingState201(c)) return undefined;
       return transactionEvent('Updated', c, tx, sample, t.triggerReason, t.context);
     },
 

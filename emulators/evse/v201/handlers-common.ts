@@ -46,17 +46,7 @@ export function note(station: ChargeStation, event: string, data?: unknown): voi
   station.trace.record({ kind: 'device', device: station.identity, event, data });
 }
 
-/**
- * Run `fn` once the CALLRESULT has gone out: a zero-delay timer on the station's clock (the
- * handler's answer is written before any timer fires, on the real and on the virtual clock).
- */
-export function afterResponse(station: ChargeStation, label: string, fn: () => unknown): void {
-  station.clock.setTimer(0, () => {
-    Promise.resolve()
-      .then(fn)
-      .catch((err: Error) => note(station, 'v201-deferred-failed', `${label}: ${err.message}`));
-  }, `${label} ${station.identity}`);
-}
+export { afterResponse } from '../after-response.js';
 
 /** Send a non-transactional call, tracing (not throwing) a failure. */
 export async function sendQuietly(station: ChargeStation, action: string, payload: Payload): Promise<void> {

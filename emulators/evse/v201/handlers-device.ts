@@ -87,8 +87,7 @@ export function registerDeviceHandlers(on: On, station: ChargeStation): void {
       case 'MeterValues':
         return later(async () => {
           for (const c of targets) {
-            s.sessions.powerW(c.id); // settle the energy integral to now
-            const call = meterValues201(c.id, s.clock.wallTime(), s.sessions.sample(c), 'Trigger');
+            const call = meterValues201(c.id, s.clock.wallTime(), s.sessions.sampleNow(c.id), 'Trigger');
             await sendQuietly(s, call.action, call.payload);
           }
         });
@@ -98,9 +97,8 @@ export function registerDeviceHandlers(on: On, station: ChargeStation): void {
           for (const c of targets) {
             const tx = c.tx;
             if (!tx) continue;
-            s.sessions.powerW(c.id);
-            const call = s.dialect.txUpdated(c, tx, s.sessions.sample(c), 'Trigger');
-            s.queue.enqueue(call.action, call.payload, tx.localTxId);
+            const call = s.dialect.txUpdated(c, tx, s.sessions.sampleNow(c.id), 'Trigger');
+            if (call) s.queue.enqueue(call.action, call.payload, tx.localTxId);
           }
         });
       }
