@@ -59,7 +59,12 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     await close();
     throw err;
   }
-  for (const s of stations) void s.start();
+  // On the virtual clock every power-up is a timer, so the clock runs them one at a time and the
+  // interleaving of the stations' handshakes is a function of the seed, not of socket timing.
+  for (const s of stations) {
+    if (clock.virtual) clock.setTimer(0, () => void s.start(), `power-up ${s.identity}`);
+    else void s.start();
+  }
   return { rig, clock, trace, csms, stations, close };
 }
 
