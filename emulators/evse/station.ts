@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
 import type { Clock, TimerHandle } from '../../src/core/clock.js';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import type { Rng } from '../../src/core/rng.js';
@@ -17,6 +16,7 @@ import { ProfileStore } from './smart-charging/store.js';
 import { TxQueue } from './tx-queue.js';
 import { Authorizer } from './authorizer.js';
 import { StationOperations } from './operations.js';
+import { clientSecurity } from './security.js';
 
 export type BootState = 'Offline' | 'Connecting' | 'Booting' | 'Pending' | 'Rejected' | 'Accepted';
 
@@ -267,12 +267,11 @@ export class ChargeStation extends EventEmitter {
   private async connect(): Promise<void> {
     if (!this.running) return;
     this.setState('Connecting');
-    const sec = this.config.security;
     let link: OcppLink;
     try {
       link = await connectStation({
         url: this.csmsUrl, identity: this.identity, versions: [this.config.ocppVersion === '1.6' ? 'ocpp1.6' : 'ocpp2.0.1'],
-        security: { profile: sec.profile, password: this.setting('BasicAuthPassword') ?? sec.password, ca: sec.ca ?? readPem(sec.caFile), cert: sec.cert ?? readPem(sec.certFile), key: sec.key ?? readPem(sec.keyFile) },
+        security: clientSecurity(this.config.security, this.setting('BasicAuthPassword')),
         clock: this.clock, trace: this.trace, ledger: this.deps.ledger, callTimeoutMs: this.config.callTimeoutS * 1000,
       });
     } catch (err) {
@@ -397,14 +396,5 @@ export class ChargeStation extends EventEmitter {
 
   persist(): void {
     this.deps.persist?.(this.memory);
-  }
-}
-
-function readPem(path: string | undefined): string | undefined {
-  if (!path) return undefined;
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new HarnessError(ERROR_CODES.TLS_SETUP, `cannot read ${path}: ${(err as Error).message}`, { path });
   }
 }

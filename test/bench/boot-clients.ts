@@ -42,6 +42,7 @@ interface Options {
   prefix: string;
   cpuProf: string | undefined;
   heapSummary: boolean;
+  heapProf: string | undefined;
   /** Wait for a `go` line on stdin before the measured window (the driver samples the CSMS first). */
   waitGo: boolean;
 }
@@ -83,6 +84,7 @@ export interface ClientResult {
   settleMs: number;
   profile?: ProfileSummary | undefined;
   heap?: HeapDiff | undefined;
+  alloc?: AllocSummary | undefined;
   errors: string[];
 }
 
@@ -175,6 +177,72 @@ export class ProfileWindow {
     this.session = undefined;
     writeFileSync(this.file, JSON.stringify(profile));
     return summarizeProfile(profile);
+  }
+}
+
+export interface AllocSite { site: string; bytes: number; perClientBytes: number }
+export interface AllocSummary {
+  /** Live bytes sampled (allocated in the window and still alive after the final GC). */
+  totalBytes: number;
+  perClientBytes: number;
+  /** Attributed to the innermost chargebench frame on the allocation stack (else the innermost frame). */
+  byChargebenchFrame: AllocSite[];
+  /** Attributed to the innermost frame (where the object was allocated). */
+  byAllocator: AllocSite[];
+  /** By source area of the allocator (node internals, a package, a chargebench dir). */
+  byArea: AllocSite[];
+}
+
+interface HeapProfileNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: HeapProfileNode[] }
+
+/** Live allocations of a sampling heap profile, attributed to allocation sites. */
+export function summarizeHeapProfile(head: HeapProfileNode, n: number, top = 25): AllocSummary {
+  const ours = new Map<string, number>();
+  const alloc = new Map<string, number>();
+  const areas = new Map<string, number>();
+  let total = 0;
+  const label = (cf: HeapProfileNode['callFrame']): string => {
+    const file = cf.url.replace(/^.*\/(node_modules|dist)\//, '$1/');
+    return `${cf.functionName || '(anonymous)'} ${file ? `${file}:${cf.lineNumber + 1}` : ''}`.trim();
+  };
+  const walk = (node: HeapProfileNode, stack: HeapProfileNode['callFrame'][]): void => {
+    const path = [...stack, node.callFrame];
+    if (node.selfSize > 0) {
+      total += node.selfSize;
+      const inner = node.callFrame;
+      const mine = [...path].reverse().find((cf) => cf.url.includes('/dist/')) ?? inner;
+      const add = (m: Map<string, number>, k: string): void => { m.set(k, (m.get(k) ?? 0) + node.selfSize); };
+      add(ours, label(mine));
+      add(alloc, label(inner));
+      add(areas, area(inner.url, inner.functionName));
+    }
+    for (const c of node.children) walk(c, path);
+  };
+  walk(head, []);
+  const list = (m: Map<string, number>): AllocSite[] => [...m].sort((a, b) => b[1] - a[1]).slice(0, top)
+    .map(([site, bytes]) => ({ site, bytes, perClientBytes: round(bytes / n, 1) }));
+  return { totalBytes: total, perClientBytes: round(total / n, 1), byChargebenchFrame: list(ours), byAllocator: list(alloc), byArea: list(areas) };
+}
+
+/** Sampling heap profiler: allocations in the window that are still alive when stopped. */
+export class HeapProfileWindow {
+  private session: Session | undefined;
+  constructor(private readonly file: string) {}
+
+  async start(): Promise<void> {
+    this.session = new Session();
+    this.session.connect();
+    await this.session.post('HeapProfiler.enable');
+    await this.session.post('HeapProfiler.startSampling', { samplingInterval: 256 });
+  }
+
+  async stop(n: number): Promise<AllocSummary | undefined> {
+    if (!this.session) return undefined;
+    const { profile } = (await this.session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapProfileNode } };
+    this.session.disconnect();
+    this.session = undefined;
+    writeFileSync(this.file, JSON.stringify(profile));
+    return summarizeHeapProfile(profile.head, n);
   }
 }
 
@@ -391,6 +459,8 @@ async function run(opts: Options): Promise<void> {
   }
   const prof = opts.cpuProf ? new ProfileWindow(opts.cpuProf) : undefined;
   await prof?.start();
+  const heapProf = opts.heapProf ? new HeapProfileWindow(opts.heapProf) : undefined;
+  await heapProf?.start();
   const clients: Booted[] = [];
   const latencies: number[] = [];
   const cpu0 = process.cpuUsage();
@@ -408,6 +478,7 @@ async function run(opts: Options): Promise<void> {
   const settleMs = performance.now() - s0;
   await fullGc();
   const after = memSample();
+  const alloc = await heapProf?.stop(Math.max(1, clients.length));
   const heap = census0 ? heapDiff(census0, await heapCensus(), Math.max(1, clients.length)) : undefined;
 
   const n = Math.max(1, clients.length);
@@ -439,6 +510,7 @@ async function run(opts: Options): Promise<void> {
     settleMs: round(settleMs, 1),
     profile,
     heap,
+    alloc,
     errors: [...new Set(errors)].slice(0, 5),
   };
   emit(result);
@@ -448,7 +520,7 @@ async function run(opts: Options): Promise<void> {
 function parseArgs(argv: string[]): Options {
   const opts: Options = {
     mode: 'raw', url: '', n: 1000, concurrency: 100, warmup: 10, settleMs: 200, timeoutMs: 60_000, prefix: 'BENCH', cpuProf: undefined, heapSummary: false,
-    waitGo: false,
+    heapProf: undefined, waitGo: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -478,6 +550,7 @@ function parseArgs(argv: string[]): Options {
       case '--prefix': opts.prefix = val(); break;
       case '--cpu-prof': opts.cpuProf = val(); break;
       case '--heap-summary': opts.heapSummary = true; break;
+      case '--heap-prof': opts.heapProf = val(); break;
       case '--wait-go': opts.waitGo = true; break;
       default: throw new Error(`unknown argument ${a ?? ''}`);
     }

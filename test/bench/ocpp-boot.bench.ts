@@ -5,7 +5,7 @@
  *   npm run bench                       # build, then the defaults below
  *   node dist/test/bench/ocpp-boot.bench.js [--n 1000] [--concurrency 100] [--repeats 3]
  *        [--modes raw,raw201,virtual,virtual201] [--warmup 10] [--out out/bench/ocpp-boot.json]
- *        [--csms-trace] [--cpu-prof] [--heap-summary] [--timeout-s 120]
+ *        [--csms-trace] [--cpu-prof] [--heap-summary] [--heap-prof] [--timeout-s 120]
  *
  * Every run is one fresh CSMS process (csms-server.js) and one fresh client process
  * (boot-clients.js, node --expose-gc) holding one population. Per run the client warms up
@@ -39,6 +39,7 @@ interface Options {
   csmsTrace: boolean;
   cpuProf: boolean;
   heapSummary: boolean;
+  heapProf: boolean;
   timeoutS: number;
 }
 
@@ -174,6 +175,7 @@ async function oneRun(opts: Options, mode: Mode, round: number, profDir: string)
     ];
     if (opts.cpuProf) clientArgs.push('--cpu-prof', join(profDir, `client-${tag}.cpuprofile`));
     if (opts.heapSummary) clientArgs.push('--heap-summary');
+    if (opts.heapProf) clientArgs.push('--heap-prof', join(profDir, `client-${tag}.heapprofile`));
     client = new Child(`boot-clients (${tag})`, 'boot-clients.js', clientArgs, ['--expose-gc']);
     const timeoutMs = opts.timeoutS * 1000;
     await client.next('phase', timeoutMs); // ready: warmed up, baseline taken
@@ -303,7 +305,7 @@ function ratios(sums: Map<Mode, ModeSummary>): Ratio[] {
 function parseArgs(argv: string[]): Options {
   const opts: Options = {
     n: 1000, concurrency: 100, repeats: 3, modes: [...ALL_MODES], warmup: 10,
-    out: join(REPO, 'out/bench/ocpp-boot.json'), csmsTrace: false, cpuProf: false, heapSummary: false, timeoutS: 120,
+    out: join(REPO, 'out/bench/ocpp-boot.json'), csmsTrace: false, cpuProf: false, heapSummary: false, heapProf: false, timeoutS: 120,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -327,6 +329,7 @@ function parseArgs(argv: string[]): Options {
       case '--csms-trace': opts.csmsTrace = true; break;
       case '--cpu-prof': opts.cpuProf = true; break;
       case '--heap-summary': opts.heapSummary = true; break;
+      case '--heap-prof': opts.heapProf = true; break;
       case '--modes': {
         const ms = val().split(',').map((s) => s.trim()).filter(Boolean);
         const bad = ms.filter((m) => !(ALL_MODES as readonly string[]).includes(m));
@@ -335,7 +338,7 @@ function parseArgs(argv: string[]): Options {
         break;
       }
       case '-h': case '--help':
-        process.stdout.write('usage: ocpp-boot.bench.js [--n 1000] [--concurrency 100] [--repeats 3] [--modes raw,raw201,virtual,virtual201] [--warmup 10] [--out FILE] [--csms-trace] [--cpu-prof] [--heap-summary] [--timeout-s 120]\n');
+        process.stdout.write('usage: ocpp-boot.bench.js [--n 1000] [--concurrency 100] [--repeats 3] [--modes raw,raw201,virtual,virtual201] [--warmup 10] [--out FILE] [--csms-trace] [--cpu-prof] [--heap-summary] [--heap-prof] [--timeout-s 120]\n');
         process.exit(0);
         break;
       default: throw new Error(`unknown argument ${a ?? ''}`);
@@ -347,7 +350,7 @@ function parseArgs(argv: string[]): Options {
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const profDir = join(dirname(opts.out), 'prof');
-  if (opts.cpuProf) mkdirSync(profDir, { recursive: true });
+  if (opts.cpuProf || opts.heapProf) mkdirSync(profDir, { recursive: true });
   const started = Date.now();
   const loadBefore = loadavg();
   process.stderr.write(`ocpp-boot: N=${opts.n}, ${opts.concurrency} in flight, modes ${opts.modes.join(',')}, ${opts.repeats} rounds, ` +
