@@ -76,6 +76,16 @@ export class OcppLink extends EventEmitter {
     this.peer.handle(action, (o) => this.run(handler, o));
   }
 
+  /**
+   * One handler for a set of actions (it dispatches on `ctx.action`): a single wrapped function is
+   * registered for all of them, so a station with 60 actions costs one closure, not 60. Actions not
+   * in the set still get ocpp-rpc's NotImplemented.
+   */
+  handleMany(actions: Iterable<string>, handler: CallHandler): void {
+    const wrapped = (o: { params: unknown; method: string; messageId: string }): Promise<Payload> => this.run(handler, o);
+    for (const action of actions) this.peer.handle(action, wrapped);
+  }
+
   /** Handler for every action without its own handler. */
   handleAny(handler: CallHandler): void {
     this.peer.handle((o) => this.run(handler, o));

@@ -15,7 +15,7 @@
  * Targets (issue): virtual heap per client <= 1.5x raw, >= 500 boots/s (goal 1,000).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -49,7 +49,7 @@ interface RunRecord {
   round: number;
   mode: Mode;
   client: ClientResult;
-  csms: { cpuMs: number; cpuMsPerBoot: number; acceptedSeen: number; rssAfter: number; profile?: ProfileSummary | null | undefined };
+  csms: { cpuMs: number; cpuMsPerBoot: number; acceptedSeen: number; rssAfter: number; traceBytes?: number | undefined; profile?: ProfileSummary | null | undefined };
 }
 
 // ---------------------------------------------------------------- child processes
@@ -163,7 +163,8 @@ function sleep(ms: number): Promise<void> {
 async function oneRun(opts: Options, mode: Mode, round: number, profDir: string): Promise<RunRecord> {
   const tag = `${mode}-r${round}`;
   const csmsArgs: string[] = [];
-  if (opts.csmsTrace) csmsArgs.push('--trace', join(tmpdir(), `chargebench-bench-${process.pid}-${tag}.jsonl`));
+  const tracePath = opts.csmsTrace ? join(tmpdir(), `chargebench-bench-${process.pid}-${tag}.jsonl`) : undefined;
+  if (tracePath) csmsArgs.push('--trace', tracePath);
   if (opts.cpuProf) csmsArgs.push('--cpu-prof', join(profDir, `csms-${tag}.cpuprofile`));
   const csms = new Child(`csms (${tag})`, 'csms-server.js', csmsArgs);
   let client: Child | undefined;
@@ -196,14 +197,17 @@ async function oneRun(opts: Options, mode: Mode, round: number, profDir: string)
     }
     const result = await nextResult(client, timeoutMs);
     await client.stop(5_000);
+    await csms.stop(3_000);
+    const traceBytes = tracePath && existsSync(tracePath) ? statSync(tracePath).size : undefined;
     const cpuMs = s1.cpuUserMs + s1.cpuSystemMs - s0.cpuUserMs - s0.cpuSystemMs;
     return {
       round, mode, client: result,
-      csms: { cpuMs: round1(cpuMs), cpuMsPerBoot: round3(cpuMs / Math.max(1, result.booted)), acceptedSeen: s1.accepted, rssAfter: s1.rss, profile },
+      csms: { cpuMs: round1(cpuMs), cpuMsPerBoot: round3(cpuMs / Math.max(1, result.booted)), acceptedSeen: s1.accepted, rssAfter: s1.rss, traceBytes, profile },
     };
   } finally {
     await client?.stop(2_000);
     await csms.stop(3_000);
+    if (tracePath) rmSync(tracePath, { force: true });
   }
 }
 
@@ -311,12 +315,12 @@ function parseArgs(argv: string[]): Options {
     const a = argv[i];
     const val = (): string => {
       const v = argv[++i];
-      if (v === undefined) throw new Error(`${a ?? ''} needs a value`);
+      if (v === undefined) throw new UsageError(`${a ?? ''} needs a value`);
       return v;
     };
     const int = (min: number): number => {
       const v = Number(val());
-      if (!Number.isInteger(v) || v < min) throw new Error(`${a ?? ''}: expected an integer >= ${min}`);
+      if (!Number.isInteger(v) || v < min) throw new UsageError(`${a ?? ''}: expected an integer >= ${min}`);
       return v;
     };
     switch (a) {
@@ -333,7 +337,7 @@ function parseArgs(argv: string[]): Options {
       case '--modes': {
         const ms = val().split(',').map((s) => s.trim()).filter(Boolean);
         const bad = ms.filter((m) => !(ALL_MODES as readonly string[]).includes(m));
-        if (bad.length > 0 || ms.length === 0) throw new Error(`--modes: comma-separated subset of ${ALL_MODES.join(',')}`);
+        if (bad.length > 0 || ms.length === 0) throw new UsageError(`--modes: comma-separated subset of ${ALL_MODES.join(',')}`);
         opts.modes = ms as Mode[];
         break;
       }
@@ -341,11 +345,13 @@ function parseArgs(argv: string[]): Options {
         process.stdout.write('usage: ocpp-boot.bench.js [--n 1000] [--concurrency 100] [--repeats 3] [--modes raw,raw201,virtual,virtual201] [--warmup 10] [--out FILE] [--csms-trace] [--cpu-prof] [--heap-summary] [--heap-prof] [--timeout-s 120]\n');
         process.exit(0);
         break;
-      default: throw new Error(`unknown argument ${a ?? ''}`);
+      default: throw new UsageError(`unknown argument ${a ?? ''} (--help for usage)`);
     }
   }
   return opts;
 }
+
+class UsageError extends Error {}
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
@@ -367,7 +373,8 @@ async function main(): Promise<void> {
       process.stderr.write(`  round ${round + 1} ${mode.padEnd(10)} ${c.booted}/${c.n} booted, ${c.bootsPerSec.toFixed(0).padStart(5)} boots/s, ` +
         `heap ${(c.perClient.heapUsed / 1024).toFixed(1)} KiB/client, rss ${(c.perClient.rss / 1024).toFixed(1)} KiB/client, ` +
         `client cpu ${(c.cpuMs.user + c.cpuMs.system).toFixed(0)} ms (elu ${c.elu}), csms cpu ${rec.csms.cpuMs.toFixed(0)} ms` +
-        `${c.failed ? `, FAILED ${c.failed}: ${c.errors[0] ?? ''}` : ''}\n`);
+        `${c.failed ? `, FAILED ${c.failed}: ${c.errors[0] ?? ''}` : ''}` +
+        `${rec.csms.acceptedSeen < c.booted ? `, CSMS saw only ${rec.csms.acceptedSeen} Accepted` : ''}\n`);
     }
   }
 
@@ -423,7 +430,7 @@ main().then(() => {
   killAll();
   process.exit(0);
 }, (err: Error) => {
-  process.stderr.write(`ocpp-boot: ${err.stack ?? err.message}\n`);
+  process.stderr.write(`ocpp-boot: ${err instanceof UsageError ? err.message : err.stack ?? err.message}\n`);
   killAll();
   process.exit(1);
 });

@@ -284,6 +284,9 @@ class FakeLink {
   handle(action: string, h: (ctx: HandlerContext) => Payload | Promise<Payload>): void {
     this.handlers.set(action, h);
   }
+  handleMany(actions: Iterable<string>, h: (ctx: HandlerContext) => Payload | Promise<Payload>): void {
+    for (const a of actions) this.handlers.set(a, h);
+  }
   async call(action: string, params: Payload): Promise<Payload> {
     valid(action, params);
     const h = this.handlers.get(action);

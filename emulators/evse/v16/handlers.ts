@@ -169,18 +169,26 @@ const FEATURE_OF: Record<string, string> = {
 /** Every 1.6 handler, by action. */
 export const HANDLERS_16: HandlerTable = { ...CORE_HANDLERS, ...SMART_CHARGING_HANDLERS, ...LOCAL_HANDLERS, ...FIRMWARE_HANDLERS };
 
+/** Handler tables by SupportedFeatureProfiles value, shared by every station with that value. */
+const TABLES = new Map<string, HandlerTable>();
+
 /** The handlers this station offers: Core plus its SupportedFeatureProfiles. */
 export function handlersFor(station: ChargeStation): HandlerTable {
-  const features = new Set((station.setting('SupportedFeatureProfiles') ?? '').split(',').map((x) => x.trim()));
-  return Object.fromEntries(Object.entries(HANDLERS_16).filter(([action]) => {
-    const feature = FEATURE_OF[action];
-    return feature === undefined || features.has(feature);
-  }));
+  const key = station.setting('SupportedFeatureProfiles') ?? '';
+  let table = TABLES.get(key);
+  if (!table) {
+    const features = new Set(key.split(',').map((x) => x.trim()));
+    table = Object.fromEntries(Object.entries(HANDLERS_16).filter(([action]) => {
+      const feature = FEATURE_OF[action];
+      return feature === undefined || features.has(feature);
+    }));
+    TABLES.set(key, table);
+  }
+  return table;
 }
 
-/** Register the 1.6 handlers on a new connection (no wildcard: ocpp-rpc answers NotImplemented). */
+/** Register the 1.6 handlers on a new connection: one dispatcher (no wildcard: ocpp-rpc answers NotImplemented). */
 export function installHandlers16(link: OcppLink, station: ChargeStation): void {
-  for (const [action, handler] of Object.entries(handlersFor(station))) {
-    link.handle(action, (ctx) => handler(ctx.params, station));
-  }
+  const table = handlersFor(station);
+  link.handleMany(Object.keys(table), (ctx) => (table[ctx.action] as HandlerTable[string])(ctx.params, station));
 }

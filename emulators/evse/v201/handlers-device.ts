@@ -27,7 +27,9 @@ interface UpdateFirmwareReq {
 
 export function registerDeviceHandlers(on: On, station: ChargeStation): void {
   const s = station;
-  const model = new DeviceModel(stationHost(s));
+  // built on first use: most stations are never asked for their variables
+  let built: DeviceModel | undefined;
+  const model = (): DeviceModel => (built ??= new DeviceModel(stationHost(s)));
   const limit = (key: string): number => Number(s.setting(key) ?? '0');
 
   on<{ getVariableData: GetVariableData[] }>('GetVariables', (p) => {
@@ -35,7 +37,7 @@ export function registerDeviceHandlers(on: On, station: ChargeStation): void {
     if (max > 0 && p.getVariableData.length > max) {
       throw createRPCError('OccurrenceConstraintViolation', `at most ${max} getVariableData per request (DeviceDataCtrlr.ItemsPerMessage[GetVariables])`);
     }
-    return { getVariableResult: p.getVariableData.map((d) => model.get(d)) };
+    return { getVariableResult: p.getVariableData.map((d) => model().get(d)) };
   });
 
   on<{ setVariableData: SetVariableData[] }>('SetVariables', (p) => {
@@ -43,7 +45,7 @@ export function registerDeviceHandlers(on: On, station: ChargeStation): void {
     if (max > 0 && p.setVariableData.length > max) {
       throw createRPCError('OccurrenceConstraintViolation', `at most ${max} setVariableData per request (DeviceDataCtrlr.ItemsPerMessage[SetVariables])`);
     }
-    return { setVariableResult: p.setVariableData.map((d) => model.set(d)) };
+    return { setVariableResult: p.setVariableData.map((d) => model().set(d)) };
   });
 
   const report = (requestId: number, data: ReportData[]): { status: string } => {
@@ -55,10 +57,10 @@ export function registerDeviceHandlers(on: On, station: ChargeStation): void {
     return { status: 'Accepted' };
   };
 
-  on<{ requestId: number; reportBase: ReportBase }>('GetBaseReport', (p) => report(p.requestId, model.baseReport(p.reportBase)));
+  on<{ requestId: number; reportBase: ReportBase }>('GetBaseReport', (p) => report(p.requestId, model().baseReport(p.reportBase)));
 
   on<{ requestId: number; componentVariable?: { component: ComponentRef; variable?: VariableRef }[]; componentCriteria?: ComponentCriterion[] }>(
-    'GetReport', (p) => report(p.requestId, model.customReport(p.componentVariable, p.componentCriteria)),
+    'GetReport', (p) => report(p.requestId, model().customReport(p.componentVariable, p.componentCriteria)),
   );
 
   on<{ requestedMessage: TriggerMessageName; evse?: { id: number; connectorId?: number } }>('TriggerMessage', (p) => {

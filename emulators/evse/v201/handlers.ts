@@ -5,6 +5,7 @@
  */
 import { createRPCError } from 'ocpp-rpc';
 import type { OcppLink } from '../../../src/transport/ocpp-link.js';
+import type { Payload } from '../../../src/transport/ocpp-types.js';
 import type { ChargeStation } from '../station.js';
 import type { On } from './handlers-common.js';
 import { registerDeviceHandlers } from './handlers-device.js';
@@ -27,22 +28,36 @@ export const OCPP201_ACTIONS: readonly string[] = [
   'TransactionEvent', 'TriggerMessage', 'UnlockConnector', 'UnpublishFirmware', 'UpdateFirmware',
 ];
 
-/** Register the 2.0.1 handlers on a new connection; returns the actions handled (the rest answer NotSupported). */
-export function install(link: OcppLink, station: ChargeStation): string[] {
-  const handled: string[] = [];
-  const on: On = (action, handler) => {
-    handled.push(action);
-    link.handle(action, (ctx) => handler(ctx.params as never));
-  };
-  registerTransactionHandlers(on, station);
-  registerSmartChargingHandlers(on, station);
-  registerDeviceHandlers(on, station);
-  for (const action of OCPP201_ACTIONS) {
-    if (handled.includes(action)) continue;
-    link.handle(action, () => {
-      throw createRPCError('NotSupported', `${action} is not supported by this charging station`);
-    });
+type Handler201 = (params: never) => Payload | Promise<Payload>;
+
+/** The station's handler table, built once per station (not per connection). */
+const TABLES = new WeakMap<ChargeStation, Map<string, Handler201>>();
+
+function tableOf(station: ChargeStation): Map<string, Handler201> {
+  let table = TABLES.get(station);
+  if (!table) {
+    const t = new Map<string, Handler201>();
+    const on: On = (action, handler) => { t.set(action, handler as Handler201); };
+    registerTransactionHandlers(on, station);
+    registerSmartChargingHandlers(on, station);
+    registerDeviceHandlers(on, station);
+    TABLES.set(station, t);
+    table = t;
   }
+  return table;
+}
+
+/**
+ * Register the 2.0.1 handlers on a new connection with one dispatcher; returns the actions handled.
+ * Every other action of the schema answers NotSupported.
+ */
+export function install(link: OcppLink, station: ChargeStation): string[] {
+  const table = tableOf(station);
+  link.handleMany(OCPP201_ACTIONS, (ctx) => {
+    const handler = table.get(ctx.action);
+    if (!handler) throw createRPCError('NotSupported', `${ctx.action} is not supported by this charging station`);
+    return handler(ctx.params as never);
+  });
   listenToStation(station);
-  return handled;
+  return [...table.keys()];
 }
