@@ -19,7 +19,9 @@ import {
 } from './config.js';
 import { registerV16Handlers } from './handlers-v16.js';
 import { registerV201Handlers } from './handlers-v201.js';
-import { LoadManager, type Allocation, type LmSession, type ProfilePush } from './load-manager.js';
+import {
+  LoadManager, isNonDrawingStatus, sessionConnectorStatus, type Allocation, type LmSession, type ProfilePush,
+} from './load-manager.js';
 import { csmsAuthPolicy, resolveServerTls } from './security.js';
 import {
   lookupAuthorization,
@@ -63,6 +65,8 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
   private readonly authOverrides = new Map<string, AuthorizationStatus>();
   private readonly waiters = new Set<(err: Error) => void>();
   private rebalanceTimer: { handle: TimerHandle; reasons: string[] } | undefined;
+  /** Connectors (`identity`, `evseId:connectorId`) whose last status was Faulted or Unavailable. */
+  private readonly nonDrawing = new Set<string>();
   private server: OcppServer | undefined;
   private closed = false;
 
@@ -306,6 +310,7 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
           const { transaction: t } = args[0] as { transaction: Transaction };
           trace.record({ kind: 'device', device: 'csms', event, data: { station: st.identity, transactionId: t.transactionId, evseId: t.evseId, energyWh: t.energyWh } });
         }
+        if (event === 'status') this.statusChanged(args[0] as CsmsEvents['status'][0]);
         (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
       },
       sessionsChanged: (reason) => this.scheduleRebalance(reason),
@@ -331,10 +336,37 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
     this.rebalanceTimer = { handle, reasons };
   }
 
+  /**
+   * A StatusNotification was book-kept. When it moves a connector into or out of Faulted /
+   * Unavailable and an active session sits on that EVSE (1.6: connector), re-split on the same
+   * deferred path as session start/end: the session leaves or rejoins the split. Any other change
+   * (SuspendedEVSE included) does not re-split.
+   */
+  private statusChanged(s: CsmsEvents['status'][0]): void {
+    const key = `${s.identity}\u0000${s.evseId}:${s.connectorId}`;
+    const blocked = isNonDrawingStatus(s.status);
+    if (blocked === this.nonDrawing.has(key)) return;
+    if (blocked) this.nonDrawing.add(key);
+    else this.nonDrawing.delete(key);
+    if (s.evseId > 0 && this.book.active(s.identity).some((t) => t.evseId === s.evseId)) {
+      this.scheduleRebalance(`connector ${s.evseId}/${s.connectorId} on ${s.identity} ${s.status}`);
+    }
+  }
+
+  /** Active, not deauthorized sessions, each with its connector's last status (the load manager leaves out those that cannot draw). */
   private sessions(): LmSession[] {
+    const statuses = new Map<string, ConnectorStatus[]>();
+    const statusesOf = (station: string): ConnectorStatus[] => {
+      let list = statuses.get(station);
+      if (!list) statuses.set(station, list = this.book.connectorStatuses(station));
+      return list;
+    };
     return this.book.active()
       .filter((t) => t.authorized !== false && t.evseId > 0)
-      .map((t) => ({ station: t.station, version: t.version, evseId: t.evseId, transactionId: t.transactionId, phases: t.phases ?? this.config.loadManager.phases }));
+      .map((t) => ({
+        station: t.station, version: t.version, evseId: t.evseId, transactionId: t.transactionId, phases: t.phases ?? this.config.loadManager.phases,
+        connectorStatus: sessionConnectorStatus(statusesOf(t.station), t.evseId, t.connectorId),
+      }));
   }
 }
 

@@ -1,14 +1,19 @@
 /**
  * A simple site load manager: the site limit (W) is split equally between the active sessions and
  * each session gets a TxProfile (SetChargingProfile) with its share, whenever a session starts or
- * ends or the site limit changes. The allocation and the payloads are pure functions; the
- * LoadManager shell sends them, event-driven (no polling), and keeps what it sent.
+ * ends, a session's connector moves into or out of Faulted/Unavailable, or the site limit changes.
+ * Sessions whose connector last reported Faulted or Unavailable cannot draw, so they are left out
+ * of the split (and keep their profile id for when they come back); SuspendedEVSE is not a reason
+ * to leave a session out, since that is what a 0 A share itself causes and it would oscillate.
+ * The allocation and the payloads are pure functions; the LoadManager shell sends them,
+ * event-driven (no polling), and keeps what it sent.
  */
 import type { Clock } from '../../src/core/clock.js';
 import { isoTime } from '../../src/core/clock.js';
 import type { Trace } from '../../src/core/trace.js';
 import type { OcppVersion, Payload } from '../../src/transport/ocpp-types.js';
 import type { LoadManagerConfig } from './config.js';
+import type { ConnectorStatus } from './transactions.js';
 
 export interface LmSession {
   station: string;
@@ -18,6 +23,34 @@ export interface LmSession {
   transactionId: number | string;
   /** Phases the session draws on (A conversion). */
   phases: number;
+  /** Last status reported for the session's connector, when known (see `sessionConnectorStatus`). */
+  connectorStatus?: string | undefined;
+}
+
+/** Connector statuses in which a session cannot draw: left out of the split. Not SuspendedEVSE. */
+export const NON_DRAWING_STATUSES: readonly string[] = ['Faulted', 'Unavailable'];
+
+export function isNonDrawingStatus(status: string | undefined): boolean {
+  return status !== undefined && NON_DRAWING_STATUSES.includes(status);
+}
+
+/** True when the session may take part in the split: its connector is not Faulted/Unavailable. */
+export function canDraw(session: LmSession): boolean {
+  return !isNonDrawingStatus(session.connectorStatus);
+}
+
+/**
+ * The status that decides whether a session on (evseId, connectorId) can draw, from a station's
+ * connector statuses. 1.6 reports per connector (the book stores it as evseId = connectorId), 2.0.1
+ * per (evseId, connectorId). When that exact connector never reported, the EVSE's other connectors
+ * decide, and only when every one of them is Faulted/Unavailable (2.0.1, a transaction whose
+ * connector is unknown). 1.6 connector 0 (the charge point as a whole) is not consulted.
+ */
+export function sessionConnectorStatus(statuses: readonly ConnectorStatus[], evseId: number, connectorId: number): string | undefined {
+  const exact = statuses.find((c) => c.evseId === evseId && c.connectorId === connectorId);
+  if (exact) return exact.status;
+  const onEvse = statuses.filter((c) => c.evseId === evseId && c.connectorId > 0);
+  return onEvse.length > 0 && onEvse.every((c) => isNonDrawingStatus(c.status)) ? onEvse[0]?.status : undefined;
 }
 
 export interface Allocation {
@@ -110,7 +143,7 @@ export function txProfileRequest(a: Allocation, o: ProfileOptions): Payload {
 export interface LoadManagerDeps {
   clock: Clock;
   trace: Trace;
-  /** The sessions to share the site limit between, right now. */
+  /** The active sessions right now; those that cannot draw (`canDraw`) are left out of the split. */
   sessions: () => LmSession[];
   send: (station: string, action: string, payload: Payload, timeoutMs: number) => Promise<Payload>;
   /** Called when a push is sent, and with the same record once it is answered or failed. */
@@ -142,17 +175,27 @@ export class LoadManager {
     return this.rebalance(`site limit ${w === undefined ? 'cleared' : `${w} W`}`);
   }
 
-  /** Split the site limit between the current sessions and push each share now. */
+  /**
+   * Split the site limit between the current sessions that can draw and push each share now.
+   * Sessions left out get no push; they keep their profile id, so the push that brings them back
+   * replaces their previous TxProfile instead of adding a second one.
+   */
   rebalance(reason: string): Allocation[] {
     if (this.closed || this.limitW === undefined) return [];
-    const sessions = this.deps.sessions();
-    const live = new Set(sessions.map(sessionKey));
+    const all = this.deps.sessions();
+    const live = new Set(all.map(sessionKey));
     for (const key of this.profileIds.keys()) if (!live.has(key)) this.profileIds.delete(key);
+    const sessions = all.filter(canDraw);
+    const excluded = all.filter((x) => !canDraw(x));
     const allocation = allocateEqual(this.limitW, sessions, { unit: this.config.unit, voltage: this.config.voltage });
     this.last = allocation;
     this.deps.trace.record({
       kind: 'device', device: 'csms', event: 'load-allocation',
-      data: { reason, siteLimitW: this.limitW, shares: allocation.map((a) => ({ station: a.session.station, evseId: a.session.evseId, transactionId: a.session.transactionId, limit: a.limit, unit: a.unit })) },
+      data: {
+        reason, siteLimitW: this.limitW,
+        shares: allocation.map((a) => ({ station: a.session.station, evseId: a.session.evseId, transactionId: a.session.transactionId, limit: a.limit, unit: a.unit })),
+        excluded: excluded.map((x) => ({ station: x.station, evseId: x.evseId, transactionId: x.transactionId, connectorStatus: x.connectorStatus })),
+      },
     });
     for (const a of allocation) this.push(a, reason);
     return allocation;

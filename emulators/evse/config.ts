@@ -66,6 +66,8 @@ export const StationConfigSchema = z.object({
   bootRetryDefaultS: z.number().int().min(1).default(30).describe('Retry interval when the CSMS answers Pending/Rejected with interval 0'),
   authorizeRemoteStart: z.boolean().default(false).describe('Send Authorize before a remote start (AuthorizeRemoteTxRequests)'),
   localAuthListEnabled: z.boolean().default(true).describe('Support a local authorization list'),
+  supplyPhases: z.array(z.enum(['L1', 'L2', 'L3'])).min(1).max(3).optional()
+    .describe('Site supply phases the station is wired to (default: L1..Ln for n AC phases; L1-L3 for DC)'),
 });
 
 export type StationConfig = z.output<typeof StationConfigSchema>;

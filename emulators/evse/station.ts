@@ -5,7 +5,7 @@ import type { Rng } from '../../src/core/rng.js';
 import type { Trace } from '../../src/core/trace.js';
 import type { FrameLedger } from '../../src/transport/frame-ledger.js';
 import { connectStation } from '../../src/transport/ocpp-client.js';
-import type { OcppLink } from '../../src/transport/ocpp-link.js';
+import type { OcppLink, ResponseFaults } from '../../src/transport/ocpp-link.js';
 import type { Payload } from '../../src/transport/ocpp-types.js';
 import { type StationConfig, type StationConfigInput, StationConfigSchema } from './config.js';
 import type { Connector, DetailedStatus } from './connector.js';
@@ -63,6 +63,10 @@ export class ChargeStation extends EventEmitter {
   private reconnectAttempt = 0;
   private timers: { reconnect?: TimerHandle; boot?: TimerHandle; heartbeat?: TimerHandle; reboot?: TimerHandle } = {};
   private heartbeatS: number;
+  /** Injected network outage: connection attempts fail until restored. */
+  private networkDown = false;
+  /** Injected faults on this station's answers to the CSMS. */
+  readonly responseFaults: ResponseFaults = { delayMs: 0, drop: false };
 
   constructor(input: StationConfigInput | StationConfig, private readonly deps: StationDeps) {
     super();
@@ -106,6 +110,17 @@ export class ChargeStation extends EventEmitter {
 
   get state(): BootState {
     return this.bootState;
+  }
+
+  /** Powered up (start() called and not stopped). */
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Site supply phases this station draws on. */
+  get supplyPhases(): ('L1' | 'L2' | 'L3')[] {
+    const e = this.config.electrical;
+    return this.config.supplyPhases ?? (e.kind === 'AC' ? (['L1', 'L2', 'L3'] as const).slice(0, e.phases) : ['L1', 'L2', 'L3']);
   }
 
   get connected(): boolean {
@@ -222,6 +237,23 @@ export class ChargeStation extends EventEmitter {
     this.link?.drop();
   }
 
+  /**
+   * Take the station's network down (drops the link; every reconnect attempt fails) or bring it
+   * back (the next scheduled attempt, or one now when `reconnectNow`, succeeds).
+   */
+  setNetwork(up: boolean, reconnectNow = true): void {
+    this.networkDown = !up;
+    this.trace.record({ kind: 'device', device: this.identity, event: up ? 'network-restored' : 'network-down' });
+    if (!up) {
+      this.link?.drop();
+      return;
+    }
+    if (reconnectNow && this.running && !this.link) {
+      this.timers.reconnect?.cancel();
+      void this.connect();
+    }
+  }
+
   /** Send a non-transactional call now (fails when offline). */
   async call(action: string, payload: Payload): Promise<Payload> {
     return this.requireLink().call(action, payload, this.config.callTimeoutS * 1000);
@@ -269,6 +301,7 @@ export class ChargeStation extends EventEmitter {
     this.setState('Connecting');
     let link: OcppLink;
     try {
+      if (this.networkDown) throw new HarnessError(ERROR_CODES.CONNECT_FAILED, `${this.identity}: network down (injected fault)`);
       link = await connectStation({
         url: this.csmsUrl, identity: this.identity, versions: [this.config.ocppVersion === '1.6' ? 'ocpp1.6' : 'ocpp2.0.1'],
         security: clientSecurity(this.config.security, this.setting('BasicAuthPassword')),
@@ -285,6 +318,7 @@ export class ChargeStation extends EventEmitter {
       return;
     }
     this.link = link;
+    link.faults = this.responseFaults;
     this.reconnectAttempt = 0;
     this.dialect.install(link, this);
     link.on('close', () => this.onDisconnect(link));

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { emulateCommand } from './emulate.js';
 import { EXIT } from './exit.js';
+import { listCommand } from './list.js';
+import { type RunCommandOptions, runCommand } from './run.js';
 import { schemasCommand } from './schemas.js';
 import { validateCommand } from './validate.js';
 
@@ -27,9 +29,31 @@ program
   });
 
 program
+  .command('run')
+  .description('run test plans against a rig; exit 0 all passed, 1 a test failed, 2 invalid usage/plan/rig, 3 infrastructure, 130 interrupted')
+  .argument('<plans...>', 'plan files (YAML)')
+  .requiredOption('--rig <file>', 'rig file (YAML)')
+  .option('--reporter <names>', 'comma-separated reporters: list, json, junit', 'list,json')
+  .option('--output-dir <dir>', 'folder for report.json and junit.xml', 'out')
+  .option('--seed <n>', 'seed of the random streams (default: the rig\'s)')
+  .option('--grep <pattern>', 'only plans whose name, file or a tag matches this regular expression (case-insensitive)')
+  .option('--budget-scale <f>', 'multiply every time budget (slow benches), recorded in the report', '1')
+  .action(async (plans: string[], opts: RunCommandOptions) => {
+    exitCode = await runCommand(plans, opts);
+  });
+
+program
+  .command('list')
+  .description('print each plan\'s name and steps; list every problem of invalid plans')
+  .argument('<plans...>', 'plan files (YAML)')
+  .action((plans: string[]) => {
+    exitCode = listCommand(plans);
+  });
+
+program
   .command('validate')
-  .description('check rig files and list every problem with its file and field')
-  .argument('<files...>', 'rig files')
+  .description('check rig and plan files (a top-level `steps` key makes a plan) and list every problem with its file and field')
+  .argument('<files...>', 'rig or plan files')
   .action((files: string[]) => {
     exitCode = validateCommand(files);
   });

@@ -11,6 +11,30 @@ export const RigEvseSchema = StationConfigSchema.extend({
   startAt: z.number().int().min(0).default(1).describe('First running number when count > 1'),
 }).strict().describe('Virtual charging station(s)');
 
+const headers = z.record(z.string(), z.string()).default({}).describe('Extra HTTP headers (e.g. Authorization)');
+const timeoutS = z.number().positive().default(10).describe('Seconds to wait for the hook to answer');
+
+export const TriggerAdapterSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('builtin') }).strict().describe('The built-in emulated CSMS, driven directly'),
+  z.object({
+    kind: z.literal('http'),
+    url: z.string().regex(/^https?:\/\//, 'expected an http:// or https:// URL').describe('Base URL of the hook'),
+    preset: z.enum(['octt', 'template']).default('octt')
+      .describe('octt: POST <url>/api/octt/{version}/{station}/{action} with the payload; template: url holds {version} {station} {action}'),
+    headers, timeoutS,
+  }).strict().describe('An external CSMS with an HTTP hook that makes it send an operation'),
+  z.object({ kind: z.literal('prompt') }).strict().describe('Ask an operator at the console (interactive runs only)'),
+]).describe('How a plan makes the control stack send an operation (trigger steps, remote start/stop)');
+
+export const DrAdapterSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('builtin') }).strict().describe('Set the built-in CSMS load manager\'s site limit'),
+  z.object({
+    kind: z.literal('http'),
+    url: z.string().regex(/^https?:\/\//, 'expected an http:// or https:// URL').describe('Webhook URL'),
+    headers, timeoutS,
+  }).strict().describe('POST {"event":"site-limit","limitKw":..,"limitW":..,"at":..} to a webhook'),
+]).describe('How a demand-response event reaches the control stack');
+
 export const RigSchema = z.object({
   $schema: z.string().optional().describe('JSON Schema reference for editors'),
   name: z.string().min(1).describe('Name of the bench or emulator setup'),
@@ -24,7 +48,16 @@ export const RigSchema = z.object({
   }).strict().prefault({}).describe('Where the evidence goes'),
   csms: CsmsConfigSchema.optional().describe('The built-in emulated CSMS; absent when every EVSE points at an external csmsUrl'),
   evses: z.array(RigEvseSchema).default([]).describe('Virtual charging stations'),
+  controlStack: z.object({
+    trigger: TriggerAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),
+    dr: DrAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),
+  }).strict().prefault({}).describe('How plans drive the control stack under test'),
 }).strict().superRefine((rig, ctx) => {
+  for (const key of ['trigger', 'dr'] as const) {
+    if (rig.controlStack[key]?.kind === 'builtin' && !rig.csms) {
+      ctx.addIssue({ code: 'custom', path: ['controlStack', key, 'kind'], message: 'builtin needs the csms section (the built-in CSMS); use http (or prompt) for your own CSMS' });
+    }
+  }
   rig.evses.forEach((e, i) => {
     if (!e.csmsUrl && !rig.csms) {
       ctx.addIssue({ code: 'custom', path: ['evses', i, 'csmsUrl'], message: 'no csmsUrl and no csms section: the station has nothing to connect to' });

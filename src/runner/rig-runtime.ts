@@ -19,6 +19,8 @@ export interface RigRuntime {
   trace: Trace;
   csms: EmulatedCsms | undefined;
   stations: ChargeStation[];
+  /** The site electrical model, when the rig has one. */
+  site?: { tripPhase(phase: 'L1' | 'L2' | 'L3'): void; restorePhase(phase: 'L1' | 'L2' | 'L3'): void; importW(): number } | undefined;
   /** Tear down in reverse: stations, CSMS, trace. */
   close(): Promise<void>;
 }
@@ -30,6 +32,8 @@ export interface StartRigOptions {
   traceFile?: string | undefined;
   runId: string;
   seed?: number | undefined;
+  /** Power the stations up right away (emulate) or leave that to the plan's boot steps (run). Default true. */
+  autoStart?: boolean;
 }
 
 /** Bring up the rig's virtual devices: the emulated CSMS first, then every EVSE (started, not awaited). */
@@ -62,6 +66,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
   // On the virtual clock every power-up is a timer, so the clock runs them one at a time and the
   // interleaving of the stations' handshakes is a function of the seed, not of socket timing.
   for (const s of stations) {
+    if (opts.autoStart === false) continue;
     if (clock.virtual) clock.setTimer(0, () => void s.start(), `power-up ${s.identity}`);
     else void s.start();
   }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import ocppRpc from 'ocpp-rpc';
 import type { Clock } from '../core/clock.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { Trace } from '../core/trace.js';
@@ -16,6 +17,14 @@ export interface OcppLinkOptions {
   callTimeoutMs?: number;
 }
 
+/** Injected faults on the answers this endpoint gives (fault injection in test plans). */
+export interface ResponseFaults {
+  /** Extra latency before each CALLRESULT/CALLERROR, on the harness clock (ms). */
+  delayMs: number;
+  /** Never answer CALLs (the peer's call times out). */
+  drop: boolean;
+}
+
 let linkCounter = 0;
 
 /**
@@ -26,6 +35,8 @@ export class OcppLink extends EventEmitter {
   readonly id = `link${++linkCounter}`;
   readonly station: string;
   private closed = false;
+  /** Faults applied to answers; shared object, so the owner can change it while the link is up. */
+  faults: ResponseFaults = { delayMs: 0, drop: false };
 
   constructor(private readonly peer: RpcPeer, private readonly opts: OcppLinkOptions) {
     super();
@@ -112,10 +123,24 @@ export class OcppLink extends EventEmitter {
   private async run(handler: CallHandler, o: { params: unknown; method: string; messageId: string }): Promise<Payload> {
     const done = this.opts.ledger?.begin(`handler ${o.method} on ${this.station}`);
     try {
-      return await handler({ action: o.method, params: (o.params ?? {}) as Payload, messageId: o.messageId });
+      const result = await handler({ action: o.method, params: (o.params ?? {}) as Payload, messageId: o.messageId });
+      return await this.applyFaults(o.method, result);
     } finally {
       done?.();
     }
+  }
+
+  private async applyFaults(action: string, result: Payload): Promise<Payload> {
+    const f = this.faults;
+    if (f.drop) {
+      this.opts.trace.record({ kind: 'quirk', device: this.station, quirk: 'drop-responses', detail: `no answer to ${action}` });
+      return (ocppRpc as unknown as { NOREPLY: unknown }).NOREPLY as Payload;
+    }
+    if (f.delayMs > 0) {
+      this.opts.trace.record({ kind: 'quirk', device: this.station, quirk: 'delay-responses', detail: `${action} answered ${f.delayMs} ms late` });
+      await this.opts.clock.sleep(f.delayMs);
+    }
+    return result;
   }
 
   private onFrame(ev: { message: Buffer | string; outbound: boolean }): void {

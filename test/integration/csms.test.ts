@@ -369,4 +369,104 @@ describe('emulated CSMS: load manager', () => {
     ]);
     expect(b.calls('SetChargingProfile')).toHaveLength(2);
   });
+
+  it('leaves a Faulted/Unavailable session out of the split and takes it back when it recovers; SuspendedEVSE stays in', async () => {
+    const c = await startCsms({ loadManager: { siteLimitW: 22_080 }, authorization: { acceptUnknown: true } });
+    const a = await RawStation.open(c.url, 'LM16', ['ocpp1.6']);
+    const b = await RawStation.open(c.url, 'LM201', ['ocpp2.0.1']);
+    for (const s of [a, b]) s.answer('SetChargingProfile', () => ({ status: 'Accepted' }));
+    await a.ok('BootNotification', boot16);
+    await b.ok('BootNotification', boot201);
+    const limitA = (f: Frame) => ((f[3] as Payload).csChargingProfiles as { chargingSchedule: { chargingSchedulePeriod: Array<{ limit: number }> } }).chargingSchedule.chargingSchedulePeriod[0]?.limit;
+    const limitB = (f: Frame) => ((f[3] as Payload).chargingProfile as { chargingSchedule: Array<{ chargingSchedulePeriod: Array<{ limit: number }> }> }).chargingSchedule[0]?.chargingSchedulePeriod[0]?.limit;
+    const idB = (f: Frame) => ((f[3] as Payload).chargingProfile as { id: number }).id;
+    const status16 = (status: string, connectorId = 1) => a.ok('StatusNotification', { connectorId, errorCode: status === 'Faulted' ? 'GroundFailure' : 'NoError', status, timestamp: now() });
+    const status201 = (connectorStatus: string) => b.ok('StatusNotification', { timestamp: now(), connectorStatus, evseId: 1, connectorId: 1 });
+    /** Lets a pending 0 ms rebalance timer (if any) fire and its pushes be answered. */
+    const quiet = async () => { await clock.sleep(50); await within(c.loadManagerSettled(), 'pushes answered'); };
+
+    // Two sessions share 22 kW: 16 A each.
+    await status16('Charging');
+    let nextA = a.nextCall('SetChargingProfile');
+    await a.ok('StartTransaction', { connectorId: 1, idTag: 'ANY', meterStart: 0, timestamp: now() });
+    expect(limitA(await nextA)).toBe(32);
+    await status201('Occupied');
+    nextA = a.nextCall('SetChargingProfile');
+    let nextB = b.nextCall('SetChargingProfile');
+    await b.ok('TransactionEvent', { eventType: 'Started', seqNo: 0, timestamp: now(), triggerReason: 'Authorized', transactionInfo: { transactionId: 'B-1' }, evse: { id: 1, connectorId: 1 }, idToken: { idToken: '', type: 'NoAuthorization' } });
+    const [a1, b1] = await Promise.all([nextA, nextB]);
+    expect([limitA(a1), limitB(b1)]).toEqual([16, 16]);
+    await quiet();
+
+    // The 2.0.1 station's connector faults: the 1.6 one gets the whole site limit, the faulted one nothing.
+    nextA = a.nextCall('SetChargingProfile');
+    await status201('Faulted');
+    expect(limitA(await nextA)).toBe(32);
+    await quiet();
+    expect(b.calls('SetChargingProfile')).toHaveLength(1);
+    expect(c.allocation().map((x) => [x.session.station, x.limit])).toEqual([['LM16', 32]]);
+
+    // Back to Occupied: split again, with the same profile id for the returning session (it replaces its old TxProfile).
+    nextA = a.nextCall('SetChargingProfile');
+    nextB = b.nextCall('SetChargingProfile');
+    await status201('Occupied');
+    const statusAnswer = b.log.length - 1;
+    expect(b.log[statusAnswer]).toEqual([3, expect.any(String), {}]);
+    const [a3, b3] = await Promise.all([nextA, nextB]);
+    expect([limitA(a3), limitB(b3)]).toEqual([16, 16]);
+    expect(idB(b3)).toBe(idB(b1));
+    expect(b.log.indexOf(b3), 'the push follows the StatusNotification answer').toBeGreaterThan(statusAnswer);
+    await quiet();
+
+    // The 1.6 connector becomes Unavailable: the 2.0.1 session gets everything.
+    nextB = b.nextCall('SetChargingProfile');
+    await status16('Unavailable');
+    expect(limitB(await nextB)).toBe(32);
+    await quiet();
+
+    // Faulted after Unavailable is no move out of the excluded set, and another connector with no session is no reason to re-split.
+    const before = c.chargingProfilePushes().length;
+    await status16('Faulted');
+    await status16('Faulted', 2);
+    await status16('Available', 2);
+    await quiet();
+    expect(c.chargingProfilePushes()).toHaveLength(before);
+
+    // Charging again: split again.
+    nextA = a.nextCall('SetChargingProfile');
+    nextB = b.nextCall('SetChargingProfile');
+    await status16('Charging');
+    const [a5, b5] = await Promise.all([nextA, nextB]);
+    expect([limitA(a5), limitB(b5)]).toEqual([16, 16]);
+    await quiet();
+
+    // SuspendedEVSE (what a 0 A share causes) is no reason to leave the split: no re-split.
+    const steady = c.chargingProfilePushes().length;
+    await status16('SuspendedEVSE');
+    await status201('Occupied');
+    await quiet();
+    expect(c.chargingProfilePushes()).toHaveLength(steady);
+    expect(c.allocation().map((x) => [x.session.station, x.limit])).toEqual([['LM16', 16], ['LM201', 16]]);
+
+    expect(c.chargingProfilePushes().map((p) => [p.station, p.limit, p.status])).toEqual([
+      ['LM16', 32, 'Accepted'],
+      ['LM16', 16, 'Accepted'], ['LM201', 16, 'Accepted'],
+      ['LM16', 32, 'Accepted'],
+      ['LM16', 16, 'Accepted'], ['LM201', 16, 'Accepted'],
+      ['LM201', 32, 'Accepted'],
+      ['LM16', 16, 'Accepted'], ['LM201', 16, 'Accepted'],
+    ]);
+    const excluded = trace.records
+      .filter((r) => r.kind === 'device' && r.event === 'load-allocation')
+      .map((r) => (r as { data: { reason: string; excluded: Array<{ station: string; connectorStatus: string }> } }).data)
+      .map((d) => [d.reason, d.excluded.map((x) => `${x.station}:${x.connectorStatus}`)]);
+    expect(excluded).toEqual([
+      ['transaction 1 started on LM16', []],
+      ['transaction B-1 started on LM201', []],
+      ['connector 1/1 on LM201 Faulted', ['LM201:Faulted']],
+      ['connector 1/1 on LM201 Occupied', []],
+      ['connector 1/1 on LM16 Unavailable', ['LM16:Unavailable']],
+      ['connector 1/1 on LM16 Charging', []],
+    ]);
+  });
 });

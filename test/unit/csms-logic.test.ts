@@ -5,6 +5,13 @@ import {
   readMeterValue, schemaSafeTenths, txProfileRequest,
   type BootPolicy, type BootStatus, type LmSession,
 } from '../../emulators/csms/index.js';
+import {
+  LoadManager, canDraw, isNonDrawingStatus, sessionConnectorStatus, type ProfilePush,
+} from '../../emulators/csms/load-manager.js';
+import type { ConnectorStatus } from '../../emulators/csms/transactions.js';
+import type { Payload } from '../../src/transport/ocpp-types.js';
+import { MemoryTrace } from '../../src/core/trace.js';
+import { VirtualClock } from '../../src/core/virtual-clock.js';
 
 interface Validator { subprotocol: string; validate(schemaId: string, params: unknown): boolean }
 const validators = createRequire(import.meta.url)('ocpp-rpc/lib/standard-validators.js') as Validator[];
@@ -134,6 +141,73 @@ describe('load allocation', () => {
         expect(sched.startSchedule).toBe(kind === 'Absolute' ? '2023-11-14T22:13:20.000Z' : undefined);
       }
     }
+  });
+});
+
+describe('load allocation: sessions that cannot draw', () => {
+  it('Faulted and Unavailable cannot draw; SuspendedEVSE, Charging, Occupied and unknown can', () => {
+    const table: Array<[string | undefined, boolean]> = [
+      ['Faulted', true], ['Unavailable', true], ['SuspendedEVSE', false], ['SuspendedEV', false], ['Charging', false],
+      ['Occupied', false], ['Available', false], ['Finishing', false], [undefined, false],
+    ];
+    for (const [status, nonDrawing] of table) {
+      expect([status, isNonDrawingStatus(status), canDraw({ station: 'A', version: 'ocpp1.6', evseId: 1, transactionId: 1, phases: 3, connectorStatus: status })])
+        .toEqual([status, nonDrawing, !nonDrawing]);
+    }
+  });
+
+  const st = (evseId: number, connectorId: number, status: string): ConnectorStatus => ({ evseId, connectorId, status });
+  const cases: Array<{ name: string; statuses: ConnectorStatus[]; evseId: number; connectorId: number; expected: string | undefined }> = [
+    { name: '1.6: the connector itself', statuses: [st(1, 1, 'Charging'), st(2, 2, 'Faulted')], evseId: 2, connectorId: 2, expected: 'Faulted' },
+    { name: '1.6: connector 0 is not the session\'s connector', statuses: [st(0, 0, 'Unavailable'), st(1, 1, 'Charging')], evseId: 1, connectorId: 1, expected: 'Charging' },
+    { name: 'nothing reported', statuses: [], evseId: 1, connectorId: 1, expected: undefined },
+    { name: '2.0.1: exact evse/connector', statuses: [st(1, 1, 'Occupied'), st(1, 2, 'Faulted')], evseId: 1, connectorId: 1, expected: 'Occupied' },
+    { name: '2.0.1: unknown connector, every connector of the EVSE Faulted/Unavailable', statuses: [st(1, 2, 'Unavailable'), st(1, 3, 'Faulted')], evseId: 1, connectorId: 1, expected: 'Unavailable' },
+    { name: '2.0.1: unknown connector, one connector of the EVSE still up', statuses: [st(1, 2, 'Faulted'), st(1, 3, 'Occupied')], evseId: 1, connectorId: 1, expected: undefined },
+    { name: '2.0.1: other EVSEs do not count', statuses: [st(2, 1, 'Faulted')], evseId: 1, connectorId: 1, expected: undefined },
+  ];
+  for (const c of cases) it(`connector status of a session: ${c.name}`, () => expect(sessionConnectorStatus(c.statuses, c.evseId, c.connectorId)).toBe(c.expected));
+
+  it('rebalance leaves out sessions that cannot draw, pushes nothing to them, and keeps their profile id for their return', async () => {
+    const clock = new VirtualClock();
+    const trace = new MemoryTrace(clock);
+    const status: Record<string, string> = { A: 'Charging', B: 'Charging', C: 'SuspendedEVSE' };
+    const sent: Array<[string, Payload]> = [];
+    const lm = new LoadManager(CsmsConfigSchema.parse({ loadManager: { siteLimitW: 22_080, unit: 'W' } }).loadManager, {
+      clock, trace,
+      sessions: () => (['A', 'B', 'C'] as const).map((station, i) => ({ station, version: 'ocpp1.6' as const, evseId: 1, transactionId: i + 1, phases: 3, connectorStatus: status[station] })),
+      send: (station, _action, payload) => {
+        sent.push([station, payload]);
+        return Promise.resolve({ status: 'Accepted' });
+      },
+    });
+    const limits = (pushes: ProfilePush[]) => pushes.map((p) => [p.station, p.limit, p.chargingProfileId]);
+    expect(limits(lm.pushes())).toEqual([]);
+    expect(lm.rebalance('three').map((a) => [a.session.station, a.limit])).toEqual([['A', 7360], ['B', 7360], ['C', 7360]]);
+    status.B = 'Faulted';
+    expect(lm.rebalance('B faulted').map((a) => [a.session.station, a.limit])).toEqual([['A', 11_040], ['C', 11_040]]);
+    status.A = 'Unavailable';
+    expect(lm.rebalance('A unavailable').map((a) => [a.session.station, a.limit])).toEqual([['C', 22_080]]);
+    status.A = 'Charging';
+    status.B = 'Charging';
+    lm.rebalance('back');
+    await lm.settled();
+    expect(limits(lm.pushes())).toEqual([
+      ['A', 7360, 1], ['B', 7360, 2], ['C', 7360, 3],
+      ['A', 11_040, 1], ['C', 11_040, 3],
+      ['C', 22_080, 3],
+      ['A', 7360, 1], ['B', 7360, 2], ['C', 7360, 3],
+    ]);
+    expect(sent).toHaveLength(9);
+    const allocations = trace.records.filter((r) => r.kind === 'device' && r.event === 'load-allocation').map((r) => (r as { data: { excluded: Array<{ station: string; connectorStatus: string }> } }).data.excluded);
+    expect(allocations).toEqual([[], [{ station: 'B', evseId: 1, transactionId: 2, connectorStatus: 'Faulted' }], [
+      { station: 'A', evseId: 1, transactionId: 1, connectorStatus: 'Unavailable' }, { station: 'B', evseId: 1, transactionId: 2, connectorStatus: 'Faulted' },
+    ], []]);
+    status.A = 'Faulted';
+    status.B = 'Faulted';
+    status.C = 'Faulted';
+    expect(lm.rebalance('all faulted')).toEqual([]);
+    expect(lm.pushes()).toHaveLength(9);
   });
 });
 

@@ -1,10 +1,16 @@
-/** Shared pieces of the OCPP 2.0.1 handlers: registration, deferred sends, per-station state. */
+/** Shared pieces of the OCPP 2.0.1 handlers: handler type, deferred sends, per-station state. */
 import type { Payload } from '../../../src/transport/ocpp-types.js';
 import type { Connector } from '../connector.js';
 import type { ChargeStation } from '../station.js';
 
-/** Registers the handler of one CSMS-initiated action; params are schema-valid (strict mode) when it runs. */
-export type On = <P>(action: string, handler: (params: P) => Payload | Promise<Payload>) => void;
+/**
+ * The handler of one CSMS-initiated action: the request payload (schema-valid, strict mode) and the
+ * station in, the response payload out. Handlers live in module-level tables shared by every station;
+ * each one annotates its own payload type (assignable here because the parameter is `never`).
+ */
+export type Handler201 = (params: never, station: ChargeStation) => Payload | Promise<Payload>;
+
+export type HandlerTable201 = Record<string, Handler201>;
 
 export interface StatusInfo {
   reasonCode: string;
@@ -16,16 +22,15 @@ export interface V201State {
   firmware: { generation: number; active: boolean; status: string; requestId?: number | undefined };
   /** A Reset OnIdle waits for the last transaction to end. */
   pendingReset: boolean;
-  /** Station event listeners are attached (once per station, not per connection). */
-  listening: boolean;
 }
 
+/** Created on first use (a Reset, a firmware update): most stations never need it. */
 const states = new WeakMap<ChargeStation, V201State>();
 
 export function stateOf(station: ChargeStation): V201State {
   let s = states.get(station);
   if (!s) {
-    s = { firmware: { generation: 0, active: false, status: 'Idle' }, pendingReset: false, listening: false };
+    s = { firmware: { generation: 0, active: false, status: 'Idle' }, pendingReset: false };
     states.set(station, s);
   }
   return s;

@@ -11,7 +11,7 @@ import {
   type SetVariableData, splitReport, stationHost, type VariableRef,
 } from './device-model.js';
 import { meterValues201 } from './dialect.js';
-import { afterResponse, evseOf, info, type On, sendQuietly, stateOf } from './handlers-common.js';
+import { afterResponse, evseOf, info, type HandlerTable201, sendQuietly, stateOf } from './handlers-common.js';
 
 /** Time between two firmware status steps (ms). */
 export const FIRMWARE_STEP_MS = 2000;
@@ -25,45 +25,53 @@ interface UpdateFirmwareReq {
   firmware: { location: string; retrieveDateTime: string; installDateTime?: string };
 }
 
-export function registerDeviceHandlers(on: On, station: ChargeStation): void {
-  const s = station;
-  // built on first use: most stations are never asked for their variables
-  let built: DeviceModel | undefined;
-  const model = (): DeviceModel => (built ??= new DeviceModel(stationHost(s)));
-  const limit = (key: string): number => Number(s.setting(key) ?? '0');
+/** Each station's device model, built on first use: most stations are never asked for their variables. */
+const MODELS = new WeakMap<ChargeStation, DeviceModel>();
 
-  on<{ getVariableData: GetVariableData[] }>('GetVariables', (p) => {
-    const max = limit(ITEMS_PER_MESSAGE.GetVariables);
+function modelOf(s: ChargeStation): DeviceModel {
+  let m = MODELS.get(s);
+  if (!m) MODELS.set(s, (m = new DeviceModel(stationHost(s))));
+  return m;
+}
+
+/** A numeric limit setting of the station (0 when unset: no limit). */
+function limitOf(s: ChargeStation, key: string): number {
+  return Number(s.setting(key) ?? '0');
+}
+
+/** GetBaseReport / GetReport answer; the NotifyReports (split by ItemsPerMessage[GetReport]) follow it. */
+function report(s: ChargeStation, requestId: number, data: ReportData[]): { status: string } {
+  if (data.length === 0) return { status: 'EmptyResultSet' };
+  const messages = splitReport(requestId, isoTime(s.clock.wallTime()), data, limitOf(s, ITEMS_PER_MESSAGE.GetReport));
+  afterResponse(s, 'NotifyReport', async () => {
+    for (const m of messages) await sendQuietly(s, 'NotifyReport', m);
+  });
+  return { status: 'Accepted' };
+}
+
+export const DEVICE_HANDLERS_201: HandlerTable201 = {
+  GetVariables: (p: { getVariableData: GetVariableData[] }, s) => {
+    const max = limitOf(s, ITEMS_PER_MESSAGE.GetVariables);
     if (max > 0 && p.getVariableData.length > max) {
       throw createRPCError('OccurrenceConstraintViolation', `at most ${max} getVariableData per request (DeviceDataCtrlr.ItemsPerMessage[GetVariables])`);
     }
-    return { getVariableResult: p.getVariableData.map((d) => model().get(d)) };
-  });
+    return { getVariableResult: p.getVariableData.map((d) => modelOf(s).get(d)) };
+  },
 
-  on<{ setVariableData: SetVariableData[] }>('SetVariables', (p) => {
-    const max = limit(ITEMS_PER_MESSAGE.SetVariables);
+  SetVariables: (p: { setVariableData: SetVariableData[] }, s) => {
+    const max = limitOf(s, ITEMS_PER_MESSAGE.SetVariables);
     if (max > 0 && p.setVariableData.length > max) {
       throw createRPCError('OccurrenceConstraintViolation', `at most ${max} setVariableData per request (DeviceDataCtrlr.ItemsPerMessage[SetVariables])`);
     }
-    return { setVariableResult: p.setVariableData.map((d) => model().set(d)) };
-  });
+    return { setVariableResult: p.setVariableData.map((d) => modelOf(s).set(d)) };
+  },
 
-  const report = (requestId: number, data: ReportData[]): { status: string } => {
-    if (data.length === 0) return { status: 'EmptyResultSet' };
-    const messages = splitReport(requestId, isoTime(s.clock.wallTime()), data, limit(ITEMS_PER_MESSAGE.GetReport));
-    afterResponse(s, 'NotifyReport', async () => {
-      for (const m of messages) await sendQuietly(s, 'NotifyReport', m);
-    });
-    return { status: 'Accepted' };
-  };
+  GetBaseReport: (p: { requestId: number; reportBase: ReportBase }, s) => report(s, p.requestId, modelOf(s).baseReport(p.reportBase)),
 
-  on<{ requestId: number; reportBase: ReportBase }>('GetBaseReport', (p) => report(p.requestId, model().baseReport(p.reportBase)));
+  GetReport: (p: { requestId: number; componentVariable?: { component: ComponentRef; variable?: VariableRef }[]; componentCriteria?: ComponentCriterion[] }, s) =>
+    report(s, p.requestId, modelOf(s).customReport(p.componentVariable, p.componentCriteria)),
 
-  on<{ requestId: number; componentVariable?: { component: ComponentRef; variable?: VariableRef }[]; componentCriteria?: ComponentCriterion[] }>(
-    'GetReport', (p) => report(p.requestId, model().customReport(p.componentVariable, p.componentCriteria)),
-  );
-
-  on<{ requestedMessage: TriggerMessageName; evse?: { id: number; connectorId?: number } }>('TriggerMessage', (p) => {
+  TriggerMessage: (p: { requestedMessage: TriggerMessageName; evse?: { id: number; connectorId?: number } }, s) => {
     if (p.evse && (!evseOf(s, p.evse.id) || (p.evse.connectorId ?? 1) !== 1)) {
       return { status: 'Rejected', statusInfo: info('UnknownEvse', `no EVSE/connector ${p.evse.id}/${p.evse.connectorId ?? ''}`) };
     }
@@ -113,17 +121,17 @@ export function registerDeviceHandlers(on: On, station: ChargeStation): void {
       default:
         return { status: 'NotImplemented' };
     }
-  });
+  },
 
-  on<UpdateFirmwareReq>('UpdateFirmware', (p) => {
+  UpdateFirmware: (p: UpdateFirmwareReq, s) => {
     const fw = stateOf(s).firmware;
     const canceled = fw.active;
     const generation = ++fw.generation;
     Object.assign(fw, { active: true, status: 'Idle', requestId: p.requestId });
     afterResponse(s, 'UpdateFirmware', () => runFirmwareUpdate(s, generation, p));
     return { status: canceled ? 'AcceptedCanceled' : 'Accepted' };
-  });
-}
+  },
+};
 
 /**
  * L01: [DownloadScheduled, wait] Downloading, Downloaded, [InstallScheduled, wait] Installing,

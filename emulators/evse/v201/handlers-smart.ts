@@ -2,8 +2,7 @@
 import { isoTime } from '../../../src/core/clock.js';
 import type { Payload } from '../../../src/transport/ocpp-types.js';
 import { fromOcpp201, type NormalizedProfile, type Purpose } from '../smart-charging/index.js';
-import type { ChargeStation } from '../station.js';
-import { afterResponse, evseOf, info, type On, sendQuietly } from './handlers-common.js';
+import { afterResponse, evseOf, info, type HandlerTable201, sendQuietly } from './handlers-common.js';
 
 export type ProfilePurpose201 = 'ChargingStationExternalConstraints' | 'ChargingStationMaxProfile' | 'TxDefaultProfile' | 'TxProfile';
 type LimitSource = 'EMS' | 'Other' | 'SO' | 'CSO';
@@ -79,18 +78,16 @@ interface GetProfilesReq {
   chargingProfile: { chargingProfilePurpose?: ProfilePurpose201; stackLevel?: number; chargingProfileId?: number[]; chargingLimitSource?: LimitSource[] };
 }
 
-export function registerSmartChargingHandlers(on: On, station: ChargeStation): void {
-  const s = station;
-
-  on<{ evseId: number; chargingProfile: Payload }>('SetChargingProfile', (p) => {
+export const SMART_CHARGING_HANDLERS_201: HandlerTable201 = {
+  SetChargingProfile: (p: { evseId: number; chargingProfile: Payload }, s) => {
     const r = fromOcpp201(p.evseId, p.chargingProfile);
     if (!r.ok) return { status: 'Rejected', statusInfo: info('InvalidProfile', r.reason) };
     const res = s.ops.installProfile(r.profile);
     if (res.status === 'Accepted') return { status: 'Accepted' };
     return { status: 'Rejected', statusInfo: info(profileReasonCode(res.reason), res.reason) };
-  });
+  },
 
-  on<{ chargingProfileId?: number; chargingProfileCriteria?: { evseId?: number; chargingProfilePurpose?: ProfilePurpose201; stackLevel?: number } }>('ClearChargingProfile', (p) => {
+  ClearChargingProfile: (p: { chargingProfileId?: number; chargingProfileCriteria?: { evseId?: number; chargingProfilePurpose?: ProfilePurpose201; stackLevel?: number } }, s) => {
     const c = p.chargingProfileCriteria ?? {};
     const purpose = c.chargingProfilePurpose === undefined ? undefined : PURPOSE_FROM_201[c.chargingProfilePurpose];
     // the CSMS cannot clear external constraints (they are not its own)
@@ -99,9 +96,9 @@ export function registerSmartChargingHandlers(on: On, station: ChargeStation): v
       : (c.evseId === undefined || x.evseId === c.evseId) && (purpose === undefined || x.purpose === purpose) && (c.stackLevel === undefined || x.stackLevel === c.stackLevel)));
     for (const x of matching) s.ops.clearProfiles({ id: x.id });
     return { status: matching.length > 0 ? 'Accepted' : 'Unknown' };
-  });
+  },
 
-  on<GetProfilesReq>('GetChargingProfiles', (p) => {
+  GetChargingProfiles: (p: GetProfilesReq, s) => {
     const crit = p.chargingProfile;
     const profiles = s.profiles
       .list({
@@ -117,9 +114,9 @@ export function registerSmartChargingHandlers(on: On, station: ChargeStation): v
       for (const r of reports) await sendQuietly(s, 'ReportChargingProfiles', r);
     });
     return { status: 'Accepted' };
-  });
+  },
 
-  on<{ duration: number; evseId: number; chargingRateUnit?: 'A' | 'W' }>('GetCompositeSchedule', (p) => {
+  GetCompositeSchedule: (p: { duration: number; evseId: number; chargingRateUnit?: 'A' | 'W' }, s) => {
     if (p.evseId !== 0 && !evseOf(s, p.evseId)) return { status: 'Rejected', statusInfo: info('UnknownEvse', `no EVSE ${p.evseId}`) };
     if (p.duration < 0) return { status: 'Rejected', statusInfo: info('InvalidValue', 'duration must be >= 0') };
     const cs = s.ops.composite(p.evseId, p.duration, p.chargingRateUnit);
@@ -132,5 +129,5 @@ export function registerSmartChargingHandlers(on: On, station: ChargeStation): v
         })),
       },
     };
-  });
-}
+  },
+};

@@ -6,7 +6,7 @@ import type { Payload } from '../../../src/transport/ocpp-types.js';
 import { fromOcpp201, parseTimestamp, type NormalizedProfile } from '../smart-charging/index.js';
 import type { ChargeStation } from '../station.js';
 import { type IdTokenType, rememberTokenType } from './dialect.js';
-import { afterResponse, evseOf, info, note, type On, sendQuietly, stateOf } from './handlers-common.js';
+import { afterResponse, evseOf, info, note, type HandlerTable201, sendQuietly, stateOf } from './handlers-common.js';
 
 interface IdToken {
   idToken: string;
@@ -25,10 +25,8 @@ interface AuthorizationData {
   idTokenInfo?: { status: string };
 }
 
-export function registerTransactionHandlers(on: On, station: ChargeStation): void {
-  const s = station;
-
-  on<RequestStartReq>('RequestStartTransaction', (p) => {
+export const TX_HANDLERS_201: HandlerTable201 = {
+  RequestStartTransaction: (p: RequestStartReq, s) => {
     const idTag = p.idToken.idToken;
     let profile: NormalizedProfile | undefined;
     if (p.chargingProfile) {
@@ -52,24 +50,24 @@ export function registerTransactionHandlers(on: On, station: ChargeStation): voi
       if (started === undefined) note(s, 'remote-start-refused', { evseId: c.id, idToken: idTag, remoteStartId: p.remoteStartId });
     });
     return { status: 'Accepted' };
-  });
+  },
 
-  on<{ transactionId: string }>('RequestStopTransaction', (p) => {
+  RequestStopTransaction: (p: { transactionId: string }, s) => {
     if (s.ops.connectorOfTx(p.transactionId) === undefined) return { status: 'Rejected', statusInfo: info('TxNotFound') };
     afterResponse(s, 'RequestStopTransaction', () => s.ops.remoteStop(p.transactionId));
     return { status: 'Accepted' };
-  });
+  },
 
-  on<{ transactionId?: string }>('GetTransactionStatus', (p) => {
+  GetTransactionStatus: (p: { transactionId?: string }, s) => {
     const queue = s.memory.queue;
     if (p.transactionId === undefined) return { messagesInQueue: queue.length > 0 };
     return {
       ongoingIndicator: s.ops.connectorOfTx(p.transactionId) !== undefined,
       messagesInQueue: queue.some((m) => m.localTxId === p.transactionId),
     };
-  });
+  },
 
-  on<{ type: 'Immediate' | 'OnIdle'; evseId?: number }>('Reset', (p) => {
+  Reset: (p: { type: 'Immediate' | 'OnIdle'; evseId?: number }, s) => {
     const state = stateOf(s);
     if (p.evseId !== undefined && p.evseId !== 0) {
       const c = evseOf(s, p.evseId);
@@ -82,14 +80,15 @@ export function registerTransactionHandlers(on: On, station: ChargeStation): voi
     }
     if (p.type === 'OnIdle' && s.sessions.connectors.some((c) => c.tx)) {
       state.pendingReset = true;
+      listenOnce(s, 'tx-ended', onTxEnded);
       return { status: 'Scheduled' };
     }
     state.pendingReset = false;
     afterResponse(s, 'Reset', () => s.reboot(p.type === 'Immediate' ? 'Hard' : 'Soft'));
     return { status: 'Accepted' };
-  });
+  },
 
-  on<{ operationalStatus: 'Operative' | 'Inoperative'; evse?: { id: number; connectorId?: number } }>('ChangeAvailability', (p) => {
+  ChangeAvailability: (p: { operationalStatus: 'Operative' | 'Inoperative'; evse?: { id: number; connectorId?: number } }, s) => {
     const id = p.evse?.id ?? 0;
     const targets = id === 0 ? s.sessions.connectors : [evseOf(s, id)];
     const connectorOk = p.evse?.connectorId === undefined || p.evse.connectorId === 1;
@@ -99,35 +98,35 @@ export function registerTransactionHandlers(on: On, station: ChargeStation): voi
     // G03: answer first, then the StatusNotifications of the change
     afterResponse(s, 'ChangeAvailability', () => s.ops.changeAvailability(id, operative));
     return { status: scheduled ? 'Scheduled' : 'Accepted' };
-  });
+  },
 
-  on<{ evseId: number; connectorId: number }>('UnlockConnector', (p) => {
+  UnlockConnector: (p: { evseId: number; connectorId: number }, s) => {
     const c = evseOf(s, p.evseId);
     if (!c || p.connectorId !== 1) return { status: 'UnknownConnector' };
     // F05.FR.02: no unlocking under an authorized transaction
     if (c.tx) return { status: 'OngoingAuthorizedTransaction' };
     const r = s.ops.unlock(c.id);
     return { status: r === 'NotSupported' ? 'UnknownConnector' : r };
-  });
+  },
 
-  on<{ id: number; expiryDateTime: string; idToken: IdToken; evseId?: number }>('ReserveNow', (p) => {
+  ReserveNow: (p: { id: number; expiryDateTime: string; idToken: IdToken; evseId?: number }, s) => {
     const expiry = parseTimestamp(p.expiryDateTime);
     if (expiry === undefined || expiry <= s.clock.wallTime()) return { status: 'Rejected', statusInfo: info('InvalidValue', 'expiryDateTime is not in the future') };
     const evseId = p.evseId === 0 ? undefined : p.evseId;
     if (evseId !== undefined && !evseOf(s, evseId)) return { status: 'Rejected', statusInfo: info('UnknownEvse', `no EVSE ${evseId}`) };
     rememberTokenType(s, p.idToken.idToken, p.idToken.type);
     return { status: s.ops.reserve(p.id, p.idToken.idToken, expiry, evseId) };
-  });
+  },
 
-  on<{ reservationId: number }>('CancelReservation', (p) => ({ status: s.ops.cancelReservation(p.reservationId) ? 'Accepted' : 'Rejected' }));
+  CancelReservation: (p: { reservationId: number }, s) => ({ status: s.ops.cancelReservation(p.reservationId) ? 'Accepted' : 'Rejected' }),
 
-  on('ClearCache', () => {
+  ClearCache: (_p, s) => {
     if (s.setting('AuthorizationCacheEnabled') === 'false') return { status: 'Rejected', statusInfo: info('Disabled', 'AuthCacheCtrlr.Enabled is false') };
     s.auth.clearCache();
     return { status: 'Accepted' };
-  });
+  },
 
-  on<{ versionNumber: number; updateType: 'Full' | 'Differential'; localAuthorizationList?: AuthorizationData[] }>('SendLocalList', (p) => {
+  SendLocalList: (p: { versionNumber: number; updateType: 'Full' | 'Differential'; localAuthorizationList?: AuthorizationData[] }, s) => {
     const current = s.memory.localList;
     if (p.versionNumber <= 0) return { status: 'Failed', statusInfo: info('InvalidValue', 'versionNumber must be > 0') };
     if (p.updateType === 'Differential' && p.versionNumber <= current.version) {
@@ -141,27 +140,39 @@ export function registerTransactionHandlers(on: On, station: ChargeStation): voi
     s.memory.localList = { version: p.versionNumber, entries };
     s.persist();
     return { status: 'Accepted' };
-  });
+  },
 
-  on('GetLocalListVersion', () => ({ versionNumber: s.memory.localList.version }));
+  GetLocalListVersion: (_p, s) => ({ versionNumber: s.memory.localList.version }),
 
-  on<{ vendorId: string; messageId?: string }>('DataTransfer', (p) => ({
+  DataTransfer: (p: { vendorId: string; messageId?: string }, s) => ({
     status: p.vendorId === s.config.vendor ? 'UnknownMessageId' : 'UnknownVendorId',
-  }));
+  }),
+};
+
+/** Attach a module-level listener to the station unless it already is (no closure, no state per station). */
+function listenOnce(station: ChargeStation, event: string, listener: Parameters<ChargeStation['on']>[1]): void {
+  if (!station.listeners(event).includes(listener)) station.on(event, listener);
 }
 
-/** Station events the 2.0.1 dialect reacts to: a scheduled reset, expired reservations. Attached once per station. */
+/** A scheduled Reset (OnIdle) runs once the last transaction has ended. `this` is the station (EventEmitter listener). */
+function onTxEnded(this: ChargeStation): void {
+  const state = stateOf(this);
+  if (!state.pendingReset || this.sessions.connectors.some((c) => c.tx)) return;
+  state.pendingReset = false;
+  afterResponse(this, 'scheduled Reset', () => this.reboot('Soft'));
+}
+
+/** H01: an expired reservation is reported to the CSMS. `this` is the station (EventEmitter listener). */
+function onReservationExpired(this: ChargeStation, ev: { reservationId: number }): void {
+  if (this.state !== 'Accepted') return;
+  void sendQuietly(this, 'ReservationStatusUpdate', { reservationId: ev.reservationId, reservationUpdateStatus: 'Expired' });
+}
+
+/**
+ * Station events the 2.0.1 dialect reacts to, attached once per station as module-level functions:
+ * expired reservations here; the end of the last transaction only once a Reset OnIdle is scheduled
+ * (see Reset), since that listener does nothing before.
+ */
 export function listenToStation(station: ChargeStation): void {
-  const state = stateOf(station);
-  if (state.listening) return;
-  state.listening = true;
-  station.on('tx-ended', () => {
-    if (!state.pendingReset || station.sessions.connectors.some((c) => c.tx)) return;
-    state.pendingReset = false;
-    afterResponse(station, 'scheduled Reset', () => station.reboot('Soft'));
-  });
-  station.on('reservation-expired', (ev: { reservationId: number }) => {
-    if (station.state !== 'Accepted') return;
-    void sendQuietly(station, 'ReservationStatusUpdate', { reservationId: ev.reservationId, reservationUpdateStatus: 'Expired' });
-  });
+  listenOnce(station, 'reservation-expired', onReservationExpired);
 }

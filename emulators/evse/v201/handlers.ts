@@ -5,12 +5,11 @@
  */
 import { createRPCError } from 'ocpp-rpc';
 import type { OcppLink } from '../../../src/transport/ocpp-link.js';
-import type { Payload } from '../../../src/transport/ocpp-types.js';
 import type { ChargeStation } from '../station.js';
-import type { On } from './handlers-common.js';
-import { registerDeviceHandlers } from './handlers-device.js';
-import { registerSmartChargingHandlers } from './handlers-smart.js';
-import { listenToStation, registerTransactionHandlers } from './handlers-tx.js';
+import type { Handler201, HandlerTable201 } from './handlers-common.js';
+import { DEVICE_HANDLERS_201 } from './handlers-device.js';
+import { SMART_CHARGING_HANDLERS_201 } from './handlers-smart.js';
+import { listenToStation, TX_HANDLERS_201 } from './handlers-tx.js';
 
 /** Every action of the OCPP 2.0.1 schema (ocpp-rpc's ocpp2_0_1.json), either direction. */
 export const OCPP201_ACTIONS: readonly string[] = [
@@ -28,36 +27,27 @@ export const OCPP201_ACTIONS: readonly string[] = [
   'TransactionEvent', 'TriggerMessage', 'UnlockConnector', 'UnpublishFirmware', 'UpdateFirmware',
 ];
 
-type Handler201 = (params: never) => Payload | Promise<Payload>;
-
-/** The station's handler table, built once per station (not per connection). */
-const TABLES = new WeakMap<ChargeStation, Map<string, Handler201>>();
-
-function tableOf(station: ChargeStation): Map<string, Handler201> {
-  let table = TABLES.get(station);
-  if (!table) {
-    const t = new Map<string, Handler201>();
-    const on: On = (action, handler) => { t.set(action, handler as Handler201); };
-    registerTransactionHandlers(on, station);
-    registerSmartChargingHandlers(on, station);
-    registerDeviceHandlers(on, station);
-    TABLES.set(station, t);
-    table = t;
-  }
-  return table;
-}
+export type { Handler201, HandlerTable201 } from './handlers-common.js';
 
 /**
- * Register the 2.0.1 handlers on a new connection with one dispatcher; returns the actions handled.
- * Every other action of the schema answers NotSupported.
+ * Every 2.0.1 handler, by action: one table shared by every station (a handler gets the station as
+ * its second argument; per-station state lives in handlers-common.ts `stateOf`).
+ */
+export const HANDLERS_201: HandlerTable201 = { ...TX_HANDLERS_201, ...SMART_CHARGING_HANDLERS_201, ...DEVICE_HANDLERS_201 };
+
+/** The actions with a handler (install's answer), computed once. */
+const HANDLED: readonly string[] = Object.keys(HANDLERS_201);
+
+/**
+ * Register the 2.0.1 handlers on a new connection with one dispatcher (the only closure allocated per
+ * connection); returns the actions handled. Every other action of the schema answers NotSupported.
  */
 export function install(link: OcppLink, station: ChargeStation): string[] {
-  const table = tableOf(station);
   link.handleMany(OCPP201_ACTIONS, (ctx) => {
-    const handler = table.get(ctx.action);
+    const handler: Handler201 | undefined = Object.hasOwn(HANDLERS_201, ctx.action) ? HANDLERS_201[ctx.action] : undefined;
     if (!handler) throw createRPCError('NotSupported', `${ctx.action} is not supported by this charging station`);
-    return handler(ctx.params as never);
+    return handler(ctx.params as never, station);
   });
   listenToStation(station);
-  return [...table.keys()];
+  return [...HANDLED];
 }

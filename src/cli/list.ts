@@ -1,0 +1,94 @@
+import { ERROR_CODES, isHarnessError } from '../core/errors.js';
+import { loadYamlFile } from '../plan/load-yaml.js';
+import { type Plan, PlanSchema, type Step } from '../plan/plan-schema.js';
+import { EXIT, reportError } from './exit.js';
+
+function budgetText(s: { within?: string | undefined; from?: string | undefined }): string {
+  if (!s.within) return '';
+  return ` within ${s.within}${s.from ? ` from "${s.from}"` : ''}`;
+}
+
+const at = (evse: string, connector: number | undefined): string => (connector !== undefined && connector !== 1 ? `${evse}#${connector}` : evse);
+
+/** What a step does, in a few words (for `list` and as the label of an unnamed step). */
+export function stepSummary(step: Step): string {
+  switch (step.kind) {
+    case 'boot':
+    case 'connect':
+      return `${step.evse} boot ${step.status}${budgetText(step)}`;
+    case 'plug':
+    case 'unplug':
+      return at(step.evse, step.connector);
+    case 'authorize':
+      return `${at(step.evse, step.connector)} token ${step.idTag} -> ${step.expectStatus}${budgetText(step)}`;
+    case 'start':
+      return `${at(step.evse, step.connector)} token ${step.idTag}${step.remote ? ' (remote)' : ''}${budgetText(step)}`;
+    case 'stop':
+      return `${at(step.evse, step.connector)}${step.remote ? ' (remote)' : ''}${budgetText(step)}`;
+    case 'wait':
+      return step.duration;
+    case 'mark':
+      return `"${step.mark}"`;
+    case 'trigger':
+      return `${step.action} -> ${step.evse}${step.expectStatus ? ` expecting ${step.expectStatus}` : ''}${budgetText(step)}`;
+    case 'inject': {
+      const target = step.phase ?? (step.evse ? at(step.evse, step.connector) : '');
+      const extra = step.fault === 'reject-boot' || step.fault === 'pend-boot'
+        ? ` x${step.times} (interval ${step.intervalS}s)`
+        : step.fault === 'delay-responses' ? ` by ${step.delay}` : step.fault === 'evse-fault' ? ` ${step.errorCode}` : '';
+      return `${step.fault}${target ? ` ${target}` : ''}${extra}`;
+    }
+    case 'dr':
+      return step.restore ? 'restore the site limit' : `site limit ${step.limitKw} kW`;
+    case 'expect': {
+      const no = step.not ? 'no ' : '';
+      let what = '';
+      if (step.message) {
+        const m = step.message;
+        what = `${no}${m.action} ${m.direction}${m.evse ? ` ${m.evse}` : ''}${m.payload ? ` ${JSON.stringify(m.payload)}` : ''}${m.count > 1 ? ` x${m.count}` : ''}`;
+      } else if (step.state) {
+        what = `${no}${at(step.state.evse, step.state.connector)} ${step.state.status}`;
+      } else if (step.boot) {
+        what = `${no}${step.boot.evse} boot ${step.boot.status}`;
+      } else if (step.power) {
+        const p = step.power;
+        what = `${no}${p.evse ?? 'site'} power ${p.op} ${p.kw} kW${p.hold ? ` for ${p.hold}` : ''}`;
+      }
+      return `${what}${budgetText(step)}`;
+    }
+    case 'group':
+      return `for ${step.for}${step.parallel ? ' in parallel' : ''} (${step.steps.length} step${step.steps.length === 1 ? '' : 's'})`;
+  }
+}
+
+/** The plan's steps as lines: "  1 boot CB16-01 boot Accepted within 5s"; groups indent their steps ("5.1"). */
+export function formatPlanSteps(steps: Step[], prefix = '', depth = 1): string[] {
+  return steps.flatMap((step, i) => {
+    const id = `${prefix}${i + 1}`;
+    const summary = stepSummary(step);
+    const label = step.name && step.name !== summary ? `${step.name}: ${summary}` : summary;
+    const line = `${'  '.repeat(depth)}${id} ${step.kind} ${label}`;
+    return step.kind === 'group' ? [line, ...formatPlanSteps(step.steps, `${id}.`, depth + 1)] : [line];
+  });
+}
+
+export function formatPlan(file: string, plan: Plan): string[] {
+  const tags = plan.tags.length ? ` [${plan.tags.join(', ')}]` : '';
+  return [`${file}: ${plan.name}${tags}`, ...formatPlanSteps(plan.steps)];
+}
+
+/** `chargebench list <plans...>`: each plan's name and steps; every problem of every invalid plan (exit 2). */
+export function listCommand(files: string[]): number {
+  let worst: number = EXIT.PASSED;
+  for (const file of files) {
+    try {
+      const plan = loadYamlFile(file, PlanSchema, ERROR_CODES.PLAN_INVALID);
+      process.stdout.write(`${formatPlan(file, plan).join('\n')}\n`);
+    } catch (err) {
+      const code = reportError(err);
+      if (!isHarnessError(err)) return code;
+      worst = Math.max(worst, code);
+    }
+  }
+  return worst;
+}

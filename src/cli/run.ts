@@ -1,0 +1,140 @@
+import { createInterface } from 'node:readline/promises';
+import { ERROR_CODES, HarnessError } from '../core/errors.js';
+import { createReporters, JsonReporter, JunitReporter, parseReporterNames } from '../report/index.js';
+import type { RunResult } from '../runner/results.js';
+import { EXIT, reportError } from './exit.js';
+
+/** The `run` command's options as commander hands them over (strings, defaults applied). */
+export interface RunCommandOptions {
+  rig: string;
+  reporter: string;
+  outputDir: string;
+  seed?: string | undefined;
+  grep?: string | undefined;
+  budgetScale: string;
+}
+
+/** The options after validation, in the shape `runPlans` takes (minus plans and signal). */
+export interface ValidatedRunOptions {
+  rig: string;
+  reporters: string[];
+  outputDir: string;
+  seed?: number | undefined;
+  grep?: string | undefined;
+  budgetScale: number;
+}
+
+function usage(message: string, details: Record<string, unknown> = {}): HarnessError {
+  return new HarnessError(ERROR_CODES.USAGE, message, details);
+}
+
+/** Check the flags; every problem is listed at once (a HarnessError USAGE, exit 2). */
+export function validateRunOptions(opts: RunCommandOptions): ValidatedRunOptions {
+  const problems: string[] = [];
+  const scaleText = opts.budgetScale.trim();
+  const budgetScale = Number(scaleText);
+  if (scaleText === '' || !Number.isFinite(budgetScale) || budgetScale <= 0) {
+    problems.push(`--budget-scale: expected a positive number (e.g. 1.5), got ${JSON.stringify(opts.budgetScale)}`);
+  }
+  let seed: number | undefined;
+  if (opts.seed !== undefined) {
+    seed = /^\s*-?\d+\s*$/.test(opts.seed) ? Number(opts.seed) : Number.NaN;
+    if (!Number.isSafeInteger(seed)) problems.push(`--seed: expected an integer, got ${JSON.stringify(opts.seed)}`);
+  }
+  if (opts.grep !== undefined) {
+    try {
+      new RegExp(opts.grep);
+    } catch (err) {
+      problems.push(`--grep: not a valid regular expression: ${(err as Error).message}`);
+    }
+  }
+  const reporters = parseReporterNames(opts.reporter);
+  try {
+    createReporters(reporters, opts.outputDir); // validates the names; creating one writes nothing
+  } catch (err) {
+    problems.push(`--reporter: ${(err as Error).message}`);
+  }
+  if (opts.outputDir.trim() === '') problems.push('--output-dir: expected a folder');
+  if (problems.length > 0) throw usage(problems.join('\n'), { problems });
+  return { rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale };
+}
+
+/** Exit code for a finished run: 0 passed, 1 a test failed, 3 a plan the harness could not run, 130 interrupted. */
+export function exitCodeForRun(result: RunResult): number {
+  switch (result.status) {
+    case 'passed':
+      return EXIT.PASSED;
+    case 'failed':
+      return EXIT.FAILED;
+    case 'interrupted':
+      return EXIT.INTERRUPTED;
+    case 'error':
+      return EXIT.INFRA;
+  }
+}
+
+/** Ask on the console and resolve when the operator presses Enter. */
+async function askOperator(question: string, signal: AbortSignal): Promise<void> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    await rl.question(`? ${question} `, { signal });
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * `chargebench run <plans...> --rig <rig>`: validate the flags, run the plans with an AbortSignal
+ * wired to SIGINT/SIGTERM (the runner tears the rig down and reports `interrupted`; a second signal
+ * exits at once), and map the result to the exit code.
+ */
+export async function runCommand(plans: string[], opts: RunCommandOptions): Promise<number> {
+  let v: ValidatedRunOptions;
+  try {
+    v = validateRunOptions(opts);
+  } catch (err) {
+    return reportError(err);
+  }
+  const reporters = createReporters(v.reporters, v.outputDir, process.stdout);
+
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`chargebench: ${signal} again: exiting without teardown\n`);
+      process.exit(EXIT.INTERRUPTED);
+    }
+    process.stderr.write(`chargebench: ${signal}: interrupting, tearing the rig down (send it again to exit at once)\n`);
+    const reason = new Error(`interrupted by ${signal}`);
+    reason.name = 'AbortError';
+    controller.abort(reason);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    // Loaded only once the flags are valid: the runner pulls in the emulators and the transports.
+    const { runPlans } = await import('../runner/run.js');
+    // A rig with the prompt trigger adapter asks the operator; only possible on an interactive console.
+    const ask = process.stdin.isTTY ? (q: string) => askOperator(q, controller.signal) : undefined;
+    const result = await runPlans(
+      { plans, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask },
+      reporters,
+    );
+    if (v.reporters.includes('list')) {
+      for (const r of reporters) {
+        if (r instanceof JsonReporter || r instanceof JunitReporter) process.stdout.write(`report: ${r.path}\n`);
+      }
+    }
+    return controller.signal.aborted ? EXIT.INTERRUPTED : exitCodeForRun(result);
+  } catch (err) {
+    if (controller.signal.aborted) {
+      // The runner gave up with the abort itself: nothing more to say than that.
+      if (err === controller.signal.reason) process.stderr.write(`chargebench: ${(err as Error).message}\n`);
+      else reportError(err);
+      return EXIT.INTERRUPTED;
+    }
+    return reportError(err);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

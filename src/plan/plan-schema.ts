@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { isDuration } from '../core/duration.js';
+
+/** "500ms", "2s", "15m": validated here, parsed by the runner. */
+export const Duration = z.string().refine(isDuration, { message: 'expected a duration like "500ms", "2s" or "15m"' });
+
+const evse = z.string().min(1).describe('Station identity, or a selector: "evse[*]" (all), "evse[0]" (by index), "CB16-*" (glob)');
+const connector = z.number().int().min(1).default(1).describe('Connector (1.6) / EVSE (2.0.1) number on the station');
+const base = {
+  name: z.string().optional().describe('Label shown in reports (default: derived from the step)'),
+};
+
+/** Any step may carry a budget: how long after the previous step (or a mark) its effect must be seen. */
+const budget = {
+  within: Duration.optional().describe('Budget: the step must complete within this time, measured from the previous step or from `from`'),
+  from: z.string().optional().describe('Measure `within` from this mark instead of the previous step'),
+};
+
+const Boot = z.object({ kind: z.literal('boot'), ...base, evse, ...budget, status: z.enum(['Accepted', 'Pending', 'Rejected']).default('Accepted').describe('Boot state to wait for') })
+  .strict().describe('Power up the station (if not running) and wait until its boot reaches `status`');
+const Connect = Boot.extend({ kind: z.literal('connect') }).describe('Alias of boot');
+const Plug = z.object({ kind: z.literal('plug'), ...base, evse, connector }).strict().describe('Plug the EV in (pilot A -> B)');
+const Unplug = z.object({ kind: z.literal('unplug'), ...base, evse, connector }).strict().describe('Unplug the EV (pilot -> A)');
+const Authorize = z.object({
+  kind: z.literal('authorize'), ...base, evse, connector, ...budget,
+  idTag: z.string().min(1).describe('RFID / token presented'),
+  expectStatus: z.string().default('Accepted').describe('Authorization result expected'),
+}).strict().describe('Present a token at the station (Authorize, local list or cache)');
+const Start = z.object({
+  kind: z.literal('start'), ...base, evse, connector, ...budget,
+  idTag: z.string().min(1).describe('Token of the session'),
+  remote: z.boolean().default(false).describe('Start through the control stack (RemoteStart / RequestStart) instead of a local swipe'),
+  requestEnergy: z.boolean().default(true).describe('The EV asks for energy right away (pilot B -> C)'),
+}).strict().describe('Start a charging session (plugs in first if needed)');
+const Stop = z.object({
+  kind: z.literal('stop'), ...base, evse, connector, ...budget,
+  remote: z.boolean().default(false).describe('Stop through the control stack instead of locally'),
+}).strict().describe('Stop the session on a connector');
+const Wait = z.object({ kind: z.literal('wait'), ...base, duration: Duration.describe('How long') }).strict().describe('Let time pass');
+const Mark = z.object({ kind: z.literal('mark'), ...base, mark: z.string().min(1).describe('Name of this point in time') }).strict()
+  .describe('Name a point in time for later `from:`');
+const Trigger = z.object({
+  kind: z.literal('trigger'), ...base, ...budget,
+  evse: evse.describe('Station the control stack sends the operation to'),
+  action: z.string().min(1).describe('OCPP action the control stack sends, e.g. TriggerMessage, Reset, SetChargingProfile'),
+  payload: z.record(z.string(), z.unknown()).default({}).describe('Request payload'),
+  expectStatus: z.string().optional().describe('Expected `status` in the answer'),
+}).strict().describe('Make the control stack send an operation to a station and await the answer');
+
+const FAULTS = ['drop-connection', 'restore-connection', 'delay-responses', 'drop-responses', 'reject-boot', 'pend-boot',
+  'trip-phase', 'restore-phase', 'evse-fault', 'clear-fault', 'reboot'] as const;
+const Inject = z.object({
+  kind: z.literal('inject'), ...base,
+  fault: z.enum(FAULTS).describe('The fault to inject'),
+  evse: evse.optional().describe('Target station (faults on a station or its link)'),
+  connector: connector.optional(),
+  phase: z.enum(['L1', 'L2', 'L3']).optional().describe('Supply phase (trip-phase / restore-phase)'),
+  times: z.number().int().min(1).default(1).describe('How many boots to reject or pend (reject-boot / pend-boot)'),
+  intervalS: z.number().int().min(0).default(10).describe('Retry interval the CSMS answers with (reject-boot / pend-boot)'),
+  delay: Duration.optional().describe('Extra latency per response (delay-responses)'),
+  errorCode: z.string().default('OtherError').describe('Error code (evse-fault)'),
+}).strict().superRefine((s, ctx) => {
+  const needsEvse = !['trip-phase', 'restore-phase'].includes(s.fault);
+  if (needsEvse && !s.evse) ctx.addIssue({ code: 'custom', path: ['evse'], message: `fault ${s.fault} needs an evse` });
+  if ((s.fault === 'trip-phase' || s.fault === 'restore-phase') && !s.phase) ctx.addIssue({ code: 'custom', path: ['phase'], message: `fault ${s.fault} needs a phase (L1, L2 or L3)` });
+  if (s.fault === 'delay-responses' && !s.delay) ctx.addIssue({ code: 'custom', path: ['delay'], message: 'delay-responses needs a delay like "2s"' });
+}).describe('Inject a fault');
+const Dr = z.object({
+  kind: z.literal('dr'), ...base,
+  limitKw: z.number().min(0).optional().describe('New site limit (kW)'),
+  restore: z.boolean().default(false).describe('Restore the limit that was in force before the first dr step'),
+}).strict().refine((s) => s.restore || s.limitKw !== undefined, { message: 'give limitKw, or restore: true', path: ['limitKw'] })
+  .describe('A demand-response event: lower or raise the site limit through the DR adapter');
+
+const Comparison = z.enum(['<=', '<', '>=', '>', '==']);
+const MessageMatch = z.object({
+  action: z.string().min(1).describe('OCPP action'),
+  direction: z.enum(['to-csms', 'from-csms']).default('to-csms').describe('to-csms: sent by the station; from-csms: sent by the control stack'),
+  evse: evse.optional().describe('Only frames of this station'),
+  payload: z.record(z.string(), z.unknown()).optional().describe('JSON subset the payload must contain'),
+  count: z.number().int().min(1).default(1).describe('How many matching frames are needed'),
+}).strict();
+const Expect = z.object({
+  kind: z.literal('expect'), ...base, ...budget,
+  message: MessageMatch.optional().describe('An OCPP CALL matched by action and a JSON subset'),
+  state: z.object({ evse, connector, status: z.string().describe('Connector status (1.6 vocabulary: Available, Charging, SuspendedEVSE, Faulted, ...)') }).strict().optional(),
+  boot: z.object({ evse, status: z.enum(['Accepted', 'Pending', 'Rejected', 'Offline']) }).strict().optional(),
+  power: z.object({
+    evse: evse.optional().describe('Station (sum of its connectors); omit for the site total'),
+    op: Comparison.describe('Comparison'),
+    kw: z.number().min(0).describe('Threshold (kW)'),
+    hold: Duration.optional().describe('The condition must then keep holding this long'),
+  }).strict().optional().describe('Delivered power of a station or the site total'),
+  not: z.boolean().default(false).describe('Pass when the condition does NOT occur within the budget'),
+}).strict().superRefine((s, ctx) => {
+  const n = [s.message, s.state, s.boot, s.power].filter((x) => x !== undefined).length;
+  if (n !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'an expect needs exactly one of message, state, boot, power' });
+}).describe('Wait for a condition; with `within`, a timing budget');
+
+type StepInput = z.input<typeof Boot> | z.input<typeof Connect> | z.input<typeof Plug> | z.input<typeof Unplug> | z.input<typeof Authorize>
+  | z.input<typeof Start> | z.input<typeof Stop> | z.input<typeof Wait> | z.input<typeof Mark> | z.input<typeof Trigger>
+  | z.input<typeof Inject> | z.input<typeof Dr> | z.input<typeof Expect> | GroupInput;
+interface GroupInput { kind: 'group'; name?: string; for: string; parallel?: boolean; steps: StepInput[] }
+
+export const StepSchema: z.ZodType<Step, StepInput> = z.lazy(() => z.discriminatedUnion('kind', [
+  Boot, Connect, Plug, Unplug, Authorize, Start, Stop, Wait, Mark, Trigger, Inject, Dr, Expect, Group,
+]));
+
+const Group = z.object({
+  kind: z.literal('group'), ...base,
+  for: evse.describe('Stations to run the steps for; inside, "${evse}" is the current station'),
+  parallel: z.boolean().default(true).describe('Run the stations at the same time'),
+  steps: z.array(z.lazy(() => StepSchema)).min(1).describe('Steps per station'),
+}).strict().describe('Run steps across many stations');
+
+export type Step = z.output<typeof Boot> | z.output<typeof Connect> | z.output<typeof Plug> | z.output<typeof Unplug> | z.output<typeof Authorize>
+  | z.output<typeof Start> | z.output<typeof Stop> | z.output<typeof Wait> | z.output<typeof Mark> | z.output<typeof Trigger>
+  | z.output<typeof Inject> | z.output<typeof Dr> | z.output<typeof Expect>
+  | { kind: 'group'; name?: string | undefined; for: string; parallel: boolean; steps: Step[] };
+
+export const PlanSchema = z.object({
+  $schema: z.string().optional(),
+  name: z.string().min(1).describe('Plan name'),
+  description: z.string().optional().describe('What the plan proves'),
+  tags: z.array(z.string()).default([]).describe('Free labels (for --grep)'),
+  timeout: Duration.default('30m').describe('Budget of the whole plan'),
+  steps: z.array(StepSchema).min(1).describe('What happens, in order'),
+}).strict();
+
+export type Plan = z.output<typeof PlanSchema>;

@@ -1,0 +1,74 @@
+import type { Clock } from '../core/clock.js';
+import type { Trace } from '../core/trace.js';
+import type { VirtualClock } from '../core/virtual-clock.js';
+
+const POLL_MS = 50;
+
+/**
+ * Waiting on either clock. On the VirtualClock the runner owns time: waiting means advancing it
+ * (timer by timer, quiescent between them). On the RealClock it means sleeping, woken by trace
+ * records and a short poll.
+ */
+export class Driver {
+  constructor(private readonly clock: Clock, private readonly trace: Trace) {}
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Let `ms` pass. */
+  async pass(ms: number): Promise<void> {
+    if (this.clock.virtual) await (this.clock as VirtualClock).runFor(ms);
+    else await this.clock.sleep(ms);
+  }
+
+  /**
+   * Wait until `check()` returns a value (not undefined) or `maxMs` passes. Returns the value and
+   * the monotonic time at which it was first seen, or undefined on timeout.
+   */
+  async until<T>(check: () => T | undefined, maxMs: number): Promise<{ value: T; at: number } | undefined> {
+    const deadline = this.clock.now() + Math.max(0, maxMs);
+    let hit: { value: T; at: number } | undefined;
+    const probe = (): boolean => {
+      if (hit) return true;
+      const v = check();
+      if (v !== undefined) hit = { value: v, at: this.clock.now() };
+      return hit !== undefined;
+    };
+    if (probe()) return hit;
+    if (this.clock.virtual) {
+      const vc = this.clock as VirtualClock;
+      let poll = vc.setTimer(POLL_MS, function tick(this: void) { poll = vc.setTimer(POLL_MS, tick, 'runner poll'); }, 'runner poll');
+      const off = this.trace.subscribe(() => probe());
+      try {
+        await vc.runUntil(probe, Math.max(0, deadline - vc.now()));
+      } finally {
+        poll.cancel();
+        off();
+      }
+      return hit;
+    }
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        off();
+        timer.cancel();
+        deadlineTimer.cancel();
+        resolve(hit);
+      };
+      const off = this.trace.subscribe(() => { if (probe()) finish(); });
+      let timer = this.clock.setTimer(POLL_MS, function tick(this: void) { if (probe()) finish(); else timer = clockRef.setTimer(POLL_MS, tick); });
+      const clockRef = this.clock;
+      const deadlineTimer = this.clock.setTimer(Math.max(0, deadline - this.clock.now()), () => { probe(); finish(); });
+    });
+  }
+
+  /** Await an action that may itself need time to pass (a call waiting for its answer or timeout). */
+  async settle<T>(action: Promise<T>, maxMs: number): Promise<T> {
+    if (!this.clock.virtual) return action;
+    let done = false;
+    const wrapped = action.finally(() => { done = true; });
+    wrapped.catch(() => undefined);
+    await this.until(() => (done ? true : undefined), maxMs);
+    return wrapped;
+  }
+}

@@ -1,0 +1,36 @@
+/** What executing one step produced (the plan runner adds ids, names and times). */
+export interface Outcome {
+  status: 'passed' | 'failed';
+  message?: string | undefined;
+  budgetMs?: number | undefined;
+  measuredMs?: number | undefined;
+  evidence?: string[] | undefined;
+}
+
+export const PASSED: Outcome = { status: 'passed' };
+
+export function failed(message: string, extra: Partial<Outcome> = {}): Outcome {
+  return { status: 'failed', message, ...extra };
+}
+
+/** Judge a budgeted wait: `at` is when the effect was seen (undefined: not seen before the deadline). */
+export function judge(what: string, anchor: number, at: number | undefined, budgetMs: number | undefined, waitedMs: number): Outcome {
+  if (at === undefined) {
+    return failed(budgetMs !== undefined
+      ? `${what}: not seen within the budget of ${fmt(budgetMs)} (waited ${fmt(waitedMs)})`
+      : `${what}: not seen within ${fmt(waitedMs)}`, { budgetMs, measuredMs: undefined });
+  }
+  const measuredMs = round(at - anchor);
+  if (budgetMs !== undefined && measuredMs > budgetMs) {
+    return failed(`${what}: took ${fmt(measuredMs)}, over the budget of ${fmt(budgetMs)}`, { budgetMs, measuredMs });
+  }
+  return { status: 'passed', budgetMs, measuredMs };
+}
+
+export function fmt(ms: number): string {
+  return ms < 1000 ? `${round(ms)}ms` : `${+(ms / 1000).toFixed(3)}s`;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

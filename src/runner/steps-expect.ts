@@ -1,0 +1,100 @@
+import type { Step } from '../plan/plan-schema.js';
+import { detailedStatus } from '../../emulators/evse/connector.js';
+import type { ChargeStation } from '../../emulators/evse/station.js';
+import type { RunContext } from './context.js';
+import { containsSubset } from './json-subset.js';
+import { failed, fmt, judge, type Outcome } from './outcome.js';
+import { budgetFor } from './steps-session.js';
+
+type ExpectStep = Extract<Step, { kind: 'expect' }>;
+
+const COMPARE: Record<string, (a: number, b: number) => boolean> = {
+  '<=': (a, b) => a <= b, '<': (a, b) => a < b, '>=': (a, b) => a >= b, '>': (a, b) => a > b, '==': (a, b) => Math.abs(a - b) < 1e-6,
+};
+
+/** Delivered power (kW) of some stations, or of the site (every station plus the building load). */
+export function powerKw(ctx: RunContext, stations: ChargeStation[] | undefined): number {
+  const list = stations ?? ctx.rt.stations;
+  const evW = list.reduce((sum, s) => sum + s.sessions.connectors.reduce((x, c) => x + s.sessions.powerW(c.id), 0), 0);
+  const siteW = stations ? evW : Math.max(evW, ctx.rt.site?.importW() ?? evW);
+  return siteW / 1000;
+}
+
+interface Condition {
+  what: string;
+  /** undefined: not (yet) met; a number: the time (monotonic ms) it was met. */
+  check(): number | undefined;
+  stations: string[];
+  last?: () => string;
+}
+
+function condition(ctx: RunContext, step: ExpectStep, where: string, anchor: number): Condition {
+  if (step.message) {
+    const m = step.message;
+    const stations = m.evse ? ctx.select(m.evse, `${where}.message.evse`).map((s) => s.identity) : ctx.identities;
+    // frames as the station sees them: sent by it (to-csms) or received by it (from-csms)
+    const dir = m.direction === 'to-csms' ? 'out' : 'in';
+    return {
+      what: `${m.direction === 'to-csms' ? '' : 'CSMS sends '}${m.action}${m.payload ? ` matching ${JSON.stringify(m.payload)}` : ''}${m.evse ? ` (${stations.join(', ')})` : ''}${m.count > 1 ? ` x${m.count}` : ''}`,
+      stations,
+      check: () => {
+        const hits = ctx.calls.filter((c) => c.t >= anchor && c.endpoint === 'evse' && c.dir === dir && c.action === m.action
+          && stations.includes(c.station) && (m.payload === undefined || containsSubset(c.payload, m.payload)));
+        return hits.length >= m.count ? hits[m.count - 1]?.t : undefined;
+      },
+    };
+  }
+  if (step.state) {
+    const st = step.state;
+    const stations = ctx.select(st.evse, `${where}.state.evse`);
+    return {
+      what: `connector ${st.connector} of ${stations.map((s) => s.identity).join(', ')} ${st.status}`,
+      stations: stations.map((s) => s.identity),
+      check: () => (stations.every((s) => detailedStatus(s.sessions.connector(st.connector)) === st.status) ? ctx.driver.now() : undefined),
+      last: () => stations.map((s) => `${s.identity}: ${detailedStatus(s.sessions.connector(st.connector))}`).join(', '),
+    };
+  }
+  if (step.boot) {
+    const bt = step.boot;
+    const stations = ctx.select(bt.evse, `${where}.boot.evse`);
+    return {
+      what: `boot state ${bt.status} of ${stations.map((s) => s.identity).join(', ')}`,
+      stations: stations.map((s) => s.identity),
+      check: () => (stations.every((s) => s.state === bt.status) ? ctx.driver.now() : undefined),
+      last: () => stations.map((s) => `${s.identity}: ${s.state}`).join(', '),
+    };
+  }
+  const p = step.power as NonNullable<ExpectStep['power']>;
+  const stations = p.evse ? ctx.select(p.evse, `${where}.power.evse`) : undefined;
+  const cmp = COMPARE[p.op] as (a: number, b: number) => boolean;
+  return {
+    what: `${stations ? `power of ${stations.map((s) => s.identity).join(', ')}` : 'site power'} ${p.op} ${p.kw} kW`,
+    stations: (stations ?? ctx.rt.stations).map((s) => s.identity),
+    check: () => (cmp(powerKw(ctx, stations), p.kw) ? ctx.driver.now() : undefined),
+    last: () => `${+powerKw(ctx, stations).toFixed(3)} kW`,
+  };
+}
+
+export async function expectStep(ctx: RunContext, step: ExpectStep, where: string, prevEnd: number): Promise<Outcome> {
+  const b = budgetFor(ctx, step, where, prevEnd);
+  const cond = condition(ctx, step, where, b.anchor);
+  const hit = await ctx.driver.until(() => cond.check(), b.waitMs);
+  const evidence = (): string[] => ctx.evidence(cond.stations);
+  if (step.not) {
+    if (hit) return failed(`expected no ${cond.what}, but it happened after ${fmt(hit.value - b.anchor)}`, { budgetMs: b.budgetMs, measuredMs: hit.value - b.anchor, evidence: evidence() });
+    return { status: 'passed', budgetMs: b.budgetMs };
+  }
+  const out = judge(cond.what, b.anchor, hit?.value, b.budgetMs, b.waitMs);
+  if (out.status === 'failed') {
+    out.message = `${out.message}${cond.last ? `; last value: ${cond.last()}` : ''}`;
+    out.evidence = evidence();
+    return out;
+  }
+  const hold = step.power?.hold;
+  if (hold) {
+    const holdMs = ctx.scaled(hold, `${where}.power.hold`);
+    const broke = await ctx.driver.until(() => (cond.check() === undefined ? ctx.driver.now() : undefined), holdMs);
+    if (broke) return failed(`${cond.what}: held only ${fmt(broke.value - (hit?.value ?? 0))} of ${fmt(holdMs)}; last value: ${cond.last?.() ?? '?'}`, { ...out, status: 'failed', evidence: evidence() });
+  }
+  return out;
+}
