@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { PlanSchema } from './plan-schema.js';
 import { RigSchema } from './rig-schema.js';
 
 /** The JSON Schema files committed under schemas/, generated from the zod schemas. */
 export function jsonSchemas(): Record<string, unknown> {
   return {
     'rig.schema.json': z.toJSONSchema(RigSchema, { io: 'input', unrepresentable: 'any' }),
+    'plan.schema.json': z.toJSONSchema(PlanSchema, { io: 'input', unrepresentable: 'any' }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CsmsConfigSchema } from '../../emulators/csms/config.js';
 import { StationConfigSchema } from '../../emulators/evse/config.js';
+import { SiteConfigSchema } from '../../emulators/site/config.js';
 
 /** One virtual EVSE entry; `count` > 1 expands to several stations named from `identity`. */
 export const RigEvseSchema = StationConfigSchema.extend({
@@ -46,6 +47,7 @@ export const RigSchema = z.object({
     dir: z.string().default('.chargebench/traces').describe('Folder for the JSONL trace of each run'),
     enabled: z.boolean().default(true).describe('Write the trace file (frames are always observed)'),
   }).strict().prefault({}).describe('Where the evidence goes'),
+  site: SiteConfigSchema.prefault({}).describe('The site supply (phases, breakers, building load) every device shares'),
   csms: CsmsConfigSchema.optional().describe('The built-in emulated CSMS; absent when every EVSE points at an external csmsUrl'),
   evses: z.array(RigEvseSchema).default([]).describe('Virtual charging stations'),
   controlStack: z.object({

@@ -17,12 +17,12 @@ export function failed(message: string, extra: Partial<Outcome> = {}): Outcome {
 export function judge(what: string, anchor: number, at: number | undefined, budgetMs: number | undefined, waitedMs: number): Outcome {
   if (at === undefined) {
     return failed(budgetMs !== undefined
-      ? `${what}: not seen within the budget of ${fmt(budgetMs)} (waited ${fmt(waitedMs)})`
+      ? `${what}: missed the budget of ${fmt(budgetMs)}: not seen at all (waited until ${fmt(budgetMs + Math.min(Math.max(budgetMs, 1000), 300_000))} after the start)`
       : `${what}: not seen within ${fmt(waitedMs)}`, { budgetMs, measuredMs: undefined });
   }
   const measuredMs = round(at - anchor);
   if (budgetMs !== undefined && measuredMs > budgetMs) {
-    return failed(`${what}: took ${fmt(measuredMs)}, over the budget of ${fmt(budgetMs)}`, { budgetMs, measuredMs });
+    return failed(`${what}: missed the budget of ${fmt(budgetMs)}: measured ${fmt(measuredMs)}`, { budgetMs, measuredMs });
   }
   return { status: 'passed', budgetMs, measuredMs };
 }

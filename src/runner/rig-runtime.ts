@@ -12,6 +12,7 @@ import { EmulatedCsms } from '../../emulators/csms/csms.js';
 import { createStation } from '../../emulators/evse/create-station.js';
 import type { ChargeStation } from '../../emulators/evse/station.js';
 import { expandEvses, type Rig } from '../plan/rig-schema.js';
+import { SiteModel } from '../../emulators/site/site-model.js';
 
 export interface RigRuntime {
   rig: Rig;
@@ -19,8 +20,8 @@ export interface RigRuntime {
   trace: Trace;
   csms: EmulatedCsms | undefined;
   stations: ChargeStation[];
-  /** The site electrical model, when the rig has one. */
-  site?: { tripPhase(phase: 'L1' | 'L2' | 'L3'): void; restorePhase(phase: 'L1' | 'L2' | 'L3'): void; importW(): number } | undefined;
+  /** The site electrical model every device shares (grid import, phases, building load). */
+  site: SiteModel;
   /** Tear down in reverse: stations, CSMS, trace. */
   close(): Promise<void>;
 }
@@ -63,6 +64,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     await close();
     throw err;
   }
+  const site = wireSite(rig, clock, trace, stations);
   // On the virtual clock every power-up is a timer, so the clock runs them one at a time and the
   // interleaving of the stations' handshakes is a function of the seed, not of socket timing.
   for (const s of stations) {
@@ -70,7 +72,28 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     if (clock.virtual) clock.setTimer(0, () => void s.start(), `power-up ${s.identity}`);
     else void s.start();
   }
-  return { rig, clock, trace, csms, stations, close };
+  return { rig, clock, trace, csms, stations, site, close };
+}
+
+/**
+ * The site model: each station draws on its supply phases; a tripped phase is an undervoltage
+ * fault on every connector of the stations wired to it, cleared when the phase returns.
+ */
+function wireSite(rig: Rig, clock: Clock, trace: Trace, stations: ChargeStation[]): SiteModel {
+  const site = new SiteModel(rig.site, clock);
+  for (const s of stations) {
+    site.addEvse(s.identity, s.supplyPhases, () => ({ powerW: s.sessions.connectors.reduce((w, c) => w + s.sessions.powerW(c.id), 0) }));
+  }
+  const affected = (ids: string[]): ChargeStation[] => stations.filter((s) => ids.includes(s.identity));
+  site.on('phase-trip', (ev) => {
+    trace.record({ kind: 'device', device: 'site', event: 'phase-trip', data: ev });
+    for (const s of affected(ev.affected)) for (const c of s.sessions.connectors) s.fault(c.id, 'UnderVoltage', `supply phase ${ev.phase} tripped`);
+  });
+  site.on('phase-restore', (ev) => {
+    trace.record({ kind: 'device', device: 'site', event: 'phase-restore', data: ev });
+    for (const s of affected(ev.affected)) for (const c of s.sessions.connectors) s.clearFault(c.id);
+  });
+  return site;
 }
 
 /** Wait until every station has connected at least once; an unreachable CSMS is an infrastructure error. */

@@ -70,15 +70,9 @@ export async function injectStep(ctx: RunContext, step: StepOf<'inject'>, where:
     case 'trip-phase':
     case 'restore-phase': {
       const phase = step.phase as 'L1' | 'L2' | 'L3';
-      const affected = ctx.rt.stations.filter((s) => s.supplyPhases.includes(phase));
-      for (const s of affected) {
-        for (const c of s.sessions.connectors) {
-          if (step.fault === 'trip-phase') s.fault(c.id, 'UnderVoltage', `supply phase ${phase} tripped`);
-          else s.clearFault(c.id);
-        }
-      }
-      record(`${phase}: ${affected.map((s) => s.identity).join(', ') || 'no station'}`);
-      ctx.rt.site?.[step.fault === 'trip-phase' ? 'tripPhase' : 'restorePhase'](phase);
+      if (step.fault === 'trip-phase') ctx.rt.site.tripPhase(phase, 'injected by the plan');
+      else ctx.rt.site.restorePhase(phase);
+      record(phase);
       return PASSED;
     }
     case 'evse-fault':

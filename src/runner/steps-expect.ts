@@ -16,7 +16,7 @@ const COMPARE: Record<string, (a: number, b: number) => boolean> = {
 export function powerKw(ctx: RunContext, stations: ChargeStation[] | undefined): number {
   const list = stations ?? ctx.rt.stations;
   const evW = list.reduce((sum, s) => sum + s.sessions.connectors.reduce((x, c) => x + s.sessions.powerW(c.id), 0), 0);
-  const siteW = stations ? evW : Math.max(evW, ctx.rt.site?.importW() ?? evW);
+  const siteW = stations ? evW : ctx.rt.site.importW();
   return siteW / 1000;
 }
 
@@ -78,13 +78,13 @@ function condition(ctx: RunContext, step: ExpectStep, where: string, anchor: num
 export async function expectStep(ctx: RunContext, step: ExpectStep, where: string, prevEnd: number): Promise<Outcome> {
   const b = budgetFor(ctx, step, where, prevEnd);
   const cond = condition(ctx, step, where, b.anchor);
-  const hit = await ctx.driver.until(() => cond.check(), b.waitMs);
+  const hit = await ctx.driver.until(() => cond.check(), step.not ? b.waitMs : b.lateMs);
   const evidence = (): string[] => ctx.evidence(cond.stations);
   if (step.not) {
     if (hit) return failed(`expected no ${cond.what}, but it happened after ${fmt(hit.value - b.anchor)}`, { budgetMs: b.budgetMs, measuredMs: hit.value - b.anchor, evidence: evidence() });
     return { status: 'passed', budgetMs: b.budgetMs };
   }
-  const out = judge(cond.what, b.anchor, hit?.value, b.budgetMs, b.waitMs);
+  const out = judge(cond.what, b.anchor, hit?.value, b.budgetMs, b.lateMs);
   if (out.status === 'failed') {
     out.message = `${out.message}${cond.last ? `; last value: ${cond.last()}` : ''}`;
     out.evidence = evidence();

@@ -5,12 +5,23 @@ import { failed, judge, type Outcome, PASSED } from './outcome.js';
 
 type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
 
-/** Budget (scaled) and its anchor for a step with `within` / `from`. */
-export function budgetFor(ctx: RunContext, step: { within?: string | undefined; from?: string | undefined }, where: string, prevEnd: number): { budgetMs: number | undefined; anchor: number; waitMs: number } {
+/** Longest extra wait after a missed budget, to report how late the effect really was. */
+const MAX_GRACE_MS = 5 * 60_000;
+
+/**
+ * Budget (scaled) and its anchor for a step with `within` / `from`. `waitMs` runs to the end of the
+ * budget; `lateMs` keeps waiting past it (as long again as the budget, at most 5 min) so a miss
+ * still reports the measured time.
+ */
+export function budgetFor(ctx: RunContext, step: { within?: string | undefined; from?: string | undefined }, where: string, prevEnd: number): { budgetMs: number | undefined; anchor: number; waitMs: number; lateMs: number } {
   const budgetMs = step.within ? ctx.scaled(step.within, `${where}.within`) : undefined;
   const anchor = step.from ? ctx.markTime(step.from, where) : prevEnd;
-  const waitMs = budgetMs !== undefined ? Math.max(0, anchor + budgetMs - ctx.driver.now()) : Math.round(DEFAULT_WAIT_MS * ctx.budgetScale);
-  return { budgetMs, anchor, waitMs };
+  if (budgetMs === undefined) {
+    const waitMs = Math.round(DEFAULT_WAIT_MS * ctx.budgetScale);
+    return { budgetMs, anchor, waitMs, lateMs: waitMs };
+  }
+  const waitMs = Math.max(0, anchor + budgetMs - ctx.driver.now());
+  return { budgetMs, anchor, waitMs, lateMs: Math.max(0, anchor + budgetMs + Math.min(Math.max(budgetMs, 1000), MAX_GRACE_MS) - ctx.driver.now()) };
 }
 
 /** Wait until every station satisfies `done`; the measured time is the slowest station's. */
@@ -19,9 +30,9 @@ async function allReach(ctx: RunContext, stations: ChargeStation[], done: (s: Ch
   const hit = await ctx.driver.until(() => {
     for (const s of stations) if (!seen.has(s.identity) && done(s)) seen.set(s.identity, ctx.driver.now());
     return seen.size === stations.length ? Math.max(...seen.values()) : undefined;
-  }, b.waitMs);
+  }, b.lateMs);
   const missing = stations.filter((s) => !seen.has(s.identity)).map((s) => s.identity);
-  const out = judge(missing.length ? `${what} (still waiting for ${missing.join(', ')})` : what, b.anchor, hit?.value, b.budgetMs, b.waitMs);
+  const out = judge(missing.length ? `${what} (still waiting for ${missing.join(', ')})` : what, b.anchor, hit?.value, b.budgetMs, b.lateMs);
   if (out.status === 'failed') out.evidence = ctx.evidence(stations.map((s) => s.identity));
   return out;
 }
