@@ -122,12 +122,14 @@ export class OcppLink extends EventEmitter {
 
   private async run(handler: CallHandler, o: { params: unknown; method: string; messageId: string }): Promise<Payload> {
     const done = this.opts.ledger?.begin(`handler ${o.method} on ${this.station}`);
+    let result: Payload;
     try {
-      const result = await handler({ action: o.method, params: (o.params ?? {}) as Payload, messageId: o.messageId });
-      return await this.applyFaults(o.method, result);
+      result = await handler({ action: o.method, params: (o.params ?? {}) as Payload, messageId: o.messageId });
     } finally {
       done?.();
     }
+    // an injected delay is time passing, not work in flight: the virtual clock may advance through it
+    return this.applyFaults(o.method, result);
   }
 
   private async applyFaults(action: string, result: Payload): Promise<Payload> {
