@@ -5,6 +5,7 @@ import { loadYamlFile } from '../plan/load-yaml.js';
 import { type Plan, PlanSchema } from '../plan/plan-schema.js';
 import { type Rig, RigSchema } from '../plan/rig-schema.js';
 import { runPlan } from './plan-runner.js';
+import { preflight } from './preflight.js';
 import type { Reporter } from './reporter.js';
 import type { PlanResult, RunResult } from './results.js';
 
@@ -66,6 +67,7 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
     const re = new RegExp(o.grep, 'i');
     plans = plans.filter(({ file, plan }) => re.test(plan.name) || re.test(file) || plan.tags.some((t) => re.test(t)));
   }
+  await preflight(rig);
   reporters.forEach((r) => r.onRunStart?.({ rig: o.rig, plans: plans.map((p) => p.file), seed, clock, budgetScale: o.budgetScale }));
   const results: PlanResult[] = [];
   const used = new Set<string>();
