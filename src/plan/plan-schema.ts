@@ -109,7 +109,7 @@ export const StepSchema: z.ZodType<Step, StepInput> = z.lazy(() => z.discriminat
 const Group = z.object({
   kind: z.literal('group'), ...base,
   for: evse.describe('Stations to run the steps for; inside, "${evse}" is the current station'),
-  parallel: z.boolean().default(true).describe('Run the stations at the same time'),
+  parallel: z.boolean().default(true).describe('true: each nested step runs for all stations at once (lock-step); false: all nested steps for one station, then the next'),
   steps: z.array(z.lazy(() => StepSchema)).min(1).describe('Steps per station'),
 }).strict().describe('Run steps across many stations');
 

@@ -109,7 +109,12 @@ export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
       rt.trace.record({ kind: 'note', message: 'step-start', data: { id, kind: raw.kind, name } });
       let result: StepResult;
       if (raw.kind === 'group') {
-        const children = await runSteps(raw.steps.map((s) => forGroup(s, raw.for)), `${id}.`, `${where}.steps`);
+        // parallel: every nested step runs for all the group's stations at once (lock-step);
+        // otherwise the nested steps run for one station after the other
+        const nested = raw.parallel
+          ? raw.steps.map((s) => forGroup(s, raw.for))
+          : ctx.select(raw.for, `${where}.for`).flatMap((st) => raw.steps.map((s) => forGroup(s, st.identity)));
+        const children = await runSteps(nested, `${id}.`, `${where}.steps`);
         const bad = children.find((c) => c.status === 'failed');
         result = { id, kind: 'group', name, status: bad ? 'failed' : 'passed', message: bad ? `step ${bad.id} failed` : undefined, startedT, endedT: ctx.driver.now(), children };
       } else {
