@@ -10,7 +10,8 @@ const POLL_MS = 50;
  * records and a short poll.
  */
 export class Driver {
-  constructor(private readonly clock: Clock, private readonly trace: Trace) {}
+  /** `signal`: an interrupt (Ctrl-C) ends any wait early; the runner then skips the remaining steps. */
+  constructor(private readonly clock: Clock, private readonly trace: Trace, private readonly signal?: AbortSignal) {}
 
   now(): number {
     return this.clock.now();
@@ -18,8 +19,14 @@ export class Driver {
 
   /** Let `ms` pass. */
   async pass(ms: number): Promise<void> {
-    if (this.clock.virtual) await (this.clock as VirtualClock).runFor(ms);
-    else await this.clock.sleep(ms);
+    if (this.clock.virtual) {
+      const vc = this.clock as VirtualClock;
+      const end = vc.now() + ms;
+      await vc.runUntil(() => !!this.signal?.aborted, ms);
+      if (!this.signal?.aborted && vc.now() < end) await vc.runFor(end - vc.now());
+      return;
+    }
+    await this.clock.sleep(ms, this.signal).catch(() => undefined);
   }
 
   /**
@@ -30,7 +37,7 @@ export class Driver {
     const deadline = this.clock.now() + Math.max(0, maxMs);
     let hit: { value: T; at: number } | undefined;
     const probe = (): boolean => {
-      if (hit) return true;
+      if (hit || this.signal?.aborted) return true;
       const v = check();
       if (v !== undefined) hit = { value: v, at: this.clock.now() };
       return hit !== undefined;

@@ -69,7 +69,7 @@ function describe(step: Step): string {
 export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
   const rt = await startRig(o.rig, { clock: o.clock, traceFile: o.traceFile, runId: o.plan.name, seed: o.seed, autoStart: false });
   const { trigger, dr } = adapters(o.rig, rt, o.ask);
-  const ctx = new RunContext(rt, new Driver(rt.clock, rt.trace), o.file, o.budgetScale, trigger, dr);
+  const ctx = new RunContext(rt, new Driver(rt.clock, rt.trace, o.signal), o.file, o.budgetScale, trigger, dr);
   const baselineW = o.rig.csms?.loadManager.siteLimitW;
   const planStart = rt.clock.now();
   const timeoutMs = parseDuration(o.plan.timeout) * o.budgetScale;
@@ -126,7 +126,9 @@ export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
           error = `${where} (${raw.kind}): ${(err as Error).message}`;
           out = { status: 'failed', message: error };
         }
-        result = { id, kind: raw.kind, name, ...out, startedT, endedT: ctx.driver.now() };
+        result = o.signal?.aborted
+          ? { id, kind: raw.kind, name, status: 'skipped', message: 'interrupted', startedT, endedT: ctx.driver.now() }
+          : { id, kind: raw.kind, name, ...out, startedT, endedT: ctx.driver.now() };
         if (!failedOnce && ctx.driver.now() - planStart > timeoutMs && out.status === 'passed') {
           result = { ...result, status: 'failed', message: `the plan's timeout of ${o.plan.timeout} ran out` };
         }

@@ -134,3 +134,23 @@ describe('chargebench run (real child process)', () => {
     expect(r.stderr).toMatch(/system under test unreachable: ws:\/\/127\.0\.0\.1:9\/ocpp: .*ECONNREFUSED/);
   });
 });
+
+describe('chargebench run interrupted', () => {
+  it('exits 130 on SIGINT, tears the rig down and still writes the report', async () => {
+    const { startCli } = await import('../support/cli.js');
+    const dir = tmp();
+    const plan = join(dir, 'long.yaml');
+    writeFileSync(plan, 'name: long\nsteps:\n  - { kind: boot, evse: "evse[*]" }\n  - { kind: wait, duration: 3650d }\n  - { kind: expect, boot: { evse: "evse[*]", status: Accepted } }\n');
+    const cli = startCli(['run', plan, '--rig', RIG, '--reporter', 'list,json', '--output-dir', join(dir, 'out')]);
+    await new Promise<void>((resolve) => {
+      const onData = (d: Buffer): void => { if (String(d).includes('1 boot')) { cli.child.stdout?.off('data', onData); resolve(); } };
+      cli.child.stdout?.on('data', onData);
+    });
+    cli.child.kill('SIGINT');
+    const done = await cli.exited;
+    expect(done.code).toBe(130);
+    const rep = report(join(dir, 'out'));
+    expect(rep.status).toBe('interrupted');
+    expect(rep.plans[0]?.steps.map((s) => [s.kind, s.status])).toEqual([['boot', 'passed'], ['wait', 'skipped'], ['expect', 'skipped']]);
+  });
+});
