@@ -50,11 +50,18 @@ export const RigSchema = z.object({
   site: SiteConfigSchema.prefault({}).describe('The site supply (phases, breakers, building load) every device shares'),
   csms: CsmsConfigSchema.optional().describe('The built-in emulated CSMS; absent when every EVSE points at an external csmsUrl'),
   evses: z.array(RigEvseSchema).default([]).describe('Virtual charging stations'),
+  chargers: z.array(z.object({
+    identity: z.string().min(1).describe('Identity the real charger connects with (the last path segment of its CSMS URL)'),
+    ocppVersion: z.enum(['1.6', '2.0.1']).default('1.6').describe('OCPP version it speaks'),
+  }).strict()).default([]).describe('Real chargers on the bench (the device under test): they connect to the built-in CSMS'),
   controlStack: z.object({
     trigger: TriggerAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),
     dr: DrAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),
   }).strict().prefault({}).describe('How plans drive the control stack under test'),
 }).strict().superRefine((rig, ctx) => {
+  if (rig.chargers.length > 0 && !rig.csms) {
+    ctx.addIssue({ code: 'custom', path: ['chargers'], message: 'real chargers connect to the built-in CSMS: add a csms section' });
+  }
   for (const key of ['trigger', 'dr'] as const) {
     if (rig.controlStack[key]?.kind === 'builtin' && !rig.csms) {
       ctx.addIssue({ code: 'custom', path: ['controlStack', key, 'kind'], message: 'builtin needs the csms section (the built-in CSMS); use http (or prompt) for your own CSMS' });

@@ -2,7 +2,7 @@ import type { TriggerAdapter, DrAdapter } from '../adapters/control-stack.js';
 import { parseDuration } from '../core/duration.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { TraceRecord } from '../core/trace.js';
-import type { ChargeStation } from '../../emulators/evse/station.js';
+import { RealCharger, type StationHandle, VirtualStation } from './devices.js';
 import type { Driver } from './driver.js';
 import type { RigRuntime } from './rig-runtime.js';
 import { selectStations } from './selectors.js';
@@ -16,6 +16,7 @@ export class RunContext {
   /** Boot answers scripted by reject-boot / pend-boot injections, per station, in order. */
   readonly bootScripts = new Map<string, { status: 'Rejected' | 'Pending'; intervalS: number }[]>();
   readonly identities: string[];
+  private readonly handles = new Map<string, StationHandle>();
   private readonly recent = new Map<string, TraceRecord[]>();
   /** Every OCPP CALL seen in this plan, in order (for message expectations). */
   readonly calls: { t: number; station: string; endpoint: 'evse' | 'csms'; dir: 'in' | 'out'; action: string; payload: unknown }[] = [];
@@ -28,7 +29,9 @@ export class RunContext {
     readonly trigger: TriggerAdapter | undefined,
     readonly dr: DrAdapter | undefined,
   ) {
-    this.identities = rt.stations.map((s) => s.identity);
+    for (const s of rt.stations) this.handles.set(s.identity, new VirtualStation(s));
+    for (const c of rt.rig.chargers) if (rt.csms) this.handles.set(c.identity, new RealCharger(c.identity, c.ocppVersion, rt.csms));
+    this.identities = [...this.handles.keys()];
     rt.trace.subscribe((r) => {
       if (r.kind !== 'ocpp') return;
       if (r.raw.startsWith('[2')) {
@@ -47,12 +50,12 @@ export class RunContext {
   }
 
   /** Stations a selector picks. */
-  select(selector: string, where: string): ChargeStation[] {
+  select(selector: string, where: string): StationHandle[] {
     return selectStations(selector, this.identities, `${this.file}: ${where}`).map((id) => this.station(id));
   }
 
-  station(identity: string): ChargeStation {
-    const s = this.rt.stations.find((x) => x.identity === identity);
+  station(identity: string): StationHandle {
+    const s = this.handles.get(identity);
     if (!s) throw new HarnessError(ERROR_CODES.PLAN_INVALID, `${this.file}: no station ${identity}`);
     return s;
   }

@@ -26,7 +26,8 @@ export function clockFor(rig: Rig): 'virtual' | 'real' {
   const external = rig.evses.some((e) => e.csmsUrl !== undefined)
     || (rig.controlStack.trigger !== undefined && rig.controlStack.trigger.kind !== 'builtin')
     || (rig.controlStack.dr !== undefined && rig.controlStack.dr.kind !== 'builtin')
-    || !rig.csms;
+    || !rig.csms
+    || rig.chargers.length > 0;
   if (rig.clock === 'virtual' && external) {
     throw new HarnessError(ERROR_CODES.RIG_INVALID, `rig ${rig.name}: clock: virtual needs every device and the control stack emulated (an external CSMS or hook runs in real time)`);
   }

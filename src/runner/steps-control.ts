@@ -10,7 +10,7 @@ export async function triggerStep(ctx: RunContext, step: StepOf<'trigger'>, wher
   const stations = ctx.select(step.evse, `${where}.evse`);
   const trigger = ctx.requireTrigger(where);
   const b = budgetFor(ctx, step, where, prevEnd);
-  const answers = await ctx.driver.settle(Promise.all(stations.map((s) => trigger.send(s.identity, s.config.ocppVersion, step.action, step.payload))), b.waitMs);
+  const answers = await ctx.driver.settle(Promise.all(stations.map((s) => trigger.send(s.identity, s.version, step.action, step.payload))), b.waitMs);
   if (step.expectStatus !== undefined) {
     const wrong = stations.map((s, i) => [s.identity, answers[i]?.status] as const).filter(([, st]) => st !== step.expectStatus);
     if (wrong.length) {
@@ -35,7 +35,15 @@ export async function drStep(ctx: RunContext, step: StepOf<'dr'>, where: string,
 }
 
 export async function injectStep(ctx: RunContext, step: StepOf<'inject'>, where: string): Promise<Outcome> {
-  const stations = step.evse ? ctx.select(step.evse, `${where}.evse`) : [];
+  const handles = step.evse ? ctx.select(step.evse, `${where}.evse`) : [];
+  if (step.fault === 'drop-connection' && ctx.rt.csms) {
+    // a real charger's link is dropped from the CSMS side (it reconnects by itself)
+    for (const h of handles.filter((x) => !x.virtual)) await ctx.rt.csms.disconnect(h.identity, 'drop');
+  }
+  const bootFaults = step.fault === 'reject-boot' || step.fault === 'pend-boot';
+  const stations = bootFaults || step.fault === 'drop-connection'
+    ? handles.filter((h) => h.virtual).map((h) => h.requireVirtual(step.fault))
+    : handles.map((h) => h.requireVirtual(`inject ${step.fault}`));
   const record = (detail: string): void => ctx.rt.trace.record({ kind: 'device', device: 'harness', event: `inject:${step.fault}`, data: detail });
   switch (step.fault) {
     case 'drop-connection':
@@ -59,7 +67,7 @@ export async function injectStep(ctx: RunContext, step: StepOf<'inject'>, where:
       const csms = ctx.rt.csms;
       if (!csms) throw new HarnessError(ERROR_CODES.RIG_INVALID, `${ctx.file}: ${where}: ${step.fault} needs the built-in CSMS (the rig has none)`);
       const status = step.fault === 'reject-boot' ? 'Rejected' : 'Pending';
-      for (const s of stations) {
+      for (const s of handles) {
         const script = ctx.bootScripts.get(s.identity) ?? [];
         script.push(...Array.from({ length: step.times }, () => ({ status, intervalS: step.intervalS }) as const));
         ctx.bootScripts.set(s.identity, script);
@@ -85,6 +93,6 @@ export async function injectStep(ctx: RunContext, step: StepOf<'inject'>, where:
       await ctx.driver.settle(Promise.all(stations.map((s) => s.reboot('Hard', 'PowerUp'))), 60_000);
       break;
   }
-  record(stations.map((s) => s.identity).join(', '));
+  record(handles.map((s) => s.identity).join(', '));
   return PASSED;
 }

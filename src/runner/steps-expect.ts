@@ -1,6 +1,5 @@
 import type { Step } from '../plan/plan-schema.js';
-import { detailedStatus } from '../../emulators/evse/connector.js';
-import type { ChargeStation } from '../../emulators/evse/station.js';
+import type { StationHandle } from './devices.js';
 import type { RunContext } from './context.js';
 import { containsSubset } from './json-subset.js';
 import { failed, fmt, judge, type Outcome } from './outcome.js';
@@ -12,12 +11,14 @@ const COMPARE: Record<string, (a: number, b: number) => boolean> = {
   '<=': (a, b) => a <= b, '<': (a, b) => a < b, '>=': (a, b) => a >= b, '>': (a, b) => a > b, '==': (a, b) => Math.abs(a - b) < 1e-6,
 };
 
-/** Delivered power (kW) of some stations, or of the site (every station plus the building load). */
-export function powerKw(ctx: RunContext, stations: ChargeStation[] | undefined): number {
-  const list = stations ?? ctx.rt.stations;
-  const evW = list.reduce((sum, s) => sum + s.sessions.connectors.reduce((x, c) => x + s.sessions.powerW(c.id), 0), 0);
-  const siteW = stations ? evW : ctx.rt.site.importW();
-  return siteW / 1000;
+/**
+ * Delivered power (kW) of some stations, or of the site: grid import of the site model (virtual
+ * stations and building load) plus what real chargers report to the CSMS.
+ */
+export function powerKw(ctx: RunContext, stations: StationHandle[] | undefined): number {
+  if (stations) return stations.reduce((sum, s) => sum + s.powerW(), 0) / 1000;
+  const realW = ctx.identities.map((id) => ctx.station(id)).filter((h) => !h.virtual).reduce((sum, h) => sum + h.powerW(), 0);
+  return (ctx.rt.site.importW() + realW) / 1000;
 }
 
 interface Condition {
@@ -31,15 +32,17 @@ interface Condition {
 function condition(ctx: RunContext, step: ExpectStep, where: string, anchor: number): Condition {
   if (step.message) {
     const m = step.message;
-    const stations = m.evse ? ctx.select(m.evse, `${where}.message.evse`).map((s) => s.identity) : ctx.identities;
-    // frames as the station sees them: sent by it (to-csms) or received by it (from-csms)
-    const dir = m.direction === 'to-csms' ? 'out' : 'in';
+    const handles = m.evse ? ctx.select(m.evse, `${where}.message.evse`) : ctx.identities.map((id) => ctx.station(id));
+    const stations = handles.map((h) => h.identity);
+    // a virtual station's own frames (sent: to-csms); a real charger's as the CSMS saw them (received: to-csms)
+    const endpointOf = new Map(handles.map((h) => [h.identity, h.frameEndpoint]));
+    const dirFor = (endpoint: 'evse' | 'csms'): 'in' | 'out' => ((m.direction === 'to-csms') === (endpoint === 'evse') ? 'out' : 'in');
     return {
       what: `${m.direction === 'to-csms' ? '' : 'CSMS sends '}${m.action}${m.payload ? ` matching ${JSON.stringify(m.payload)}` : ''}${m.evse ? ` (${stations.join(', ')})` : ''}${m.count > 1 ? ` x${m.count}` : ''}`,
       stations,
       check: () => {
-        const hits = ctx.calls.filter((c) => c.t >= anchor && c.endpoint === 'evse' && c.dir === dir && c.action === m.action
-          && stations.includes(c.station) && (m.payload === undefined || containsSubset(c.payload, m.payload)));
+        const hits = ctx.calls.filter((c) => c.t >= anchor && c.action === m.action && endpointOf.get(c.station) === c.endpoint
+          && c.dir === dirFor(c.endpoint) && (m.payload === undefined || containsSubset(c.payload, m.payload)));
         return hits.length >= m.count ? hits[m.count - 1]?.t : undefined;
       },
     };
@@ -50,8 +53,8 @@ function condition(ctx: RunContext, step: ExpectStep, where: string, anchor: num
     return {
       what: `connector ${st.connector} of ${stations.map((s) => s.identity).join(', ')} ${st.status}`,
       stations: stations.map((s) => s.identity),
-      check: () => (stations.every((s) => detailedStatus(s.sessions.connector(st.connector)) === st.status) ? ctx.driver.now() : undefined),
-      last: () => stations.map((s) => `${s.identity}: ${detailedStatus(s.sessions.connector(st.connector))}`).join(', '),
+      check: () => (stations.every((s) => s.connectorStatus(st.connector) === st.status) ? ctx.driver.now() : undefined),
+      last: () => stations.map((s) => `${s.identity}: ${s.connectorStatus(st.connector) ?? 'unknown'}`).join(', '),
     };
   }
   if (step.boot) {
@@ -60,8 +63,8 @@ function condition(ctx: RunContext, step: ExpectStep, where: string, anchor: num
     return {
       what: `boot state ${bt.status} of ${stations.map((s) => s.identity).join(', ')}`,
       stations: stations.map((s) => s.identity),
-      check: () => (stations.every((s) => s.state === bt.status) ? ctx.driver.now() : undefined),
-      last: () => stations.map((s) => `${s.identity}: ${s.state}`).join(', '),
+      check: () => (stations.every((s) => s.bootState() === bt.status) ? ctx.driver.now() : undefined),
+      last: () => stations.map((s) => `${s.identity}: ${s.bootState()}`).join(', '),
     };
   }
   const p = step.power as NonNullable<ExpectStep['power']>;
@@ -69,7 +72,7 @@ function condition(ctx: RunContext, step: ExpectStep, where: string, anchor: num
   const cmp = COMPARE[p.op] as (a: number, b: number) => boolean;
   return {
     what: `${stations ? `power of ${stations.map((s) => s.identity).join(', ')}` : 'site power'} ${p.op} ${p.kw} kW`,
-    stations: (stations ?? ctx.rt.stations).map((s) => s.identity),
+    stations: stations ? stations.map((s) => s.identity) : ctx.identities,
     check: () => (cmp(powerKw(ctx, stations), p.kw) ? ctx.driver.now() : undefined),
     last: () => `${+powerKw(ctx, stations).toFixed(3)} kW`,
   };

@@ -1,5 +1,5 @@
 import type { Step } from '../plan/plan-schema.js';
-import type { ChargeStation } from '../../emulators/evse/station.js';
+import type { StationHandle } from './devices.js';
 import { DEFAULT_WAIT_MS, type RunContext } from './context.js';
 import { failed, judge, type Outcome, PASSED } from './outcome.js';
 
@@ -25,7 +25,7 @@ export function budgetFor(ctx: RunContext, step: { within?: string | undefined; 
 }
 
 /** Wait until every station satisfies `done`; the measured time is the slowest station's. */
-async function allReach(ctx: RunContext, stations: ChargeStation[], done: (s: ChargeStation) => boolean, what: string, b: ReturnType<typeof budgetFor>): Promise<Outcome> {
+async function allReach(ctx: RunContext, stations: StationHandle[], done: (s: StationHandle) => boolean, what: string, b: ReturnType<typeof budgetFor>): Promise<Outcome> {
   const seen = new Map<string, number>();
   const hit = await ctx.driver.until(() => {
     for (const s of stations) if (!seen.has(s.identity) && done(s)) seen.set(s.identity, ctx.driver.now());
@@ -40,12 +40,13 @@ async function allReach(ctx: RunContext, stations: ChargeStation[], done: (s: Ch
 export async function bootStep(ctx: RunContext, step: StepOf<'boot' | 'connect'>, where: string, prevEnd: number): Promise<Outcome> {
   const stations = ctx.select(step.evse, `${where}.evse`);
   const b = budgetFor(ctx, step, where, prevEnd);
-  for (const s of stations) if (!s.isRunning) void s.start();
-  return allReach(ctx, stations, (s) => s.state === step.status, `boot ${step.status} of ${stations.map((s) => s.identity).join(', ')}`, b);
+  for (const s of stations) s.powerUp();
+  return allReach(ctx, stations, (s) => s.bootState() === step.status, `boot ${step.status} of ${stations.map((s) => s.identity).join(', ')}`, b);
 }
 
 export function plugStep(ctx: RunContext, step: StepOf<'plug' | 'unplug'>, where: string): Outcome {
-  for (const s of ctx.select(step.evse, `${where}.evse`)) {
+  for (const h of ctx.select(step.evse, `${where}.evse`)) {
+    const s = h.requireVirtual(step.kind);
     if (step.kind === 'plug') s.plug(step.connector);
     else s.unplug(step.connector);
   }
@@ -55,7 +56,7 @@ export function plugStep(ctx: RunContext, step: StepOf<'plug' | 'unplug'>, where
 export async function authorizeStep(ctx: RunContext, step: StepOf<'authorize'>, where: string, prevEnd: number): Promise<Outcome> {
   const stations = ctx.select(step.evse, `${where}.evse`);
   const b = budgetFor(ctx, step, where, prevEnd);
-  const results = await ctx.driver.settle(Promise.all(stations.map((s) => s.swipe(step.connector, step.idTag))), b.waitMs);
+  const results = await ctx.driver.settle(Promise.all(stations.map((s) => s.requireVirtual('presenting a token').swipe(step.connector, step.idTag))), b.waitMs);
   const wrong = stations.map((s, i) => [s.identity, results[i]] as const).filter(([, r]) => r !== step.expectStatus);
   if (wrong.length) return failed(`authorize ${step.idTag}: expected ${step.expectStatus}, got ${wrong.map(([id, r]) => `${r} at ${id}`).join(', ')}`, { evidence: ctx.evidence(stations.map((s) => s.identity)) });
   return judge(`authorize ${step.idTag}`, b.anchor, ctx.driver.now(), b.budgetMs, b.waitMs);
@@ -64,17 +65,18 @@ export async function authorizeStep(ctx: RunContext, step: StepOf<'authorize'>, 
 export async function startStep(ctx: RunContext, step: StepOf<'start'>, where: string, prevEnd: number): Promise<Outcome> {
   const stations = ctx.select(step.evse, `${where}.evse`);
   const b = budgetFor(ctx, step, where, prevEnd);
-  for (const s of stations) {
-    const c = s.sessions.connector(step.connector);
-    if (c.pilot === 'A') s.plug(step.connector);
+  for (const h of stations) {
+    const s = h.virtual ?? (step.remote ? undefined : h.requireVirtual('a local start'));
+    if (!s) continue; // a real charger: the EV is plugged in by the bench
+    if (s.sessions.connector(step.connector).pilot === 'A') s.plug(step.connector);
     if (step.requestEnergy) s.requestEnergy(step.connector);
   }
   const answers = await ctx.driver.settle(Promise.all(stations.map(async (s) => {
     // plugging in may already have started a session that was authorized before the cable
-    if (s.sessions.connector(step.connector).tx) return 'Accepted';
-    if (!step.remote) return s.swipe(step.connector, step.idTag);
+    if (s.hasTransaction(step.connector)) return 'Accepted';
+    if (!step.remote) return s.requireVirtual('a local start').swipe(step.connector, step.idTag);
     const trigger = ctx.requireTrigger(where);
-    const v = s.config.ocppVersion;
+    const v = s.version;
     const answer = v === '1.6'
       ? await trigger.send(s.identity, v, 'RemoteStartTransaction', { connectorId: step.connector, idTag: step.idTag })
       : await trigger.send(s.identity, v, 'RequestStartTransaction', { evseId: step.connector, remoteStartId: ctx.driver.now() | 0, idToken: { idToken: step.idTag, type: 'Central' } });
@@ -82,29 +84,24 @@ export async function startStep(ctx: RunContext, step: StepOf<'start'>, where: s
   })), b.waitMs);
   const refused = stations.map((s, i) => [s.identity, answers[i]] as const).filter(([, a]) => a !== 'Accepted');
   if (refused.length) return failed(`start ${step.idTag}: ${refused.map(([id, a]) => `${id} answered ${a}`).join(', ')}`, { evidence: ctx.evidence(stations.map((s) => s.identity)) });
-  return allReach(ctx, stations, (s) => !!s.sessions.connector(step.connector).tx, `transaction started on ${stations.map((s) => s.identity).join(', ')}`, b);
+  return allReach(ctx, stations, (s) => s.hasTransaction(step.connector), `transaction started on ${stations.map((s) => s.identity).join(', ')}`, b);
 }
 
 export async function stopStep(ctx: RunContext, step: StepOf<'stop'>, where: string, prevEnd: number): Promise<Outcome> {
   const stations = ctx.select(step.evse, `${where}.evse`);
   const b = budgetFor(ctx, step, where, prevEnd);
-  const idle = stations.filter((s) => !s.sessions.connector(step.connector).tx).map((s) => s.identity);
+  const idle = stations.filter((s) => !s.hasTransaction(step.connector)).map((s) => s.identity);
   if (idle.length) return failed(`stop: no transaction on ${idle.join(', ')} connector ${step.connector}`);
   if (!step.remote) {
-    for (const s of stations) s.stopTransaction(step.connector);
+    for (const s of stations) s.requireVirtual('a local stop').stopTransaction(step.connector);
   } else {
     const trigger = ctx.requireTrigger(where);
     await ctx.driver.settle(Promise.all(stations.map(async (s) => {
-      const local = s.sessions.connector(step.connector).tx?.localTxId as string;
-      const v = s.config.ocppVersion;
-      if (v === '1.6') {
-        const csmsId = s.memory.txIds[local];
-        if (csmsId === undefined) throw new Error(`${s.identity}: the CSMS has not assigned a transactionId yet`);
-        await trigger.send(s.identity, v, 'RemoteStopTransaction', { transactionId: csmsId });
-      } else {
-        await trigger.send(s.identity, v, 'RequestStopTransaction', { transactionId: local });
-      }
+      const id = s.csmsTransactionId(step.connector);
+      if (id === undefined) throw new Error(`${s.identity}: the CSMS does not know the transaction's id yet`);
+      if (s.version === '1.6') await trigger.send(s.identity, s.version, 'RemoteStopTransaction', { transactionId: id });
+      else await trigger.send(s.identity, s.version, 'RequestStopTransaction', { transactionId: String(id) });
     })), b.waitMs);
   }
-  return allReach(ctx, stations, (s) => !s.sessions.connector(step.connector).tx, `transaction stopped on ${stations.map((s) => s.identity).join(', ')}`, b);
+  return allReach(ctx, stations, (s) => !s.hasTransaction(step.connector), `transaction stopped on ${stations.map((s) => s.identity).join(', ')}`, b);
 }
