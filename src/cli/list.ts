@@ -53,9 +53,14 @@ export function stepSummary(step: Step): string {
       } else if (step.power) {
         const p = step.power;
         what = `${no}${p.evse ?? 'site'} power ${p.op} ${p.kw} kW${p.hold ? ` for ${p.hold}` : ''}`;
+      } else if (step.meter) {
+        const m = step.meter;
+        what = `${no}meter ${m.id} ${m.quantity} ${m.op} ${m.value}${m.hold ? ` for ${m.hold}` : ''}`;
       }
       return `${what}${budgetText(step)}`;
     }
+    case 'load':
+      return `building load ${step.kw} kW`;
     case 'group':
       return `for ${step.for}${step.parallel ? ' in parallel' : ''} (${step.steps.length} step${step.steps.length === 1 ? '' : 's'})`;
   }

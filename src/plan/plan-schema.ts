@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isDuration } from '../core/duration.js';
+import { QUANTITIES } from '../../emulators/meter/map.js';
 
 /** "500ms", "2s", "15m": validated here, parsed by the runner. */
 export const Duration = z.string().refine(isDuration, { message: 'expected a duration like "500ms", "2s" or "15m"' });
@@ -72,6 +73,9 @@ const Dr = z.object({
 }).strict().refine((s) => s.restore || s.limitKw !== undefined, { message: 'give limitKw, or restore: true', path: ['limitKw'] })
   .describe('A demand-response event: lower or raise the site limit through the DR adapter');
 
+const Load = z.object({ kind: z.literal('load'), ...base, kw: z.number().min(0).describe('Building load (kW), replacing the rig\'s profile from now on') }).strict()
+  .describe('Set the building base load of the (emulated) site');
+
 const Comparison = z.enum(['<=', '<', '>=', '>', '==']);
 const MessageMatch = z.object({
   action: z.string().min(1).describe('OCPP action'),
@@ -91,19 +95,26 @@ const Expect = z.object({
     kw: z.number().min(0).describe('Threshold (kW)'),
     hold: Duration.optional().describe('The condition must then keep holding this long'),
   }).strict().optional().describe('Delivered power of a station or the site total'),
+  meter: z.object({
+    id: z.string().min(1).describe('Meter id from the rig (emulated or bench meter)'),
+    quantity: z.enum(QUANTITIES).describe('What to compare'),
+    op: Comparison.describe('Comparison'),
+    value: z.number().describe('Threshold in the quantity\'s unit: V, A, W, Wh or Hz'),
+    hold: Duration.optional().describe('The condition must then keep holding this long'),
+  }).strict().optional().describe('A value read from a meter (grid or sub-meter)'),
   not: z.boolean().default(false).describe('Pass when the condition does NOT occur within the budget'),
 }).strict().superRefine((s, ctx) => {
-  const n = [s.message, s.state, s.boot, s.power].filter((x) => x !== undefined).length;
-  if (n !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'an expect needs exactly one of message, state, boot, power' });
+  const n = [s.message, s.state, s.boot, s.power, s.meter].filter((x) => x !== undefined).length;
+  if (n !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'an expect needs exactly one of message, state, boot, power, meter' });
 }).describe('Wait for a condition; with `within`, a timing budget');
 
 type StepInput = z.input<typeof Boot> | z.input<typeof Connect> | z.input<typeof Plug> | z.input<typeof Unplug> | z.input<typeof Authorize>
   | z.input<typeof Start> | z.input<typeof Stop> | z.input<typeof Wait> | z.input<typeof Mark> | z.input<typeof Trigger>
-  | z.input<typeof Inject> | z.input<typeof Dr> | z.input<typeof Expect> | GroupInput;
+  | z.input<typeof Inject> | z.input<typeof Dr> | z.input<typeof Expect> | z.input<typeof Load> | GroupInput;
 interface GroupInput { kind: 'group'; name?: string; for: string; parallel?: boolean; steps: StepInput[] }
 
 export const StepSchema: z.ZodType<Step, StepInput> = z.lazy(() => z.discriminatedUnion('kind', [
-  Boot, Connect, Plug, Unplug, Authorize, Start, Stop, Wait, Mark, Trigger, Inject, Dr, Expect, Group,
+  Boot, Connect, Plug, Unplug, Authorize, Start, Stop, Wait, Mark, Trigger, Inject, Dr, Expect, Load, Group,
 ]));
 
 const Group = z.object({
@@ -115,7 +126,7 @@ const Group = z.object({
 
 export type Step = z.output<typeof Boot> | z.output<typeof Connect> | z.output<typeof Plug> | z.output<typeof Unplug> | z.output<typeof Authorize>
   | z.output<typeof Start> | z.output<typeof Stop> | z.output<typeof Wait> | z.output<typeof Mark> | z.output<typeof Trigger>
-  | z.output<typeof Inject> | z.output<typeof Dr> | z.output<typeof Expect>
+  | z.output<typeof Inject> | z.output<typeof Dr> | z.output<typeof Expect> | z.output<typeof Load>
   | { kind: 'group'; name?: string | undefined; for: string; parallel: boolean; steps: Step[] };
 
 export const PlanSchema = z.object({

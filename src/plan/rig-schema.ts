@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CsmsConfigSchema } from '../../emulators/csms/config.js';
 import { StationConfigSchema } from '../../emulators/evse/config.js';
 import { SiteConfigSchema } from '../../emulators/site/config.js';
+import { MeterConfigSchema } from '../../emulators/meter/config.js';
 
 /** One virtual EVSE entry; `count` > 1 expands to several stations named from `identity`. */
 export const RigEvseSchema = StationConfigSchema.extend({
@@ -50,6 +51,22 @@ export const RigSchema = z.object({
   site: SiteConfigSchema.prefault({}).describe('The site supply (phases, breakers, building load) every device shares'),
   csms: CsmsConfigSchema.optional().describe('The built-in emulated CSMS; absent when every EVSE points at an external csmsUrl'),
   evses: z.array(RigEvseSchema).default([]).describe('Virtual charging stations'),
+  meters: z.array(MeterConfigSchema).default([]).describe('Emulated energy meters on Modbus TCP / RTU, reading the site model'),
+  benchMeters: z.array(z.object({
+    id: z.string().min(1).describe('Name of the meter in plans and traces'),
+    map: z.string().min(1).default('sdm630').describe('Register map: sdm630, sunspec-203 or a map file'),
+    unitId: z.number().int().min(1).max(247).default(1).describe('Modbus unit id of the meter'),
+    link: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('tcp'), host: z.string().min(1), port: z.number().int().min(1).max(65535).default(502) }).strict(),
+      z.object({
+        kind: z.literal('rtu'), path: z.string().min(1).describe('Serial device, e.g. /dev/ttyUSB0'),
+        baudRate: z.number().int().positive().default(9600), parity: z.enum(['none', 'even', 'odd']).default('none'),
+        stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+      }).strict(),
+    ]).describe('How the meter is wired to the bench PC'),
+    pollMs: z.number().int().positive().default(500).describe('Poll interval (ms)'),
+    timeoutMs: z.number().int().positive().default(1000).describe('Answer timeout per read (ms)'),
+  }).strict()).default([]).describe('Real meters on the bench, polled with the same register maps'),
   chargers: z.array(z.object({
     identity: z.string().min(1).describe('Identity the real charger connects with (the last path segment of its CSMS URL)'),
     ocppVersion: z.enum(['1.6', '2.0.1']).default('1.6').describe('OCPP version it speaks'),

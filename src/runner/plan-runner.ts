@@ -21,6 +21,8 @@ export interface PlanRunOptions {
   seed: number;
   budgetScale: number;
   traceFile: string;
+  /** Folder of the rig file (map files relative to it). */
+  rigDir?: string | undefined;
   reporters: Reporter[];
   signal?: AbortSignal | undefined;
   /** Asks an operator (prompt trigger adapter). */
@@ -55,10 +57,12 @@ function describe(step: Step): string {
     case 'inject': return `${step.fault}${step.evse ? ` ${step.evse}` : ''}${step.phase ? ` ${step.phase}` : ''}`;
     case 'trigger': return `${step.action} -> ${step.evse}`;
     case 'group': return `for ${step.for}`;
+    case 'load': return `${step.kw} kW`;
     case 'expect': {
       if (step.message) return `${step.not ? 'no ' : ''}${step.message.action}`;
       if (step.state) return `${step.state.evse} ${step.state.status}`;
       if (step.boot) return `${step.boot.evse} ${step.boot.status}`;
+      if (step.meter) return `meter ${step.meter.id} ${step.meter.quantity} ${step.meter.op} ${step.meter.value}`;
       return `power ${step.power?.evse ?? 'site'} ${step.power?.op} ${step.power?.kw} kW`;
     }
     default: return 'evse' in step && step.evse ? step.evse : '';
@@ -67,7 +71,7 @@ function describe(step: Step): string {
 
 /** Run one plan on a fresh instance of the rig. */
 export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
-  const rt = await startRig(o.rig, { clock: o.clock, traceFile: o.traceFile, runId: o.plan.name, seed: o.seed, autoStart: false });
+  const rt = await startRig(o.rig, { clock: o.clock, traceFile: o.traceFile, runId: o.plan.name, seed: o.seed, autoStart: false, rigDir: o.rigDir });
   const { trigger, dr } = adapters(o.rig, rt, o.ask);
   const ctx = new RunContext(rt, new Driver(rt.clock, rt.trace, o.signal), o.file, o.budgetScale, trigger, dr);
   const baselineW = o.rig.csms?.loadManager.siteLimitW;
@@ -90,6 +94,7 @@ export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
       case 'dr': return drStep(ctx, step, where, baselineW);
       case 'inject': return injectStep(ctx, step, where);
       case 'expect': return expectStep(ctx, step, where, prevEnd);
+      case 'load': rt.site.setBaseLoadKw(step.kw); return { status: 'passed' };
       case 'group': throw new Error('groups are expanded by the runner');
     }
   };

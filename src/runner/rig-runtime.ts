@@ -13,6 +13,7 @@ import { createStation } from '../../emulators/evse/create-station.js';
 import type { ChargeStation } from '../../emulators/evse/station.js';
 import { expandEvses, type Rig } from '../plan/rig-schema.js';
 import { SiteModel } from '../../emulators/site/site-model.js';
+import { type MeterHandle, startMeters } from './rig-meters.js';
 
 export interface RigRuntime {
   rig: Rig;
@@ -22,6 +23,8 @@ export interface RigRuntime {
   stations: ChargeStation[];
   /** The site electrical model every device shares (grid import, phases, building load). */
   site: SiteModel;
+  /** Emulated and bench meters. */
+  meters: MeterHandle[];
   /** Tear down in reverse: stations, CSMS, trace. */
   close(): Promise<void>;
 }
@@ -33,6 +36,8 @@ export interface StartRigOptions {
   traceFile?: string | undefined;
   runId: string;
   seed?: number | undefined;
+  /** Folder of the rig file (relative map paths resolve against it). */
+  rigDir?: string | undefined;
   /** Power the stations up right away (emulate) or leave that to the plan's boot steps (run). Default true. */
   autoStart?: boolean;
 }
@@ -49,8 +54,10 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
   trace.record({ kind: 'note', message: 'rig starting', data: { rig: rig.name, seed: rngs.seed, clock: opts.clock } });
   let csms: EmulatedCsms | undefined;
   const stations: ChargeStation[] = [];
+  let meters: MeterHandle[] = [];
   const close = async (): Promise<void> => {
     await Promise.allSettled(stations.map((s) => s.stop()));
+    await Promise.allSettled(meters.map((m) => m.close()));
     await csms?.close();
     trace.record({ kind: 'note', message: 'rig stopped' });
     trace.close();
@@ -65,6 +72,12 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     throw err;
   }
   const site = wireSite(rig, clock, trace, stations);
+  try {
+    meters = await startMeters(rig, { clock, trace, rngs, site, stations, rigDir: opts.rigDir });
+  } catch (err) {
+    await close();
+    throw err;
+  }
   // On the virtual clock every power-up is a timer, so the clock runs them one at a time and the
   // interleaving of the stations' handshakes is a function of the seed, not of socket timing.
   for (const s of stations) {
@@ -72,7 +85,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     if (clock.virtual) clock.setTimer(0, () => void s.start(), `power-up ${s.identity}`);
     else void s.start();
   }
-  return { rig, clock, trace, csms, stations, site, close };
+  return { rig, clock, trace, csms, stations, site, meters, close };
 }
 
 /**
@@ -89,6 +102,7 @@ function wireSite(rig: Rig, clock: Clock, trace: Trace, stations: ChargeStation[
     trace.record({ kind: 'device', device: 'site', event: 'phase-trip', data: ev });
     for (const s of affected(ev.affected)) for (const c of s.sessions.connectors) s.fault(c.id, 'UnderVoltage', `supply phase ${ev.phase} tripped`);
   });
+  site.on('base-load', (ev) => trace.record({ kind: 'device', device: 'site', event: 'base-load', data: ev }));
   site.on('phase-restore', (ev) => {
     trace.record({ kind: 'device', device: 'site', event: 'phase-restore', data: ev });
     for (const s of affected(ev.affected)) for (const c of s.sessions.connectors) s.clearFault(c.id);

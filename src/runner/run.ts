@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { RealClock, isoTime } from '../core/clock.js';
 import { ERROR_CODES, HarnessError, isHarnessError } from '../core/errors.js';
 import { loadYamlFile } from '../plan/load-yaml.js';
@@ -27,7 +27,8 @@ export function clockFor(rig: Rig): 'virtual' | 'real' {
     || (rig.controlStack.trigger !== undefined && rig.controlStack.trigger.kind !== 'builtin')
     || (rig.controlStack.dr !== undefined && rig.controlStack.dr.kind !== 'builtin')
     || !rig.csms
-    || rig.chargers.length > 0;
+    || rig.chargers.length > 0
+    || rig.benchMeters.length > 0;
   if (rig.clock === 'virtual' && external) {
     throw new HarnessError(ERROR_CODES.RIG_INVALID, `rig ${rig.name}: clock: virtual needs every device and the control stack emulated (an external CSMS or hook runs in real time)`);
   }
@@ -81,7 +82,7 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
     let result: PlanResult;
     try {
       result = await runPlan({
-        file, plan, rig, clock, seed, budgetScale: o.budgetScale, reporters, signal: o.signal, ask: o.ask,
+        file, plan, rig, clock, seed, budgetScale: o.budgetScale, reporters, signal: o.signal, ask: o.ask, rigDir: dirname(o.rig),
         traceFile: join(o.outputDir, 'traces', `${base}.jsonl`),
       });
     } catch (err) {

@@ -1,4 +1,5 @@
 import type { Step } from '../plan/plan-schema.js';
+import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { StationHandle } from './devices.js';
 import type { RunContext } from './context.js';
 import { containsSubset } from './json-subset.js';
@@ -67,6 +68,21 @@ function condition(ctx: RunContext, step: ExpectStep, where: string, anchor: num
       last: () => stations.map((s) => `${s.identity}: ${s.bootState()}`).join(', '),
     };
   }
+  if (step.meter) {
+    const mt = step.meter;
+    const meter = ctx.rt.meters.find((m) => m.id === mt.id);
+    if (!meter) throw new HarnessError(ERROR_CODES.PLAN_INVALID, `${ctx.file}: ${where}.meter.id: no meter "${mt.id}" in the rig (meters: ${ctx.rt.meters.map((m) => m.id).join(', ') || 'none'})`);
+    const cmpM = COMPARE[mt.op] as (a: number, b: number) => boolean;
+    return {
+      what: `meter ${mt.id} ${mt.quantity} ${mt.op} ${mt.value}`,
+      stations: [],
+      check: () => {
+        const v = meter.value(mt.quantity);
+        return v !== undefined && cmpM(v, mt.value) ? ctx.driver.now() : undefined;
+      },
+      last: () => `${meter.value(mt.quantity) ?? 'not read yet'}`,
+    };
+  }
   const p = step.power as NonNullable<ExpectStep['power']>;
   const stations = p.evse ? ctx.select(p.evse, `${where}.power.evse`) : undefined;
   const cmp = COMPARE[p.op] as (a: number, b: number) => boolean;
@@ -93,9 +109,9 @@ export async function expectStep(ctx: RunContext, step: ExpectStep, where: strin
     out.evidence = evidence();
     return out;
   }
-  const hold = step.power?.hold;
+  const hold = step.power?.hold ?? step.meter?.hold;
   if (hold) {
-    const holdMs = ctx.scaled(hold, `${where}.power.hold`);
+    const holdMs = ctx.scaled(hold, `${where}.${step.power ? 'power' : 'meter'}.hold`);
     const broke = await ctx.driver.until(() => (cond.check() === undefined ? ctx.driver.now() : undefined), holdMs);
     if (broke) return failed(`${cond.what}: held only ${fmt(broke.value - (hit?.value ?? 0))} of ${fmt(holdMs)}; last value: ${cond.last?.() ?? '?'}`, { ...out, status: 'failed', evidence: evidence() });
   }

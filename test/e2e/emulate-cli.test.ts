@@ -6,6 +6,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, runCli, startCli, type LiveCli } from '../support/cli.js';
 
 const PY = '/usr/bin/python3';
+const hasMbpoll = spawnSync('mbpoll', ['-V'], { encoding: 'utf8' }).error === undefined;
+if (!hasMbpoll) {
+  if (process.env.CI) throw new Error('mbpoll is not installed (apt-get install mbpoll; .ci/run does)');
+  console.warn('skipping the mbpoll read of the emulated grid meter: mbpoll is not installed');
+}
 const pyHasWebsockets = spawnSync(PY, ['-c', 'import websockets'], { encoding: 'utf8' }).status === 0;
 if (!pyHasWebsockets) {
   const why = 'python3-websockets is not installed (apt-get install python3-websockets; .ci/run does)';
@@ -37,7 +42,7 @@ describe('chargebench emulate (real child process)', () => {
     const cli = startCli(['emulate', '--rig', 'rigs/emulator-only.yaml', '--trace', join(dir, 'trace.jsonl')]);
     live.push(cli);
     const ready = await cli.ready;
-    expect(ready).toMatch(/^ready csms=ws:\/\/127\.0\.0\.1:\d+\/ocpp evses=CB16-01\(1\.6\),CB16-02\(1\.6\),CB201-01\(2\.0\.1\),CB201-02\(2\.0\.1\) trace=/);
+    expect(ready).toMatch(/^ready csms=ws:\/\/127\.0\.0\.1:\d+\/ocpp meters=grid@127\.0\.0\.1:\d+ evses=CB16-01\(1\.6\),CB16-02\(1\.6\),CB201-01\(2\.0\.1\),CB201-02\(2\.0\.1\) trace=/);
     const url = /csms=(\S+)/.exec(ready)?.[1] as string;
 
     if (pyHasWebsockets) {
@@ -48,6 +53,17 @@ describe('chargebench emulate (real child process)', () => {
         expect(checks.filter((c) => c.check).length).toBeGreaterThanOrEqual(7);
         expect(py.status, py.stderr).toBe(0);
       }
+    }
+
+    // the grid meter answers an independent Modbus master (Debian's mbpoll) at the printed host:port
+    const meterPort = /meters=grid@127\.0\.0\.1:(\d+)/.exec(ready)?.[1] as string;
+    if (hasMbpoll) {
+      const mb = spawnSync('mbpoll', ['-m', 'tcp', '-a', '1', '-t', '3:float', '-B', '-0', '-r', '0', '-c', '3', '-p', meterPort, '-1', '127.0.0.1'], { encoding: 'utf8', timeout: 10_000 });
+      const volts = [...mb.stdout.matchAll(/^\[\d+\]:\s+([\d.]+)/gm)].map((m) => Number(m[1]));
+      expect(volts, mb.stdout + mb.stderr).toEqual([230, 230, 230]);
+      const total = spawnSync('mbpoll', ['-m', 'tcp', '-a', '1', '-t', '3:float', '-B', '-0', '-r', '52', '-c', '1', '-p', meterPort, '-1', '127.0.0.1'], { encoding: 'utf8', timeout: 10_000 });
+      // no session charges and the rig has no building load: the grid import is 0 W
+      expect(total.stdout).toMatch(/^\[52\]:\s+0\s*$/m);
     }
 
     cli.child.kill('SIGINT');
