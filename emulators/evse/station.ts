@@ -4,7 +4,6 @@ import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import type { Rng } from '../../src/core/rng.js';
 import type { Trace } from '../../src/core/trace.js';
 import type { FrameLedger } from '../../src/transport/frame-ledger.js';
-import { connectStation } from '../../src/transport/ocpp-client.js';
 import type { OcppLink, ResponseFaults } from '../../src/transport/ocpp-link.js';
 import type { Payload } from '../../src/transport/ocpp-types.js';
 import { type StationConfig, type StationConfigInput, StationConfigSchema } from './config.js';
@@ -16,7 +15,7 @@ import { ProfileStore } from './smart-charging/store.js';
 import { TxQueue } from './tx-queue.js';
 import { Authorizer } from './authorizer.js';
 import { StationOperations } from './operations.js';
-import { clientSecurity } from './security.js';
+import { StationLink } from './station-link.js';
 
 export type BootState = 'Offline' | 'Connecting' | 'Booting' | 'Pending' | 'Rejected' | 'Accepted';
 
@@ -56,17 +55,13 @@ export class ChargeStation extends EventEmitter {
   /** What a CSMS can ask (the dialects' handlers call these). */
   readonly ops: StationOperations;
   readonly dialect: StationDialect;
-  private link: OcppLink | undefined;
+  /** The connection to the CSMS (backoff, injected network faults). */
+  readonly net: StationLink;
   private bootState: BootState = 'Offline';
   private acceptedThisPowerCycle = false;
   private running = false;
-  private reconnectAttempt = 0;
-  private timers: { reconnect?: TimerHandle; boot?: TimerHandle; heartbeat?: TimerHandle; reboot?: TimerHandle } = {};
+  private timers: { boot?: TimerHandle; heartbeat?: TimerHandle; reboot?: TimerHandle } = {};
   private heartbeatS: number;
-  /** Injected network outage: connection attempts fail until restored. */
-  private networkDown = false;
-  /** Injected faults on this station's answers to the CSMS. */
-  readonly responseFaults: ResponseFaults = { delayMs: 0, drop: false };
 
   constructor(input: StationConfigInput | StationConfig, private readonly deps: StationDeps) {
     super();
@@ -98,9 +93,18 @@ export class ChargeStation extends EventEmitter {
       persist: () => this.persist(),
       installTxProfile: (profile) => { this.ops.installProfile(profile); },
     });
+    this.net = new StationLink({
+      identity: this.identity, config: this.config, clock: this.clock, trace: this.trace, rng: deps.rng, ledger: deps.ledger,
+      csmsUrl: () => this.csmsUrl,
+      passwordOverride: () => this.setting('BasicAuthPassword'),
+      running: () => this.running,
+      opened: (link) => this.onOpened(link),
+      lost: () => this.onLost(),
+      connectFailed: (err) => this.emit('connect-failed', err),
+    });
     this.queue = new TxQueue({
       identity: this.identity, memory: this.memory, clock: this.clock, trace: this.trace,
-      send: async (msg) => this.requireLink().call(msg.action, this.dialect.prepareQueued(msg, this)),
+      send: async (msg) => this.net.call(msg.action, this.dialect.prepareQueued(msg, this)),
       delivered: (msg, result) => this.dialect.onDelivered(msg, result, this),
       attempts: () => Number(this.setting('TransactionMessageAttempts') ?? this.config.transactionMessageAttempts),
       retryIntervalMs: () => 1000 * Number(this.setting('TransactionMessageRetryInterval') ?? this.config.transactionMessageRetryIntervalS),
@@ -124,7 +128,17 @@ export class ChargeStation extends EventEmitter {
   }
 
   get connected(): boolean {
-    return !!this.link?.isOpen;
+    return this.net.connected;
+  }
+
+  /** Injected faults on this station's answers to the CSMS. */
+  get responseFaults(): ResponseFaults {
+    return this.net.responseFaults;
+  }
+
+  /** Why the last connection attempt failed (for error messages). */
+  get lastConnectError(): string | undefined {
+    return this.net.lastConnectError;
   }
 
   get csmsUrl(): string {
@@ -153,7 +167,8 @@ export class ChargeStation extends EventEmitter {
     this.memory.bootCount++;
     this.persist();
     this.bootReason = reason;
-    await this.connect();
+    this.setState('Connecting');
+    await this.net.connect();
   }
 
   /** Power down cleanly (no messages), keeping memory. */
@@ -162,9 +177,7 @@ export class ChargeStation extends EventEmitter {
     this.cancelTimers();
     this.sessions.halt();
     this.queue.pause();
-    const link = this.link;
-    this.link = undefined;
-    await link?.close(1000, 'station stopping');
+    await this.net.close();
     this.setState('Offline');
   }
 
@@ -234,29 +247,17 @@ export class ChargeStation extends EventEmitter {
 
   /** Drop the TCP connection abruptly (fault injection); the station reconnects with backoff. */
   dropConnection(): void {
-    this.link?.drop();
+    this.net.drop();
   }
 
-  /**
-   * Take the station's network down (drops the link; every reconnect attempt fails) or bring it
-   * back (the next scheduled attempt, or one now when `reconnectNow`, succeeds).
-   */
+  /** Network down (drops the link; reconnects fail) or back up (reconnect now). */
   setNetwork(up: boolean, reconnectNow = true): void {
-    this.networkDown = !up;
-    this.trace.record({ kind: 'device', device: this.identity, event: up ? 'network-restored' : 'network-down' });
-    if (!up) {
-      this.link?.drop();
-      return;
-    }
-    if (reconnectNow && this.running && !this.link) {
-      this.timers.reconnect?.cancel();
-      void this.connect();
-    }
+    this.net.setNetwork(up, reconnectNow);
   }
 
   /** Send a non-transactional call now (fails when offline). */
   async call(action: string, payload: Payload): Promise<Payload> {
-    return this.requireLink().call(action, payload, this.config.callTimeoutS * 1000);
+    return this.net.call(action, payload, this.config.callTimeoutS * 1000);
   }
 
   /** Send the status of every connector (after boot, or on a TriggerMessage). */
@@ -288,40 +289,10 @@ export class ChargeStation extends EventEmitter {
   }
 
   private bootReason: BootReason = 'PowerUp';
-  /** Why the last connection attempt failed (for error messages). */
-  lastConnectError: string | undefined;
 
-  private requireLink(): OcppLink {
-    if (!this.link?.isOpen) throw new HarnessError(ERROR_CODES.NOT_CONNECTED, `${this.identity}: not connected`, { station: this.identity });
-    return this.link;
-  }
-
-  private async connect(): Promise<void> {
-    if (!this.running) return;
-    this.setState('Connecting');
-    let link: OcppLink;
-    try {
-      if (this.networkDown) throw new HarnessError(ERROR_CODES.CONNECT_FAILED, `${this.identity}: network down (injected fault)`);
-      link = await connectStation({
-        url: this.csmsUrl, identity: this.identity, versions: [this.config.ocppVersion === '1.6' ? 'ocpp1.6' : 'ocpp2.0.1'],
-        security: clientSecurity(this.config.security, this.setting('BasicAuthPassword')),
-        clock: this.clock, trace: this.trace, ledger: this.deps.ledger, callTimeoutMs: this.config.callTimeoutS * 1000,
-      });
-    } catch (err) {
-      this.lastConnectError = (err as Error).message;
-      this.emit('connect-failed', err);
-      this.scheduleReconnect();
-      return;
-    }
-    if (!this.running) {
-      await link.close();
-      return;
-    }
-    this.link = link;
-    link.faults = this.responseFaults;
-    this.reconnectAttempt = 0;
+  /** A new connection: handlers, then boot (or resume when this power cycle was accepted already). */
+  private async onOpened(link: OcppLink): Promise<void> {
     this.dialect.install(link, this);
-    link.on('close', () => this.onDisconnect(link));
     this.emit('connected');
     if (this.acceptedThisPowerCycle) this.onAccepted();
     else await this.boot();
@@ -329,14 +300,14 @@ export class ChargeStation extends EventEmitter {
 
   private async boot(): Promise<void> {
     this.timers.boot?.cancel();
-    if (!this.link?.isOpen) return;
+    if (!this.net.connected) return;
     this.setState('Booting');
     const req = this.dialect.bootNotification(this.bootReason);
     let verdict;
     try {
-      verdict = this.dialect.parseBoot(await this.requireLink().call(req.action, req.payload, this.config.callTimeoutS * 1000));
+      verdict = this.dialect.parseBoot(await this.net.call(req.action, req.payload, this.config.callTimeoutS * 1000));
     } catch (err) {
-      if (!this.link?.isOpen) return;
+      if (!this.net.connected) return;
       this.note('boot-failed', (err as Error).message);
       this.scheduleBoot(this.config.bootRetryDefaultS);
       return;
@@ -374,25 +345,12 @@ export class ChargeStation extends EventEmitter {
     }, `heartbeat ${this.identity}`);
   }
 
-  private onDisconnect(link: OcppLink): void {
-    if (this.link !== link) return;
-    this.link = undefined;
+  private onLost(): void {
     this.queue.pause();
     this.timers.boot?.cancel();
     this.timers.heartbeat?.cancel();
     this.setState('Offline');
     this.emit('disconnected');
-    this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    if (!this.running) return;
-    const r = this.config.reconnect;
-    const base = Math.min(r.maxDelayS, r.initialDelayS * r.factor ** this.reconnectAttempt);
-    const delayMs = Math.round(base * 1000 * (1 + r.jitter * this.deps.rng.next()));
-    this.reconnectAttempt++;
-    this.trace.record({ kind: 'conn', endpoint: 'evse', station: this.identity, event: 'reconnect-scheduled', detail: `attempt ${this.reconnectAttempt} in ${delayMs} ms` });
-    this.timers.reconnect = this.clock.setTimer(delayMs, () => void this.connect(), `reconnect ${this.identity}`);
   }
 
   private onStatus(c: Connector, status: DetailedStatus): void {

@@ -1,27 +1,6 @@
+import { regsOf, req, rig } from "../support/meter-fixture.js";
 import { describe, expect, it } from "vitest";
-import { MemoryTrace } from "../../src/core/trace.js";
-import { VirtualClock } from "../../src/core/virtual-clock.js";
-import { SiteModel } from "../../emulators/site/site-model.js";
-import { bufferToRegisters, createMeter, type MeterConfigInput } from "../../emulators/meter/index.js";
 
-function rig(meter: Partial<MeterConfigInput>, baseKw = 11) {
-  const clock = new VirtualClock();
-  const trace = new MemoryTrace(clock);
-  const site = new SiteModel({ baseKw }, clock);
-  const m = createMeter({ id: "m1", ...meter }, { site, clock, trace });
-  const quirkRecords = () => trace.records.filter((r) => r.kind === "quirk");
-  const txs = () => trace.records.filter((r) => r.kind === "device" && r.event === "modbus").map((r) => (r as { data: Record<string, unknown> }).data);
-  return { clock, trace, site, ...m, quirkRecords, txs };
-}
-
-const req = (fc: number, address: number, count: number): Buffer => {
-  const b = Buffer.alloc(5);
-  b[0] = fc;
-  b.writeUInt16BE(address, 1);
-  b.writeUInt16BE(count, 3);
-  return b;
-};
-const regsOf = (res: Buffer | null): number[] => bufferToRegisters((res as Buffer).subarray(2));
 
 describe("meter/slow-answer", () => {
   it("fixed latency on the clock; the trace shows latencyMs", async () => {

@@ -1,0 +1,140 @@
+import type { Clock, TimerHandle } from '../../src/core/clock.js';
+import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
+import type { Rng } from '../../src/core/rng.js';
+import type { Trace } from '../../src/core/trace.js';
+import type { FrameLedger } from '../../src/transport/frame-ledger.js';
+import { connectStation } from '../../src/transport/ocpp-client.js';
+import type { OcppLink, ResponseFaults } from '../../src/transport/ocpp-link.js';
+import type { Payload } from '../../src/transport/ocpp-types.js';
+import type { StationConfig } from './config.js';
+import { clientSecurity } from './security.js';
+
+/** What the connection needs from its station. */
+export interface StationLinkHost {
+  identity: string;
+  config: StationConfig;
+  clock: Clock;
+  trace: Trace;
+  rng: Rng;
+  ledger?: FrameLedger | undefined;
+  csmsUrl(): string;
+  /** A basic-auth password the CSMS set since (2.0.1 BasicAuthPassword). */
+  passwordOverride(): string | undefined;
+  /** Powered up: reconnect after a loss. */
+  running(): boolean;
+  /** A new connection is open: install handlers, boot or resume. */
+  opened(link: OcppLink): Promise<void>;
+  /** The connection was lost (a reconnect is already scheduled). */
+  lost(): void;
+  connectFailed(err: unknown): void;
+}
+
+/**
+ * A station's connection to its CSMS: one attempt at a time, exponential backoff with seeded jitter
+ * on the harness clock, and the injectable faults of a bench network (link down, late or missing
+ * answers).
+ */
+export class StationLink {
+  private link: OcppLink | undefined;
+  private reconnectAttempt = 0;
+  private reconnectTimer: TimerHandle | undefined;
+  private networkDown = false;
+  /** Injected faults on the station's answers to the CSMS. */
+  readonly responseFaults: ResponseFaults = { delayMs: 0, drop: false };
+  /** Why the last connection attempt failed (for error messages). */
+  lastConnectError: string | undefined;
+
+  constructor(private readonly host: StationLinkHost) {}
+
+  get connected(): boolean {
+    return !!this.link?.isOpen;
+  }
+
+  require(): OcppLink {
+    if (!this.link?.isOpen) throw new HarnessError(ERROR_CODES.NOT_CONNECTED, `${this.host.identity}: not connected`, { station: this.host.identity });
+    return this.link;
+  }
+
+  async call(action: string, payload: Payload, timeoutMs?: number): Promise<Payload> {
+    return this.require().call(action, payload, timeoutMs);
+  }
+
+  /** One connection attempt; on failure a reconnect is scheduled. */
+  async connect(): Promise<void> {
+    const h = this.host;
+    if (!h.running()) return;
+    let link: OcppLink;
+    try {
+      if (this.networkDown) throw new HarnessError(ERROR_CODES.CONNECT_FAILED, `${h.identity}: network down (injected fault)`);
+      link = await connectStation({
+        url: h.csmsUrl(), identity: h.identity, versions: [h.config.ocppVersion === '1.6' ? 'ocpp1.6' : 'ocpp2.0.1'],
+        security: clientSecurity(h.config.security, h.passwordOverride()),
+        clock: h.clock, trace: h.trace, ledger: h.ledger, callTimeoutMs: h.config.callTimeoutS * 1000,
+      });
+    } catch (err) {
+      this.lastConnectError = (err as Error).message;
+      h.connectFailed(err);
+      this.scheduleReconnect();
+      return;
+    }
+    if (!h.running()) {
+      await link.close();
+      return;
+    }
+    this.link = link;
+    link.faults = this.responseFaults;
+    this.reconnectAttempt = 0;
+    link.on('close', () => this.onClose(link));
+    await h.opened(link);
+  }
+
+  /** Close cleanly and stop reconnecting (power down). */
+  async close(): Promise<void> {
+    this.reconnectTimer?.cancel();
+    this.reconnectTimer = undefined;
+    const link = this.link;
+    this.link = undefined;
+    await link?.close(1000, 'station stopping');
+  }
+
+  /** Cut the TCP connection abruptly; the station reconnects with backoff. */
+  drop(): void {
+    this.link?.drop();
+  }
+
+  /** Network down (drop; every attempt fails) or back up (reconnect now when `reconnectNow`). */
+  setNetwork(up: boolean, reconnectNow = true): void {
+    this.networkDown = !up;
+    this.host.trace.record({ kind: 'device', device: this.host.identity, event: up ? 'network-restored' : 'network-down' });
+    if (!up) {
+      this.link?.drop();
+      return;
+    }
+    if (reconnectNow && this.host.running() && !this.link) {
+      this.reconnectTimer?.cancel();
+      void this.connect();
+    }
+  }
+
+  private onClose(link: OcppLink): void {
+    if (this.link !== link) return;
+    this.link = undefined;
+    this.host.lost();
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const h = this.host;
+    if (!h.running()) return;
+    const delayMs = backoffDelayMs(h.config.reconnect, this.reconnectAttempt, h.rng.next());
+    this.reconnectAttempt++;
+    h.trace.record({ kind: 'conn', endpoint: 'evse', station: h.identity, event: 'reconnect-scheduled', detail: `attempt ${this.reconnectAttempt} in ${delayMs} ms` });
+    this.reconnectTimer = h.clock.setTimer(delayMs, () => void this.connect(), `reconnect ${h.identity}`);
+  }
+}
+
+/** Delay before reconnect attempt `attempt` (0-based): exponential, capped, plus seeded jitter. */
+export function backoffDelayMs(r: StationConfig['reconnect'], attempt: number, random: number): number {
+  const base = Math.min(r.maxDelayS, r.initialDelayS * r.factor ** attempt);
+  return Math.round(base * 1000 * (1 + r.jitter * random));
+}
