@@ -158,6 +158,13 @@ export class RtuServer {
   }
 
   private onSilence(): void {
+    // Node's timers run on a millisecond loop clock and can fire up to ~1 ms early: re-check the
+    // silence on the monotonic clock and wait out the rest, so a frame never ends before t3.5
+    const left = this.lastRxAt + this.silenceMs - this.clock.now();
+    if (left > 0) {
+      this.silenceTimer = this.clock.setTimer(left, () => this.onSilence(), 'rtu t3.5');
+      return;
+    }
     this.silenceTimer = undefined;
     for (const ev of this.deframer.silence()) this.onEvent(ev);
   }
@@ -192,6 +199,11 @@ export class RtuServer {
     }
   }
 
+  /** Sleep until `due` on the monotonic clock, not earlier (timers may fire early: wait again). */
+  private async sleepUntil(due: number): Promise<void> {
+    for (let left = due - this.clock.now(); left > 0; left = due - this.clock.now()) await this.clock.sleep(left);
+  }
+
   private async transact(unit: number, pdu: Buffer, rxAt: number): Promise<void> {
     if (this.closed) return;
     this.stats.requests++;
@@ -205,14 +217,11 @@ export class RtuServer {
     let answer: Buffer | null;
     if ('prepare' in handler) {
       const prepared = handler.prepare(unit, pdu, 'rtu');
-      const due = Math.max(gapDue, started + prepared.delayMs);
-      const wait = due - this.clock.now();
-      if (wait > 0) await this.clock.sleep(wait);
+      await this.sleepUntil(Math.max(gapDue, started + prepared.delayMs));
       answer = prepared.finish();
     } else {
       answer = await handler.handle(unit, pdu);
-      const wait = gapDue - this.clock.now();
-      if (answer !== null && unit !== 0 && wait > 0) await this.clock.sleep(wait);
+      if (answer !== null && unit !== 0) await this.sleepUntil(gapDue);
     }
     if (unit === 0 || answer === null || this.closed) {
       this.stats.silent++;
