@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
+import { listProblemsUnder } from '../../src/core/field-path.js';
 
 export const BootStatusSchema = z.enum(['Accepted', 'Pending', 'Rejected'])
   .describe('RegistrationStatus answered to a BootNotification');
@@ -110,7 +111,7 @@ export type CsmsConfigInput = z.input<typeof CsmsConfigSchema>;
 export function parseCsmsConfig(input: unknown, source = 'csms'): CsmsConfig {
   const res = CsmsConfigSchema.safeParse(input ?? {});
   if (res.success) return res.data;
-  const problems = res.error.issues.map((i) => `${source}${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`);
+  const problems = listProblemsUnder(source, res.error);
   throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `invalid CSMS config:\n  ${problems.join('\n  ')}`, { problems });
 }
 

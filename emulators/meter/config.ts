@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
+import { listProblemsUnder } from '../../src/core/field-path.js';
 import { MeterQuirkConfigSchema } from './quirks/index.js';
 
 const PhaseSchema = z.enum(['L1', 'L2', 'L3']);
@@ -49,6 +50,6 @@ export type MeterConfigInput = z.input<typeof MeterConfigSchema>;
 export function parseMeterConfig(input: unknown, source = 'meter'): MeterConfig {
   const res = MeterConfigSchema.safeParse(input);
   if (res.success) return res.data;
-  const problems = res.error.issues.map((i) => `${source}${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`);
+  const problems = listProblemsUnder(source, res.error);
   throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `invalid meter config:\n  ${problems.join('\n  ')}`, { problems });
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../../src/core/duration.js';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
+import { listProblemsUnder } from '../../src/core/field-path.js';
 
 /** "HH:MM" (24 h, site local time). */
 export const TIME_OF_DAY_RE = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
@@ -43,7 +44,7 @@ export type SiteConfigInput = z.input<typeof SiteConfigSchema>;
 export function parseSiteConfig(input: unknown, source = 'site'): SiteConfig {
   const res = SiteConfigSchema.safeParse(input ?? {});
   if (res.success) return res.data;
-  const problems = res.error.issues.map((i) => `${source}${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${i.message}`);
+  const problems = listProblemsUnder(source, res.error);
   throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `invalid site config:\n  ${problems.join('\n  ')}`, { problems });
 }
 

@@ -2,13 +2,9 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ERROR_CODES, type ErrorCode, HarnessError } from '../core/errors.js';
+import { listProblems } from '../core/field-path.js';
 
-/** `steps[3].within` style path for an issue. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
-  return out || '(root)';
-}
+export { formatPath } from '../core/field-path.js';
 
 /**
  * Read a YAML file and validate it against a zod schema. Every problem is reported at once, each
@@ -35,7 +31,7 @@ export function parseYamlText<S extends z.ZodType>(text: string, file: string, s
   }
   const result = schema.safeParse(doc.toJS());
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${file}: ${formatPath(i.path)}: ${i.message}`);
+    const problems = listProblems(file, result.error);
     throw new HarnessError(code, problems.join('\n'), { file, problems });
   }
   return result.data;
