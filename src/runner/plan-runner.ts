@@ -88,7 +88,12 @@ export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
       case 'authorize': return authorizeStep(ctx, step, where, prevEnd);
       case 'start': return startStep(ctx, step, where, prevEnd);
       case 'stop': return stopStep(ctx, step, where, prevEnd);
-      case 'wait': await ctx.driver.pass(ctx.scaled(step.duration, `${where}.duration`) / o.budgetScale); return { status: 'passed' };
+      case 'wait': {
+        const ms = ctx.scaled(step.duration, `${where}.duration`) / o.budgetScale;
+        const left = planStart + timeoutMs - ctx.driver.now();
+        await ctx.driver.pass(Math.max(0, Math.min(ms, left)));
+        return ms > left ? { status: 'failed', message: `the plan's timeout of ${o.plan.timeout} ran out during this wait` } : { status: 'passed' };
+      }
       case 'mark': ctx.marks.set(step.mark, ctx.driver.now()); return { status: 'passed' };
       case 'trigger': return triggerStep(ctx, step, where, prevEnd);
       case 'dr': return drStep(ctx, step, where, baselineW);

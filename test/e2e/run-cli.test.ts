@@ -154,3 +154,17 @@ describe('chargebench run interrupted', () => {
     expect(rep.plans[0]?.steps.map((s) => [s.kind, s.status])).toEqual([['boot', 'passed'], ['wait', 'skipped'], ['expect', 'skipped']]);
   });
 });
+
+describe('plan timeout', () => {
+  it('ends a wait that outlasts the plan timeout and fails the plan, in virtual time', () => {
+    const dir = tmp();
+    const plan = join(dir, 'long.yaml');
+    writeFileSync(plan, 'name: long\ntimeout: 10m\nsteps:\n  - { kind: boot, evse: "evse[*]" }\n  - { kind: wait, duration: 3650d }\n  - { kind: mark, mark: never }\n');
+    const r = runCli(['run', plan, '--rig', RIG, '--reporter', 'json', '--output-dir', join(dir, 'out')], { timeoutMs: 30_000 });
+    expect(r.code).toBe(1);
+    const rep = report(join(dir, 'out'));
+    expect(rep.plans[0]?.durationMs).toBe(600_000);
+    expect(rep.plans[0]?.steps.map((s) => [s.kind, s.status])).toEqual([['boot', 'passed'], ['wait', 'failed'], ['mark', 'skipped']]);
+    expect(rep.plans[0]?.steps[1]?.message).toMatch(/timeout of 10m ran out during this wait/);
+  });
+});
