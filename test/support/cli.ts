@@ -53,5 +53,7 @@ export function startCli(args: string[], opts: { cwd?: string } = {}): LiveCli {
     child.stdout.on('data', onData);
     void exited.then((r) => reject(new Error(`CLI exited (${r.code}) before ready:\n${r.stderr}`)));
   });
+  // commands without a ready line (run) never resolve it: keep that rejection from going unhandled
+  ready.catch(() => undefined);
   return { child, ready, exited, output: () => ({ code: child.exitCode, stdout, stderr }) };
 }
