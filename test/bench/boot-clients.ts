@@ -27,6 +27,7 @@ import type { ChargeStation } from '../../emulators/evse/station.js';
 import { RealClock } from '../../src/core/clock.js';
 import { RngFactory } from '../../src/core/rng.js';
 import { NullTrace } from '../../src/core/trace.js';
+import { readFlags } from './cli-flags.js';
 
 export type Mode = 'raw' | 'raw201' | 'virtual' | 'virtual201';
 export const MODES: readonly Mode[] = ['raw', 'raw201', 'virtual', 'virtual201'];
@@ -522,13 +523,7 @@ function parseArgs(argv: string[]): Options {
     mode: 'raw', url: '', n: 1000, concurrency: 100, warmup: 10, settleMs: 200, timeoutMs: 60_000, prefix: 'BENCH', cpuProf: undefined, heapSummary: false,
     heapProf: undefined, waitGo: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a ?? ''} needs a value`);
-      return v;
-    };
+  readFlags(argv, (a, val) => {
     const num = (): number => {
       const v = Number(val());
       if (!Number.isFinite(v) || v < 0) throw new Error(`${a ?? ''}: expected a number >= 0`);
@@ -554,7 +549,7 @@ function parseArgs(argv: string[]): Options {
       case '--wait-go': opts.waitGo = true; break;
       default: throw new Error(`unknown argument ${a ?? ''}`);
     }
-  }
+  });
   if (!opts.url) throw new Error('--url is required');
   return opts;
 }

@@ -18,6 +18,7 @@ import { RealClock } from '../../src/core/clock.js';
 import { RngFactory } from '../../src/core/rng.js';
 import { JsonlTrace, NullTrace, type Trace } from '../../src/core/trace.js';
 import { ProfileWindow } from './boot-clients.js';
+import { readFlags } from './cli-flags.js';
 
 interface Options {
   trace: string | undefined;
@@ -27,20 +28,14 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const opts: Options = { trace: undefined, cpuProf: undefined, heartbeatS: 86_400 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a ?? ''} needs a value`);
-      return v;
-    };
+  readFlags(argv, (a, val) => {
     switch (a) {
       case '--trace': opts.trace = val(); break;
       case '--cpu-prof': opts.cpuProf = val(); break;
       case '--heartbeat': opts.heartbeatS = Math.max(0, Math.floor(Number(val()))); break;
       default: throw new Error(`unknown argument ${a ?? ''}`);
     }
-  }
+  });
   return opts;
 }
 

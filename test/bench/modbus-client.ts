@@ -20,6 +20,7 @@
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import ModbusSerial from 'modbus-serial';
+import { readFlags } from './cli-flags.js';
 
 interface Options {
   link: 'tcp' | 'rtu';
@@ -49,13 +50,7 @@ function parseArgs(argv: string[]): Options {
   const opts: Options = {
     link: 'tcp', client: 'raw', host: '127.0.0.1', port: 0, path: '', baud: 115200, connections: 1, warmupMs: 500, durationMs: 3000,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a ?? ''} needs a value`);
-      return v;
-    };
+  readFlags(argv, (a, val) => {
     switch (a) {
       case '--link': {
         const v = val();
@@ -78,7 +73,7 @@ function parseArgs(argv: string[]): Options {
       case '--duration-ms': opts.durationMs = Math.max(100, Number(val())); break;
       default: throw new Error(`unknown argument ${a ?? ''}`);
     }
-  }
+  });
   if (opts.link === 'rtu') opts.client = 'modbus-serial';
   return opts;
 }

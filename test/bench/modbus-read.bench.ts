@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { interFrameTimeMs, theoreticalRate } from '../../emulators/meter/rtu-frame.js';
 import { createPtyPair, findSocat, type PtyPair } from '../support/pty.js';
 import type { ClientResult } from './modbus-client.js';
+import { readFlags } from './cli-flags.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../../..');
@@ -71,13 +72,7 @@ function parseArgs(argv: string[]): Options {
     rounds: 3, durationMs: 3000, warmupMs: 500, modes: [...ALL_MODES], client: 'raw', baud: 115200,
     out: join(REPO, 'out/bench/modbus-read.json'), timeoutS: 30,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a ?? ''} needs a value`);
-      return v;
-    };
+  readFlags(argv, (a, val) => {
     switch (a) {
       case '--rounds': case '--repeats': opts.rounds = Math.max(1, Math.floor(Number(val()))); break;
       case '--duration-ms': opts.durationMs = Math.max(200, Number(val())); break;
@@ -106,7 +101,7 @@ function parseArgs(argv: string[]): Options {
         break;
       default: throw new Error(`unknown argument ${a ?? ''}`);
     }
-  }
+  });
   return opts;
 }
 

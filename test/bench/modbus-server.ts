@@ -35,6 +35,7 @@ import { SiteModel } from '../../emulators/site/site-model.js';
 import { RealClock } from '../../src/core/clock.js';
 import { RngFactory } from '../../src/core/rng.js';
 import { NullTrace } from '../../src/core/trace.js';
+import { readFlags } from './cli-flags.js';
 
 type Kind = 'emulated' | 'bare';
 type Link = 'tcp' | 'rtu';
@@ -49,13 +50,7 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const opts: Options = { kind: 'emulated', link: 'tcp', path: undefined, baud: 115200, interval: 30 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a ?? ''} needs a value`);
-      return v;
-    };
+  readFlags(argv, (a, val) => {
     switch (a) {
       case '--kind': {
         const v = val();
@@ -74,7 +69,7 @@ function parseArgs(argv: string[]): Options {
       case '--interval': opts.interval = Number(val()); break;
       default: throw new Error(`unknown argument ${a ?? ''}`);
     }
-  }
+  });
   if (opts.link === 'rtu' && !opts.path) throw new Error('--link rtu needs --path');
   return opts;
 }

@@ -21,6 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ClientResult, Mode, ProfileSummary } from './boot-clients.js';
+import { readFlags } from './cli-flags.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../../..');
@@ -311,13 +312,7 @@ function parseArgs(argv: string[]): Options {
     n: 1000, concurrency: 100, repeats: 3, modes: [...ALL_MODES], warmup: 10,
     out: join(REPO, 'out/bench/ocpp-boot.json'), csmsTrace: false, cpuProf: false, heapSummary: false, heapProf: false, timeoutS: 120,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${a ?? ''} needs a value`);
-      return v;
-    };
+  readFlags(argv, (a, val) => {
     const int = (min: number): number => {
       const v = Number(val());
       if (!Number.isInteger(v) || v < min) throw new UsageError(`${a ?? ''}: expected an integer >= ${min}`);
@@ -347,7 +342,7 @@ function parseArgs(argv: string[]): Options {
         break;
       default: throw new UsageError(`unknown argument ${a ?? ''} (--help for usage)`);
     }
-  }
+  }, (m) => new UsageError(m));
   return opts;
 }
 
