@@ -38,7 +38,10 @@ export interface Connector {
   operative: boolean;
   /** Availability change requested while a transaction runs (applied when it ends). */
   pendingOperative?: boolean | undefined;
+  /** The fault in force (the most recent of `faults`), read by the dialects and the status logic. */
   fault?: { errorCode: string; info?: string | undefined } | undefined;
+  /** Every active fault by its cause ("injected", "phase:L2", ...): clearing one cause leaves the others. */
+  faults?: Map<string, { errorCode: string; info?: string | undefined }> | undefined;
   reservation?: Reservation | undefined;
   /** Identification presented before the cable (Authorize first), with its ConnectionTimeOut timer. */
   pendingAuth?: { idTag: string; remoteStartId?: number | undefined; profile?: NormalizedProfile | undefined; timer: TimerHandle } | undefined;

@@ -214,16 +214,27 @@ export class ChargeStation extends EventEmitter {
     this.sessions.pilot(connector, 'suspend');
   }
 
-  fault(connector: number, errorCode = 'OtherError', info?: string): void {
+  /**
+   * Raise a fault on a connector for a cause ("injected" by default; "phase:L2" for a tripped
+   * supply phase). The connector is Faulted while any cause remains.
+   */
+  fault(connector: number, errorCode = 'OtherError', info?: string, cause = 'injected'): void {
     const c = this.sessions.connector(connector);
-    c.fault = { errorCode, info };
-    this.sessions.limitsChanged();
-    this.sessions.report(c);
+    c.faults ??= new Map();
+    c.faults.delete(cause);
+    c.faults.set(cause, { errorCode, info });
+    this.applyFaults(c);
   }
 
-  clearFault(connector: number): void {
+  /** Clear one cause's fault (default "injected"); the connector stays Faulted for the other causes. */
+  clearFault(connector: number, cause = 'injected'): void {
     const c = this.sessions.connector(connector);
-    c.fault = undefined;
+    if (!c.faults?.delete(cause)) return;
+    this.applyFaults(c);
+  }
+
+  private applyFaults(c: Connector): void {
+    c.fault = c.faults && c.faults.size > 0 ? [...c.faults.values()].at(-1) : undefined;
     this.sessions.limitsChanged();
     this.sessions.report(c);
   }

@@ -38,6 +38,8 @@ program
   .option('--seed <n>', 'seed of the random streams (default: the rig\'s)')
   .option('--grep <pattern>', 'only plans whose name, file or a tag matches this regular expression (case-insensitive)')
   .option('--budget-scale <f>', 'multiply every time budget (slow benches), recorded in the report', '1')
+  .option('--param <name=value>', 'a plan parameter: "${name}" in the plans becomes value (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--continue', 'after a failed step, record it and go on with the plan (as if every step had continue: true)')
   .action(async (plans: string[], opts: RunCommandOptions) => {
     exitCode = await runCommand(plans, opts);
   });
@@ -52,10 +54,12 @@ program
 
 program
   .command('validate')
-  .description('check rig and plan files (a top-level `steps` key makes a plan) and list every problem with its file and field')
+  .description('check rig and plan files (a top-level `steps` key makes a plan) and list every problem with its file and field; with --rig, check the plans against that rig (stations, marks, meters, steps its devices cannot do)')
   .argument('<files...>', 'rig or plan files')
-  .action((files: string[]) => {
-    exitCode = validateCommand(files);
+  .option('--rig <file>', 'check the plans against this rig')
+  .option('--param <name=value>', 'a plan parameter (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .action((files: string[], opts: { rig?: string; param: string[] }) => {
+    exitCode = validateCommand(files, opts);
   });
 
 program

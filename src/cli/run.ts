@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import { createReporters, JsonReporter, JunitReporter, parseReporterNames } from '../report/index.js';
 import type { RunResult } from '../runner/results.js';
+import { parseParamFlags } from '../plan/params.js';
 import { EXIT, reportError } from './exit.js';
 
 /** The `run` command's options as commander hands them over (strings, defaults applied). */
@@ -12,6 +13,8 @@ export interface RunCommandOptions {
   seed?: string | undefined;
   grep?: string | undefined;
   budgetScale: string;
+  param?: string[] | undefined;
+  continue?: boolean | undefined;
 }
 
 /** The options after validation, in the shape `runPlans` takes (minus plans and signal). */
@@ -22,6 +25,8 @@ export interface ValidatedRunOptions {
   seed?: number | undefined;
   grep?: string | undefined;
   budgetScale: number;
+  params: Record<string, string>;
+  continueOnFailure: boolean;
 }
 
 function usage(message: string, details: Record<string, unknown> = {}): HarnessError {
@@ -55,8 +60,14 @@ export function validateRunOptions(opts: RunCommandOptions): ValidatedRunOptions
     problems.push(`--reporter: ${(err as Error).message}`);
   }
   if (opts.outputDir.trim() === '') problems.push('--output-dir: expected a folder');
+  let params: Record<string, string> = {};
+  try {
+    params = parseParamFlags(opts.param ?? []);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
   if (problems.length > 0) throw usage(problems.join('\n'), { problems });
-  return { rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale };
+  return { rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true };
 }
 
 /** Exit code for a finished run: 0 passed, 1 a test failed, 3 a plan the harness could not run, 130 interrupted. */
@@ -116,7 +127,7 @@ export async function runCommand(plans: string[], opts: RunCommandOptions): Prom
     // A rig with the prompt trigger adapter asks the operator; only possible on an interactive console.
     const ask = process.stdin.isTTY ? (q: string) => askOperator(q, controller.signal) : undefined;
     const result = await runPlans(
-      { plans, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask },
+      { plans, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure },
       reporters,
     );
     if (v.reporters.includes('list')) {

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { isMap, parseDocument } from 'yaml';
-import { ERROR_CODES, isHarnessError } from '../core/errors.js';
+import { ERROR_CODES, HarnessError, isHarnessError } from '../core/errors.js';
+import { applyPlanParams, applyRigEnv, parseParamFlags } from '../plan/params.js';
+import { type Rig } from '../plan/rig-schema.js';
+import { checkPlanAgainstRig } from '../runner/plan-check.js';
+import { clockFor } from '../runner/run.js';
 import { loadYamlFile, parseYamlText } from '../plan/load-yaml.js';
 import { PlanSchema } from '../plan/plan-schema.js';
 import { RigSchema } from '../plan/rig-schema.js';
@@ -12,7 +16,7 @@ export function fileKind(text: string): 'plan' | 'rig' {
   return isMap(doc.contents) && doc.contents.has('steps') ? 'plan' : 'rig';
 }
 
-function validateFile(file: string): void {
+function validateFile(file: string, rig: Rig | undefined, params: Record<string, string>): void {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -20,17 +24,36 @@ function validateFile(file: string): void {
     loadYamlFile(file, RigSchema, ERROR_CODES.RIG_INVALID); // throws the "cannot read" error
     return;
   }
-  if (fileKind(text) === 'plan') parseYamlText(text, file, PlanSchema, ERROR_CODES.PLAN_INVALID);
-  else parseYamlText(text, file, RigSchema, ERROR_CODES.RIG_INVALID);
+  if (fileKind(text) === 'plan') {
+    const plan = parseYamlText(text, file, PlanSchema, ERROR_CODES.PLAN_INVALID, (raw) => applyPlanParams(raw, file, params).raw);
+    if (rig) {
+      const problems = checkPlanAgainstRig(file, plan, rig);
+      if (problems.length) throw new HarnessError(ERROR_CODES.PLAN_INVALID, problems.join('\n'), { problems });
+    }
+  } else {
+    clockFor(parseYamlText(text, file, RigSchema, ERROR_CODES.RIG_INVALID, (raw) => applyRigEnv(raw, file, process.env)));
+  }
 }
 
-/** `chargebench validate <files...>`: check rig and plan files; every problem of every file is listed. */
-export function validateCommand(files: string[]): number {
+/** `chargebench validate <files...> [--rig r]`: check rig and plan files; every problem of every file is listed. */
+export function validateCommand(files: string[], opts: { rig?: string | undefined; param?: string[] | undefined } = {}): number {
   let worst: number = EXIT.PASSED;
+  let rig: Rig | undefined;
+  let params: Record<string, string> = {};
+  try {
+    params = parseParamFlags(opts.param ?? []);
+    if (opts.rig) {
+      rig = loadYamlFile(opts.rig, RigSchema, ERROR_CODES.RIG_INVALID, (raw) => applyRigEnv(raw, opts.rig as string, process.env));
+      clockFor(rig);
+      process.stdout.write(`ok ${opts.rig}\n`);
+    }
+  } catch (err) {
+    return reportError(err);
+  }
   for (const file of files) {
     try {
-      validateFile(file);
-      process.stdout.write(`ok ${file}\n`);
+      validateFile(file, rig, params);
+      process.stdout.write(`ok ${file}${rig ? ` (against ${opts.rig})` : ''}\n`);
     } catch (err) {
       const code = reportError(err);
       if (!isHarnessError(err)) return code;

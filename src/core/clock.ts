@@ -21,7 +21,7 @@ export interface Clock {
    */
   defer(fn: () => void): void;
   /** True for the VirtualClock: the harness then owns the pace of time. */
-  readonly virtual: boolean;
+  readonly isVirtual: boolean;
 }
 
 export function deferImmediate(fn: () => void): void {
@@ -53,7 +53,7 @@ export function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise
 
 /** The system clock: performance.now() for monotonic time, setTimeout for timers. */
 export class RealClock implements Clock {
-  readonly virtual = false;
+  readonly isVirtual = false;
   private readonly origin = performance.now();
 
   now(): number {

@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   UNKNOWN_STATION: 'E_UNKNOWN_STATION',
   INVALID_STATE: 'E_INVALID_STATE',
   CLOCK_MISUSE: 'E_CLOCK_MISUSE',
+  // a device lacks a capability a step needs (a test result: failed with cause "unsupported")
+  UNSUPPORTED: 'E_UNSUPPORTED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

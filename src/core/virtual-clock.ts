@@ -22,7 +22,7 @@ export interface VirtualClockOptions {
  * runFor / runUntil / runUntilIdle, one timer at a time, waiting for quiescence between timers.
  */
 export class VirtualClock implements Clock {
-  readonly virtual = true;
+  readonly isVirtual = true;
   private current = 0;
   private seq = 0;
   private readonly heap: Timer[] = [];

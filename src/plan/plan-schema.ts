@@ -9,16 +9,27 @@ const evse = z.string().min(1).describe('Station identity, or a selector: "evse[
 const connector = z.number().int().min(1).default(1).describe('Connector (1.6) / EVSE (2.0.1) number on the station');
 const base = {
   name: z.string().optional().describe('Label shown in reports (default: derived from the step)'),
+  continue: z.boolean().optional().describe('On failure, record it and go on with the next step (default: the plan stops at the first failure)'),
 };
 
 /** Any step may carry a budget: how long after the previous step (or a mark) its effect must be seen. */
 const budget = {
   within: Duration.optional().describe('Budget: the step must complete within this time, measured from the previous step or from `from`'),
-  from: z.string().optional().describe('Measure `within` from this mark instead of the previous step'),
+  from: z.string().optional().describe('Measure from this mark instead of from the previous step\'s trigger (the frame or action that started it); effects seen after that point count, even before this step starts'),
 };
 
-const Boot = z.object({ kind: z.literal('boot'), ...base, evse, ...budget, status: z.enum(['Accepted', 'Pending', 'Rejected']).default('Accepted').describe('Boot state to wait for') })
-  .strict().describe('Power up the station (if not running) and wait until its boot reaches `status`');
+/** Absolute (kW, or the quantity\'s unit) or relative ("5%") slack on a threshold, for real meters\' noise. */
+const Tolerance = z.union([
+  z.number().min(0),
+  z.string().regex(/^\d+(\.\d+)?%$/, 'expected a number or a percentage like "2%"'),
+]).optional().describe('Slack on the threshold: a number in the threshold\'s unit, or a percentage of it ("2%")');
+
+const Boot = z.object({
+  kind: z.literal('boot'), ...base, evse, ...budget,
+  status: z.enum(['Accepted', 'Pending', 'Rejected']).default('Accepted').describe('Boot state to wait for'),
+  allowReconnect: z.boolean().default(false)
+    .describe('Also pass when a charger that was already booted before the run connects without a BootNotification (correct per OCPP); the report says which happened'),
+}).strict().describe('Power up the station (if not running) and wait until its boot reaches `status`');
 const Connect = Boot.extend({ kind: z.literal('connect') }).describe('Alias of boot');
 const Plug = z.object({ kind: z.literal('plug'), ...base, evse, connector }).strict().describe('Plug the EV in (pilot A -> B)');
 const Unplug = z.object({ kind: z.literal('unplug'), ...base, evse, connector }).strict().describe('Unplug the EV (pilot -> A)');
@@ -46,6 +57,8 @@ const Trigger = z.object({
   action: z.string().min(1).describe('OCPP action the control stack sends, e.g. TriggerMessage, Reset, SetChargingProfile'),
   payload: z.record(z.string(), z.unknown()).default({}).describe('Request payload'),
   expectStatus: z.string().optional().describe('Expected `status` in the answer'),
+  expectAnswer: z.record(z.string(), z.unknown()).optional()
+    .describe('JSON subset the answer payload must contain (e.g. a GetConfiguration value, a composite schedule\'s limit); the answer goes into the evidence'),
 }).strict().describe('Make the control stack send an operation to a station and await the answer');
 
 const FAULTS = ['drop-connection', 'restore-connection', 'delay-responses', 'drop-responses', 'reject-boot', 'pend-boot',
@@ -89,29 +102,33 @@ const Expect = z.object({
   message: MessageMatch.optional().describe('An OCPP CALL matched by action and a JSON subset'),
   state: z.object({ evse, connector, status: z.string().describe('Connector status (1.6 vocabulary: Available, Charging, SuspendedEVSE, Faulted, ...)') }).strict().optional(),
   boot: z.object({ evse, status: z.enum(['Accepted', 'Pending', 'Rejected', 'Offline']) }).strict().optional(),
+  connected: z.object({ evse, value: z.boolean().default(true).describe('true: connected to the CSMS; false: disconnected') }).strict().optional()
+    .describe('The station\'s link to the CSMS is up (or down)'),
   power: z.object({
     evse: evse.optional().describe('Station (sum of its connectors); omit for the site total'),
     op: Comparison.describe('Comparison'),
     kw: z.number().min(0).describe('Threshold (kW)'),
+    tolerance: Tolerance,
     hold: Duration.optional().describe('The condition must then keep holding this long'),
-  }).strict().optional().describe('Delivered power of a station or the site total'),
+  }).strict().optional().describe('Delivered power of a station or the site total; a disconnected charger, or one whose last sample is stale, has no power value and meets no threshold'),
   meter: z.object({
     id: z.string().min(1).describe('Meter id from the rig (emulated or bench meter)'),
     quantity: z.enum(QUANTITIES).describe('What to compare'),
     op: Comparison.describe('Comparison'),
     value: z.number().describe('Threshold in the quantity\'s unit: V, A, W, Wh or Hz'),
+    tolerance: Tolerance,
     hold: Duration.optional().describe('The condition must then keep holding this long'),
   }).strict().optional().describe('A value read from a meter (grid or sub-meter)'),
   not: z.boolean().default(false).describe('Pass when the condition does NOT occur within the budget'),
 }).strict().superRefine((s, ctx) => {
-  const n = [s.message, s.state, s.boot, s.power, s.meter].filter((x) => x !== undefined).length;
-  if (n !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'an expect needs exactly one of message, state, boot, power, meter' });
+  const n = [s.message, s.state, s.boot, s.connected, s.power, s.meter].filter((x) => x !== undefined).length;
+  if (n !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'an expect needs exactly one of message, state, boot, connected, power, meter' });
 }).describe('Wait for a condition; with `within`, a timing budget');
 
 type StepInput = z.input<typeof Boot> | z.input<typeof Connect> | z.input<typeof Plug> | z.input<typeof Unplug> | z.input<typeof Authorize>
   | z.input<typeof Start> | z.input<typeof Stop> | z.input<typeof Wait> | z.input<typeof Mark> | z.input<typeof Trigger>
   | z.input<typeof Inject> | z.input<typeof Dr> | z.input<typeof Expect> | z.input<typeof Load> | GroupInput;
-interface GroupInput { kind: 'group'; name?: string; for: string; parallel?: boolean; steps: StepInput[] }
+interface GroupInput { kind: 'group'; name?: string; continue?: boolean; for: string; parallel?: boolean; steps: StepInput[] }
 
 export const StepSchema: z.ZodType<Step, StepInput> = z.lazy(() => z.discriminatedUnion('kind', [
   Boot, Connect, Plug, Unplug, Authorize, Start, Stop, Wait, Mark, Trigger, Inject, Dr, Expect, Load, Group,
@@ -127,7 +144,7 @@ const Group = z.object({
 export type Step = z.output<typeof Boot> | z.output<typeof Connect> | z.output<typeof Plug> | z.output<typeof Unplug> | z.output<typeof Authorize>
   | z.output<typeof Start> | z.output<typeof Stop> | z.output<typeof Wait> | z.output<typeof Mark> | z.output<typeof Trigger>
   | z.output<typeof Inject> | z.output<typeof Dr> | z.output<typeof Expect> | z.output<typeof Load>
-  | { kind: 'group'; name?: string | undefined; for: string; parallel: boolean; steps: Step[] };
+  | { kind: 'group'; name?: string | undefined; continue?: boolean | undefined; for: string; parallel: boolean; steps: Step[] };
 
 export const PlanSchema = z.object({
   $schema: z.string().optional(),
@@ -135,7 +152,11 @@ export const PlanSchema = z.object({
   description: z.string().optional().describe('What the plan proves'),
   tags: z.array(z.string()).default([]).describe('Free labels (for --grep)'),
   timeout: Duration.default('30m').describe('Budget of the whole plan'),
+  params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a parameter name is letters, digits and _'), z.string()).default({})
+    .describe('Default values of the plan\'s parameters: "${name}" anywhere in a string of the plan is replaced by --param name=value or this default'),
   steps: z.array(StepSchema).min(1).describe('What happens, in order'),
+  teardown: z.array(StepSchema).default([])
+    .describe('Steps that always run after the steps, passed, failed or interrupted (remote stop, clear profiles, restore faults); each failure is recorded, none stops the others'),
 }).strict();
 
 export type Plan = z.output<typeof PlanSchema>;

@@ -70,6 +70,11 @@ export const RigSchema = z.object({
   chargers: z.array(z.object({
     identity: z.string().min(1).describe('Identity the real charger connects with (the last path segment of its CSMS URL)'),
     ocppVersion: z.enum(['1.6', '2.0.1']).default('1.6').describe('OCPP version it speaks'),
+    connectors: z.number().int().min(1).max(32).default(1).describe('Number of connectors (1.6) / EVSEs (2.0.1)'),
+    connectTimeoutS: z.number().positive().max(86_400).default(60)
+      .describe('Before the first plan, wait this long for the charger to connect to the built-in CSMS; exit 3 naming it if it does not'),
+    staleAfterS: z.number().positive().max(86_400).default(60)
+      .describe('A power sample older than this is stale: no value, never taken as live (set above the charger\'s MeterValueSampleInterval)'),
   }).strict()).default([]).describe('Real chargers on the bench (the device under test): they connect to the built-in CSMS'),
   controlStack: z.object({
     trigger: TriggerAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),

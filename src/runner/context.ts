@@ -2,13 +2,27 @@ import type { TriggerAdapter, DrAdapter } from '../adapters/control-stack.js';
 import { parseDuration } from '../core/duration.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { TraceRecord } from '../core/trace.js';
-import { RealCharger, type StationHandle, VirtualStation } from './devices.js';
+import type { Evse } from '../devices/evse.js';
 import type { Driver } from './driver.js';
+import { Observations } from './observations.js';
 import type { RigRuntime } from './rig-runtime.js';
 import { selectStations } from './selectors.js';
 
 /** Default time to wait for a condition that has no budget. */
 export const DEFAULT_WAIT_MS = 60_000;
+
+/** Calls kept for message expectations; the oldest fall off (a plan can only look back so far). */
+const MAX_CALLS = 100_000;
+
+export interface SeenCall {
+  t: number;
+  station: string;
+  endpoint: 'evse' | 'csms';
+  dir: 'in' | 'out';
+  id: string;
+  action: string;
+  payload: unknown;
+}
 
 /** What the steps of one plan run share. */
 export class RunContext {
@@ -16,28 +30,38 @@ export class RunContext {
   /** Boot answers scripted by reject-boot / pend-boot injections, per station, in order. */
   readonly bootScripts = new Map<string, { status: 'Rejected' | 'Pending'; intervalS: number }[]>();
   readonly identities: string[];
-  private readonly handles = new Map<string, StationHandle>();
+  readonly observations: Observations;
+  private readonly devices = new Map<string, Evse>();
   private readonly recent = new Map<string, TraceRecord[]>();
-  /** Every OCPP CALL seen in this plan, in order (for message expectations). */
-  readonly calls: { t: number; station: string; endpoint: 'evse' | 'csms'; dir: 'in' | 'out'; action: string; payload: unknown }[] = [];
+  /** OCPP CALLs seen in this plan, in order (for message expectations); bounded. */
+  readonly calls: SeenCall[] = [];
+  /** How many calls fell off the front of `calls` (absolute index = dropped + array index). */
+  callsDropped = 0;
+  private readonly off: () => void;
 
   constructor(
     readonly rt: RigRuntime,
-    readonly driver: Driver,
+    public driver: Driver,
     readonly file: string,
     readonly budgetScale: number,
     readonly trigger: TriggerAdapter | undefined,
     readonly dr: DrAdapter | undefined,
   ) {
-    for (const s of rt.stations) this.handles.set(s.identity, new VirtualStation(s));
-    for (const c of rt.rig.chargers) if (rt.csms) this.handles.set(c.identity, new RealCharger(c.identity, c.ocppVersion, rt.csms));
-    this.identities = [...this.handles.keys()];
-    rt.trace.subscribe((r) => {
+    for (const d of rt.evses) this.devices.set(d.evse.identity, d.evse);
+    this.identities = [...this.devices.keys()];
+    this.observations = new Observations(rt.trace, rt.evses);
+    this.off = rt.trace.subscribe((r) => {
       if (r.kind !== 'ocpp') return;
       if (r.raw.startsWith('[2')) {
         try {
           const f = JSON.parse(r.raw) as unknown[];
-          if (f[0] === 2 && typeof f[2] === 'string') this.calls.push({ t: r.t, station: r.station, endpoint: r.endpoint, dir: r.dir, action: f[2], payload: f[3] });
+          if (f[0] === 2 && typeof f[2] === 'string') {
+            this.calls.push({ t: r.t, station: r.station, endpoint: r.endpoint, dir: r.dir, id: String(f[1]), action: f[2], payload: f[3] });
+            if (this.calls.length > MAX_CALLS) {
+              this.calls.splice(0, MAX_CALLS / 10);
+              this.callsDropped += MAX_CALLS / 10;
+            }
+          }
         } catch {
           // a malformed frame is evidence, not a call
         }
@@ -49,13 +73,18 @@ export class RunContext {
     });
   }
 
+  /** Teardown runs on a driver that an interrupt does not cut short. */
+  useDriver(driver: Driver): void {
+    this.driver = driver;
+  }
+
   /** Stations a selector picks. */
-  select(selector: string, where: string): StationHandle[] {
+  select(selector: string, where: string): Evse[] {
     return selectStations(selector, this.identities, `${this.file}: ${where}`).map((id) => this.station(id));
   }
 
-  station(identity: string): StationHandle {
-    const s = this.handles.get(identity);
+  station(identity: string): Evse {
+    const s = this.devices.get(identity);
     if (!s) throw new HarnessError(ERROR_CODES.PLAN_INVALID, `${this.file}: no station ${identity}`);
     return s;
   }
@@ -81,11 +110,26 @@ export class RunContext {
     return this.dr;
   }
 
-  /** The last OCPP frames of these stations, oldest first, for failure messages. */
+  /** The answer (CALLRESULT payload or CALLERROR) to a call, from the trace as the same endpoint saw it. */
+  answerTo(call: SeenCall): { t: number; raw: string } | undefined {
+    for (const r of this.recent.get(call.station) ?? []) {
+      if (r.kind === 'ocpp' && r.endpoint === call.endpoint && r.dir !== call.dir && (r.raw.startsWith('[3') || r.raw.startsWith('[4')) && r.raw.includes(JSON.stringify(call.id))) {
+        return { t: r.t, raw: r.raw };
+      }
+    }
+    return undefined;
+  }
+
+  /** The last OCPP frames and link events of these stations, oldest first, for failure messages. */
   evidence(stations: string[], max = 6): string[] {
     return stations.flatMap((s) => this.recent.get(s) ?? [])
       .sort((a, b) => a.seq - b.seq)
       .slice(-max)
       .map((r) => (r.kind === 'ocpp' ? `t=${r.t}ms ${r.station} ${r.endpoint} ${r.dir}: ${r.raw.slice(0, 300)}` : ''));
+  }
+
+  close(): void {
+    this.off();
+    this.observations.close();
   }
 }

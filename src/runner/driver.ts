@@ -19,7 +19,7 @@ export class Driver {
 
   /** Let `ms` pass. */
   async pass(ms: number): Promise<void> {
-    if (this.clock.virtual) {
+    if (this.clock.isVirtual) {
       const vc = this.clock as VirtualClock;
       const end = vc.now() + ms;
       await vc.runUntil(() => !!this.signal?.aborted, ms);
@@ -30,25 +30,27 @@ export class Driver {
   }
 
   /**
-   * Wait until `check()` returns a value (not undefined) or `maxMs` passes. Returns the value and
-   * the monotonic time at which it was first seen, or undefined on timeout.
+   * Wait until `check(t)` returns a value (not undefined) or `maxMs` passes. `t` is the time the
+   * check stands for: a trace record's timestamp when a record woke it, else the clock's now.
+   * Returns the value and that time, or undefined on timeout.
    */
-  async until<T>(check: () => T | undefined, maxMs: number): Promise<{ value: T; at: number } | undefined> {
+  async until<T>(check: (t: number) => T | undefined, maxMs: number): Promise<{ value: T; at: number } | undefined> {
     const deadline = this.clock.now() + Math.max(0, maxMs);
     let hit: { value: T; at: number } | undefined;
-    const probe = (): boolean => {
+    const probe = (t?: number): boolean => {
       if (hit || this.signal?.aborted) return true;
-      const v = check();
-      if (v !== undefined) hit = { value: v, at: this.clock.now() };
+      const at = t ?? this.clock.now();
+      const v = check(at);
+      if (v !== undefined) hit = { value: v, at };
       return hit !== undefined;
     };
     if (probe()) return hit;
-    if (this.clock.virtual) {
+    if (this.clock.isVirtual) {
       const vc = this.clock as VirtualClock;
       let poll = vc.setTimer(POLL_MS, function tick(this: void) { poll = vc.setTimer(POLL_MS, tick, 'runner poll'); }, 'runner poll');
-      const off = this.trace.subscribe(() => probe());
+      const off = this.trace.subscribe((r) => probe(r.t));
       try {
-        await vc.runUntil(probe, Math.max(0, deadline - vc.now()));
+        await vc.runUntil(() => probe(), Math.max(0, deadline - vc.now()));
       } finally {
         poll.cancel();
         off();
@@ -62,7 +64,7 @@ export class Driver {
         deadlineTimer.cancel();
         resolve(hit);
       };
-      const off = this.trace.subscribe(() => { if (probe()) finish(); });
+      const off = this.trace.subscribe((r) => { if (probe(r.t)) finish(); });
       let timer = this.clock.setTimer(POLL_MS, function tick(this: void) { if (probe()) finish(); else timer = clockRef.setTimer(POLL_MS, tick); });
       const clockRef = this.clock;
       const deadlineTimer = this.clock.setTimer(Math.max(0, deadline - this.clock.now()), () => { probe(); finish(); });
@@ -71,7 +73,7 @@ export class Driver {
 
   /** Await an action that may itself need time to pass (a call waiting for its answer or timeout). */
   async settle<T>(action: Promise<T>, maxMs: number): Promise<T> {
-    if (!this.clock.virtual) return action;
+    if (!this.clock.isVirtual) return action;
     let done = false;
     const wrapped = action.finally(() => { done = true; });
     wrapped.catch(() => undefined);

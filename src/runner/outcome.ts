@@ -1,3 +1,5 @@
+import type { Cause } from './causes.js';
+
 /** What executing one step produced (the plan runner adds ids, names and times). */
 export interface Outcome {
   status: 'passed' | 'failed';
@@ -5,6 +7,15 @@ export interface Outcome {
   budgetMs?: number | undefined;
   measuredMs?: number | undefined;
   evidence?: string[] | undefined;
+  /** The real cause of a failure, when it is known (named first in the message). */
+  cause?: Cause | 'unsupported' | 'timeout' | 'error' | undefined;
+  /** The device's answer (trigger, remote start/stop), as evidence. */
+  answer?: unknown;
+  /**
+   * When this step's effect was set off (the trigger frame or action, the observed event of an
+   * expect): the next step's budget is measured from here, so nothing after it is missed.
+   */
+  triggerT?: number | undefined;
 }
 
 export const PASSED: Outcome = { status: 'passed' };
@@ -18,13 +29,13 @@ export function judge(what: string, anchor: number, at: number | undefined, budg
   if (at === undefined) {
     return failed(budgetMs !== undefined
       ? `${what}: missed the budget of ${fmt(budgetMs)}: not seen at all (waited until ${fmt(budgetMs + Math.min(Math.max(budgetMs, 1000), 300_000))} after the start)`
-      : `${what}: not seen within ${fmt(waitedMs)}`, { budgetMs, measuredMs: undefined });
+      : `${what}: not seen within ${fmt(waitedMs)}`, { budgetMs, measuredMs: undefined, cause: 'timeout' });
   }
   const measuredMs = round(at - anchor);
   if (budgetMs !== undefined && measuredMs > budgetMs) {
-    return failed(`${what}: missed the budget of ${fmt(budgetMs)}: measured ${fmt(measuredMs)}`, { budgetMs, measuredMs });
+    return failed(`${what}: missed the budget of ${fmt(budgetMs)}: measured ${fmt(measuredMs)}`, { budgetMs, measuredMs, cause: 'timeout', triggerT: at });
   }
-  return { status: 'passed', budgetMs, measuredMs };
+  return { status: 'passed', budgetMs, measuredMs, triggerT: at };
 }
 
 export function fmt(ms: number): string {

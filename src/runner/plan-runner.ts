@@ -1,14 +1,18 @@
 import { BuiltinDr, BuiltinTrigger, HttpDr, HttpTrigger, PromptTrigger, type DrAdapter, type TriggerAdapter } from '../adapters/control-stack.js';
+import type { Hands } from '../adapters/real-charger.js';
 import { parseDuration } from '../core/duration.js';
 import { isHarnessError } from '../core/errors.js';
+import { isUnsupported } from '../devices/evse.js';
 import type { Plan, Step } from '../plan/plan-schema.js';
 import type { Rig } from '../plan/rig-schema.js';
+import { watchPlanValues } from './conditions.js';
 import { RunContext } from './context.js';
 import { Driver } from './driver.js';
 import type { Outcome } from './outcome.js';
 import type { Reporter } from './reporter.js';
 import type { PlanResult, StepResult } from './results.js';
-import { startRig, type RigRuntime } from './rig-runtime.js';
+import { startRig, waitChargers, type RigRuntime } from './rig-runtime.js';
+import { describeStep } from './step-label.js';
 import { injectStep, drStep, triggerStep } from './steps-control.js';
 import { expectStep } from './steps-expect.js';
 import { authorizeStep, bootStep, plugStep, startStep, stopStep } from './steps-session.js';
@@ -25,8 +29,14 @@ export interface PlanRunOptions {
   rigDir?: string | undefined;
   reporters: Reporter[];
   signal?: AbortSignal | undefined;
-  /** Asks an operator (prompt trigger adapter). */
+  /** Asks an operator (prompt trigger and hands adapters). */
   ask?: ((q: string) => Promise<void>) | undefined;
+  /** Hands on the rig's real chargers. */
+  hands?: Hands | undefined;
+  /** Plan parameters in force (for the report). */
+  params?: Record<string, string> | undefined;
+  /** Go on after a failed step, for every step (as if each had `continue: true`). */
+  continueOnFailure?: boolean | undefined;
 }
 
 function adapters(rig: Rig, rt: RigRuntime, ask: PlanRunOptions['ask']): { trigger: TriggerAdapter | undefined; dr: DrAdapter | undefined } {
@@ -48,75 +58,72 @@ function forGroup(step: Step, selector: string): Step {
   return JSON.parse(JSON.stringify(step).replaceAll('${evse}', selector)) as Step;
 }
 
-function describe(step: Step): string {
-  if (step.name) return step.name;
-  switch (step.kind) {
-    case 'wait': return step.duration;
-    case 'mark': return step.mark;
-    case 'dr': return step.restore ? 'restore limit' : `limit ${step.limitKw} kW`;
-    case 'inject': return `${step.fault}${step.evse ? ` ${step.evse}` : ''}${step.phase ? ` ${step.phase}` : ''}`;
-    case 'trigger': return `${step.action} -> ${step.evse}`;
-    case 'group': return `for ${step.for}`;
-    case 'load': return `${step.kw} kW`;
-    case 'expect': {
-      if (step.message) return `${step.not ? 'no ' : ''}${step.message.action}`;
-      if (step.state) return `${step.state.evse} ${step.state.status}`;
-      if (step.boot) return `${step.boot.evse} ${step.boot.status}`;
-      if (step.meter) return `meter ${step.meter.id} ${step.meter.quantity} ${step.meter.op} ${step.meter.value}`;
-      return `power ${step.power?.evse ?? 'site'} ${step.power?.op} ${step.power?.kw} kW`;
-    }
-    default: return 'evse' in step && step.evse ? step.evse : '';
-  }
-}
+const PLAN_ERRORS = ['E_PLAN_INVALID', 'E_RIG_INVALID', 'E_DURATION_INVALID'];
 
 /** Run one plan on a fresh instance of the rig. */
 export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
-  const rt = await startRig(o.rig, { clock: o.clock, traceFile: o.traceFile, runId: o.plan.name, seed: o.seed, autoStart: false, rigDir: o.rigDir });
-  const { trigger, dr } = adapters(o.rig, rt, o.ask);
-  const ctx = new RunContext(rt, new Driver(rt.clock, rt.trace, o.signal), o.file, o.budgetScale, trigger, dr);
+  const rt = await startRig(o.rig, { clock: o.clock, traceFile: o.traceFile, runId: o.plan.name, seed: o.seed, autoStart: false, rigDir: o.rigDir, hands: o.hands });
+  let ctx: RunContext | undefined;
+  try {
+    // real chargers must be connected before the plan starts: one that never connects is an infrastructure error
+    await waitChargers(rt, o.signal);
+    const { trigger, dr } = adapters(o.rig, rt, o.ask);
+    ctx = new RunContext(rt, new Driver(rt.clock, rt.trace, o.signal), o.file, o.budgetScale, trigger, dr);
+    return await execute(o, rt, ctx);
+  } finally {
+    ctx?.close();
+    await rt.close();
+  }
+}
+
+async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Promise<PlanResult> {
+  watchPlanValues(ctx, [...o.plan.steps, ...o.plan.teardown]);
   const baselineW = o.rig.csms?.loadManager.siteLimitW;
   const planStart = rt.clock.now();
   const timeoutMs = parseDuration(o.plan.timeout) * o.budgetScale;
-  let prevEnd = planStart;
-  let failedOnce = false;
+  let prevTrigger = planStart;
+  let stopped = false; // a failure without `continue` ends the main steps
+  let anyFailed = false;
   let error: string | undefined;
+  const live = { planNow: () => ctx.driver.now() - planStart };
 
-  const execute = async (step: Step, where: string): Promise<Outcome> => {
+  const run = async (step: Step, where: string): Promise<Outcome> => {
     switch (step.kind) {
-      case 'boot': case 'connect': return bootStep(ctx, step, where, prevEnd);
+      case 'boot': case 'connect': return bootStep(ctx, step, where, prevTrigger);
       case 'plug': case 'unplug': return plugStep(ctx, step, where);
-      case 'authorize': return authorizeStep(ctx, step, where, prevEnd);
-      case 'start': return startStep(ctx, step, where, prevEnd);
-      case 'stop': return stopStep(ctx, step, where, prevEnd);
+      case 'authorize': return authorizeStep(ctx, step, where, prevTrigger);
+      case 'start': return startStep(ctx, step, where, prevTrigger);
+      case 'stop': return stopStep(ctx, step, where, prevTrigger);
       case 'wait': {
         const ms = ctx.scaled(step.duration, `${where}.duration`) / o.budgetScale;
         const left = planStart + timeoutMs - ctx.driver.now();
         await ctx.driver.pass(Math.max(0, Math.min(ms, left)));
-        return ms > left ? { status: 'failed', message: `the plan's timeout of ${o.plan.timeout} ran out during this wait` } : { status: 'passed' };
+        return ms > left ? { status: 'failed', message: `the plan's timeout of ${o.plan.timeout} ran out during this wait`, cause: 'timeout' } : { status: 'passed', triggerT: ctx.driver.now() };
       }
-      case 'mark': ctx.marks.set(step.mark, ctx.driver.now()); return { status: 'passed' };
-      case 'trigger': return triggerStep(ctx, step, where, prevEnd);
+      case 'mark': ctx.marks.set(step.mark, ctx.driver.now()); return { status: 'passed', triggerT: ctx.driver.now() };
+      case 'trigger': return triggerStep(ctx, step, where, prevTrigger);
       case 'dr': return drStep(ctx, step, where, baselineW);
       case 'inject': return injectStep(ctx, step, where);
-      case 'expect': return expectStep(ctx, step, where, prevEnd);
-      case 'load': rt.site.setBaseLoadKw(step.kw); return { status: 'passed' };
+      case 'expect': return expectStep(ctx, step, where, prevTrigger);
+      case 'load': rt.site.setBaseLoadKw(step.kw); return { status: 'passed', triggerT: ctx.driver.now() };
       case 'group': throw new Error('groups are expanded by the runner');
     }
   };
 
-  const runSteps = async (steps: Step[], prefix: string, wherePrefix: string): Promise<StepResult[]> => {
+  const runSteps = async (steps: Step[], prefix: string, wherePrefix: string, teardown: boolean): Promise<StepResult[]> => {
     const results: StepResult[] = [];
     for (const [i, raw] of steps.entries()) {
       const id = `${prefix}${i + 1}`;
       const where = `${wherePrefix}[${i}]`;
-      const name = describe(raw);
+      const name = describeStep(raw);
       const startedT = ctx.driver.now();
-      if (failedOnce || error || o.signal?.aborted) {
-        results.push({ id, kind: raw.kind, name, status: 'skipped', startedT, endedT: startedT });
+      const mark = teardown ? { teardown: true } : {};
+      if ((!teardown && (stopped || error)) || (o.signal?.aborted && !teardown)) {
+        results.push({ id, kind: raw.kind, name, status: 'skipped', message: o.signal?.aborted ? 'interrupted' : undefined, startedT, endedT: startedT, ...mark });
         continue;
       }
-      o.reporters.forEach((r) => r.onStepStart?.(o.file, { id, kind: raw.kind, name }));
-      rt.trace.record({ kind: 'note', message: 'step-start', data: { id, kind: raw.kind, name } });
+      o.reporters.forEach((r) => r.onStepStart?.(o.file, { id, kind: raw.kind, name }, live));
+      ctx.rt.trace.record({ kind: 'note', message: 'step-start', data: { id, kind: raw.kind, name, teardown } });
       let result: StepResult;
       if (raw.kind === 'group') {
         // parallel: every nested step runs for all the group's stations at once (lock-step);
@@ -124,41 +131,59 @@ export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
         const nested = raw.parallel
           ? raw.steps.map((s) => forGroup(s, raw.for))
           : ctx.select(raw.for, `${where}.for`).flatMap((st) => raw.steps.map((s) => forGroup(s, st.identity)));
-        const children = await runSteps(nested, `${id}.`, `${where}.steps`);
+        const children = await runSteps(nested, `${id}.`, `${where}.steps`, teardown);
         const bad = children.find((c) => c.status === 'failed');
-        result = { id, kind: 'group', name, status: bad ? 'failed' : 'passed', message: bad ? `step ${bad.id} failed` : undefined, startedT, endedT: ctx.driver.now(), children };
+        const cut = children.find((c) => c.status === 'interrupted');
+        result = { id, kind: 'group', name, status: cut ? 'interrupted' : bad ? 'failed' : 'passed', message: bad ? `step ${bad.id} failed` : undefined, startedT, endedT: ctx.driver.now(), children, ...mark };
       } else {
         let out: Outcome;
         try {
-          out = await execute(raw, where);
+          out = await run(raw, where);
         } catch (err) {
-          if (isHarnessError(err) && ['E_PLAN_INVALID', 'E_RIG_INVALID', 'E_DURATION_INVALID'].includes(err.code)) throw err;
-          error = `${where} (${raw.kind}): ${(err as Error).message}`;
-          out = { status: 'failed', message: error };
+          if (isUnsupported(err)) out = { status: 'failed', message: err.message, cause: 'unsupported' };
+          else if (isHarnessError(err) && PLAN_ERRORS.includes(err.code)) throw err;
+          else {
+            const message = `${where} (${raw.kind}): ${(err as Error).message}`;
+            if (!teardown) error = message;
+            out = { status: 'failed', message, cause: 'error' };
+          }
         }
+        const { triggerT, ...shown } = out;
         result = o.signal?.aborted
-          ? { id, kind: raw.kind, name, status: 'skipped', message: 'interrupted', startedT, endedT: ctx.driver.now() }
-          : { id, kind: raw.kind, name, ...out, startedT, endedT: ctx.driver.now() };
-        if (!failedOnce && ctx.driver.now() - planStart > timeoutMs && out.status === 'passed') {
-          result = { ...result, status: 'failed', message: `the plan's timeout of ${o.plan.timeout} ran out` };
+          ? { id, kind: raw.kind, name, status: 'interrupted', message: `interrupted after ${ctx.driver.now() - startedT} ms`, startedT, endedT: ctx.driver.now(), ...mark }
+          : { id, kind: raw.kind, name, ...shown, startedT, endedT: ctx.driver.now(), ...mark };
+        if (!teardown && ctx.driver.now() - planStart > timeoutMs && result.status === 'passed') {
+          result = { ...result, status: 'failed', message: `the plan's timeout of ${o.plan.timeout} ran out`, cause: 'timeout' };
         }
+        if (result.status !== 'interrupted') prevTrigger = triggerT ?? result.endedT;
       }
-      rt.trace.record({ kind: 'note', message: 'step-end', data: { id, status: result.status, budgetMs: result.budgetMs, measuredMs: result.measuredMs, message: result.message } });
-      if (result.status === 'failed') failedOnce = true;
-      prevEnd = result.endedT;
+      ctx.rt.trace.record({ kind: 'note', message: 'step-end', data: { id, status: result.status, cause: result.cause, budgetMs: result.budgetMs, measuredMs: result.measuredMs, message: result.message } });
+      if (result.status === 'failed') {
+        anyFailed = true;
+        if (raw.continue || o.continueOnFailure || teardown) result.continued = !teardown;
+        else stopped = true;
+      }
       results.push(result);
       o.reporters.forEach((r) => r.onStepEnd?.(o.file, result));
     }
     return results;
   };
 
+  let steps: StepResult[] = [];
+  let teardown: StepResult[] = [];
   try {
-    const steps = await runSteps(o.plan.steps, '', 'steps');
-    return {
-      file: o.file, name: o.plan.name, status: error ? 'error' : failedOnce ? 'failed' : 'passed', steps,
-      durationMs: ctx.driver.now() - planStart, trace: rt.trace.path, error,
-    };
+    steps = await runSteps(o.plan.steps, '', 'steps', false);
   } finally {
-    await rt.close();
+    // teardown always runs (passed, failed, interrupted), on a driver an interrupt does not cut short
+    if (o.plan.teardown.length) {
+      ctx.useDriver(new Driver(rt.clock, rt.trace));
+      teardown = await runSteps(o.plan.teardown, 'teardown.', 'teardown', true);
+    }
   }
+  const interrupted = !!o.signal?.aborted;
+  return {
+    file: o.file, name: o.plan.name, params: o.params,
+    status: interrupted ? 'interrupted' : error ? 'error' : anyFailed ? 'failed' : 'passed', steps, teardown,
+    durationMs: ctx.driver.now() - planStart, trace: rt.trace.path, error,
+  };
 }

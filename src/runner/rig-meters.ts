@@ -11,7 +11,7 @@ import type { SiteModel } from '../../emulators/site/site-model.js';
 /** A meter as plans see it: emulated (read from its registers' source) or on the bench (polled). */
 export interface MeterHandle {
   readonly id: string;
-  readonly virtual: boolean;
+  readonly kind: 'emulated' | 'bench';
   /** Where it answers: "127.0.0.1:5020", "rtu:/dev/ttyUSB0". */
   readonly endpoints: string[];
   /** Latest value of a quantity (W, V, A, Wh, Hz), or undefined when not read yet. */
@@ -38,7 +38,7 @@ export async function startMeters(rig: Rig, deps: { clock: Clock; trace: Trace; 
       }
       const endpoints = [...(started.tcp ? [`${started.tcp.host}:${started.tcp.port}`] : []), ...(cfg.rtu ? [`rtu:${cfg.rtu.path}`] : [])];
       handles.push({
-        id: cfg.id, virtual: true, endpoints,
+        id: cfg.id, kind: 'emulated', endpoints,
         value: (q) => m.meter.quantity(q),
         close: async () => { await rtu?.close(); await m.close(); },
       });
@@ -50,7 +50,7 @@ export async function startMeters(rig: Rig, deps: { clock: Clock; trace: Trace; 
       await master.poll();
       master.startPolling(cfg.pollMs, (err) => deps.trace.record({ kind: 'device', device: cfg.id, event: 'poll-failed', data: (err as Error).message }));
       handles.push({
-        id: cfg.id, virtual: false,
+        id: cfg.id, kind: 'bench',
         endpoints: [cfg.link.kind === 'tcp' ? `${cfg.link.host}:${cfg.link.port}` : `rtu:${cfg.link.path}`],
         value: (q) => (master.snapshot() ? master.value(q) : undefined),
         close: async () => { master.stopPolling(); await master.close(); },

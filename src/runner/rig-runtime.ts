@@ -12,7 +12,11 @@ import { EmulatedCsms } from '../../emulators/csms/csms.js';
 import { createStation } from '../../emulators/evse/create-station.js';
 import type { ChargeStation } from '../../emulators/evse/station.js';
 import { expandEvses, type Rig } from '../plan/rig-schema.js';
-import { SiteModel } from '../../emulators/site/site-model.js';
+import type { SiteModel } from '../../emulators/site/site-model.js';
+import { wireStationsToSite } from '../../emulators/site/station-supply.js';
+import { VirtualEvse } from '../../emulators/evse/virtual-evse.js';
+import type { Evse } from '../devices/evse.js';
+import { type Hands, RealCharger } from '../adapters/real-charger.js';
 import { type MeterHandle, startMeters } from './rig-meters.js';
 
 export interface RigRuntime {
@@ -21,6 +25,8 @@ export interface RigRuntime {
   trace: Trace;
   csms: EmulatedCsms | undefined;
   stations: ChargeStation[];
+  /** Every charging station behind the device interface: virtual ones, then the rig's real chargers. */
+  evses: { evse: Evse; connectors: number }[];
   /** The site electrical model every device shares (grid import, phases, building load). */
   site: SiteModel;
   /** Emulated and bench meters. */
@@ -40,6 +46,8 @@ export interface StartRigOptions {
   rigDir?: string | undefined;
   /** Power the stations up right away (emulate) or leave that to the plan's boot steps (run). Default true. */
   autoStart?: boolean;
+  /** Hands on the rig's real chargers (plug, authorize, faults), when the rig has them. */
+  hands?: Hands | undefined;
 }
 
 /** Bring up the rig's virtual devices: the emulated CSMS first, then every EVSE (started, not awaited). */
@@ -55,7 +63,9 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
   let csms: EmulatedCsms | undefined;
   const stations: ChargeStation[] = [];
   let meters: MeterHandle[] = [];
+  const evses: { evse: Evse; connectors: number }[] = [];
   const close = async (): Promise<void> => {
+    for (const d of evses) (d.evse as VirtualEvse | RealCharger).close();
     await Promise.allSettled(stations.map((s) => s.stop()));
     await Promise.allSettled(meters.map((m) => m.close()));
     await csms?.close();
@@ -71,7 +81,13 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     await close();
     throw err;
   }
-  const site = wireSite(rig, clock, trace, stations);
+  const site = wireStationsToSite(rig.site, clock, trace, stations);
+  for (const s of stations) evses.push({ evse: new VirtualEvse(s, trace), connectors: s.config.evses });
+  if (csms) {
+    for (const c of rig.chargers) {
+      evses.push({ evse: new RealCharger(c.identity, c.ocppVersion, csms, trace, opts.hands, clock, c.staleAfterS * 1000), connectors: c.connectors });
+    }
+  }
   try {
     meters = await startMeters(rig, { clock, trace, rngs, site, stations, rigDir: opts.rigDir });
   } catch (err) {
@@ -82,32 +98,10 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
   // interleaving of the stations' handshakes is a function of the seed, not of socket timing.
   for (const s of stations) {
     if (opts.autoStart === false) continue;
-    if (clock.virtual) clock.setTimer(0, () => void s.start(), `power-up ${s.identity}`);
+    if (clock.isVirtual) clock.setTimer(0, () => void s.start(), `power-up ${s.identity}`);
     else void s.start();
   }
-  return { rig, clock, trace, csms, stations, site, meters, close };
-}
-
-/**
- * The site model: each station draws on its supply phases; a tripped phase is an undervoltage
- * fault on every connector of the stations wired to it, cleared when the phase returns.
- */
-function wireSite(rig: Rig, clock: Clock, trace: Trace, stations: ChargeStation[]): SiteModel {
-  const site = new SiteModel(rig.site, clock);
-  for (const s of stations) {
-    site.addEvse(s.identity, s.supplyPhases, () => ({ powerW: s.sessions.connectors.reduce((w, c) => w + s.sessions.powerW(c.id), 0) }));
-  }
-  const affected = (ids: string[]): ChargeStation[] => stations.filter((s) => ids.includes(s.identity));
-  site.on('phase-trip', (ev) => {
-    trace.record({ kind: 'device', device: 'site', event: 'phase-trip', data: ev });
-    for (const s of affected(ev.affected)) for (const c of s.sessions.connectors) s.fault(c.id, 'UnderVoltage', `supply phase ${ev.phase} tripped`);
-  });
-  site.on('base-load', (ev) => trace.record({ kind: 'device', device: 'site', event: 'base-load', data: ev }));
-  site.on('phase-restore', (ev) => {
-    trace.record({ kind: 'device', device: 'site', event: 'phase-restore', data: ev });
-    for (const s of affected(ev.affected)) for (const c of s.sessions.connectors) s.clearFault(c.id);
-  });
-  return site;
+  return { rig, clock, trace, csms, stations, evses, site, meters, close };
 }
 
 /** Wait until every station has connected at least once; an unreachable CSMS is an infrastructure error. */
@@ -125,4 +119,21 @@ export async function waitConnected(rt: RigRuntime, timeoutMs: number): Promise<
     if (s.connected) ok();
     else s.once('connected', ok);
   })));
+}
+
+/**
+ * Wait until every real charger of the rig is connected to the built-in CSMS (each within its
+ * `connectTimeoutS`); the ones that are not are an infrastructure error naming them (exit 3).
+ */
+export async function waitChargers(rt: RigRuntime, signal?: AbortSignal): Promise<void> {
+  const csms = rt.csms;
+  if (!csms || rt.rig.chargers.length === 0) return;
+  const results = await Promise.allSettled(rt.rig.chargers.map((c) => csms.waitForStation(c.identity, { timeoutMs: c.connectTimeoutS * 1000 })));
+  if (signal?.aborted) return;
+  const missing = rt.rig.chargers.filter((_c, i) => results[i]?.status === 'rejected');
+  if (missing.length) {
+    const list = missing.map((c) => `${c.identity} (waited ${c.connectTimeoutS} s)`).join(', ');
+    rt.trace.record({ kind: 'note', message: 'chargers not connected', data: { chargers: missing.map((c) => c.identity), csms: csms.url } });
+    throw new HarnessError(ERROR_CODES.CONNECT_FAILED, `real charger${missing.length > 1 ? 's' : ''} never connected to ${csms.url}/<identity>: ${list}`, { chargers: missing.map((c) => c.identity) });
+  }
 }

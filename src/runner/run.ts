@@ -2,6 +2,8 @@ import { dirname, join } from 'node:path';
 import { RealClock, isoTime } from '../core/clock.js';
 import { ERROR_CODES, HarnessError, isHarnessError } from '../core/errors.js';
 import { loadYamlFile } from '../plan/load-yaml.js';
+import { applyPlanParams, applyRigEnv } from '../plan/params.js';
+import { checkPlanAgainstRig } from './plan-check.js';
 import { type Plan, PlanSchema } from '../plan/plan-schema.js';
 import { type Rig, RigSchema } from '../plan/rig-schema.js';
 import { runPlan } from './plan-runner.js';
@@ -19,6 +21,10 @@ export interface RunOptions {
   signal?: AbortSignal | undefined;
   /** Asks an operator and resolves when they confirm (prompt trigger adapter). */
   ask?: ((q: string) => Promise<void>) | undefined;
+  /** Plan parameters (--param name=value). */
+  params?: Record<string, string> | undefined;
+  /** Go on after a failed step in every plan (--continue). */
+  continueOnFailure?: boolean | undefined;
 }
 
 /** Virtual when every device and the control stack are emulated; real otherwise. */
@@ -37,12 +43,18 @@ export function clockFor(rig: Rig): 'virtual' | 'real' {
 }
 
 /** Load every plan first: all problems of all files at once. */
-function loadPlans(files: string[]): { file: string; plan: Plan }[] {
+function loadPlans(files: string[], given: Record<string, string>): { file: string; plan: Plan; params: Record<string, string> }[] {
   const problems: string[] = [];
-  const plans: { file: string; plan: Plan }[] = [];
+  const plans: { file: string; plan: Plan; params: Record<string, string> }[] = [];
   for (const file of files) {
     try {
-      plans.push({ file, plan: loadYamlFile(file, PlanSchema, ERROR_CODES.PLAN_INVALID) });
+      let params: Record<string, string> = {};
+      const plan = loadYamlFile(file, PlanSchema, ERROR_CODES.PLAN_INVALID, (raw) => {
+        const applied = applyPlanParams(raw, file, given);
+        params = applied.params;
+        return applied.raw;
+      });
+      plans.push({ file, plan, params });
     } catch (err) {
       if (!isHarnessError(err)) throw err;
       problems.push(err.message);
@@ -61,19 +73,26 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
   const wall = new RealClock();
   const wallStart = wall.wallTime();
   const t0 = wall.now();
-  const rig = loadYamlFile(o.rig, RigSchema, ERROR_CODES.RIG_INVALID);
+  const rig = loadYamlFile(o.rig, RigSchema, ERROR_CODES.RIG_INVALID, (raw) => applyRigEnv(raw, o.rig, process.env));
   const clock = clockFor(rig);
   const seed = o.seed ?? rig.seed;
-  let plans = loadPlans(o.plans);
+  let plans = loadPlans(o.plans, o.params ?? {});
   if (o.grep) {
     const re = new RegExp(o.grep, 'i');
+    const all = plans;
     plans = plans.filter(({ file, plan }) => re.test(plan.name) || re.test(file) || plan.tags.some((t) => re.test(t)));
+    if (plans.length === 0) {
+      throw new HarnessError(ERROR_CODES.USAGE, `--grep ${JSON.stringify(o.grep)} matches no plan (names: ${all.map((p) => p.plan.name).join(', ')})`, { grep: o.grep });
+    }
   }
+  // every plan against the rig before anything runs: unknown stations, marks, meters, steps the devices cannot do
+  const problems = plans.flatMap(({ file, plan }) => checkPlanAgainstRig(file, plan, rig));
+  if (problems.length) throw new HarnessError(ERROR_CODES.PLAN_INVALID, problems.join('\n'), { problems });
   await preflight(rig);
   reporters.forEach((r) => r.onRunStart?.({ rig: o.rig, plans: plans.map((p) => p.file), seed, clock, budgetScale: o.budgetScale }));
   const results: PlanResult[] = [];
   const used = new Set<string>();
-  for (const { file, plan } of plans) {
+  for (const { file, plan, params } of plans) {
     if (o.signal?.aborted) break;
     let base = slug(plan.name);
     for (let k = 2; used.has(base); k++) base = `${slug(plan.name)}-${k}`;
@@ -83,16 +102,18 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
     try {
       result = await runPlan({
         file, plan, rig, clock, seed, budgetScale: o.budgetScale, reporters, signal: o.signal, ask: o.ask, rigDir: dirname(o.rig),
+        params, continueOnFailure: o.continueOnFailure,
         traceFile: join(o.outputDir, 'traces', `${base}.jsonl`),
       });
     } catch (err) {
-      if (isHarnessError(err) && (err.code === ERROR_CODES.PLAN_INVALID || err.code === ERROR_CODES.RIG_INVALID || err.code === ERROR_CODES.DURATION_INVALID)) throw err;
-      result = { file, name: plan.name, status: 'error', steps: [], durationMs: 0, trace: undefined, error: (err as Error).message };
+      // one plan's invalid step, crash or missing charger never loses the other plans' results
+      const code = isHarnessError(err) ? ` [${err.code}]` : '';
+      result = { file, name: plan.name, params, status: 'error', steps: [], durationMs: 0, trace: join(o.outputDir, 'traces', `${base}.jsonl`), error: `${(err as Error).message}${code}` };
     }
     results.push(result);
     reporters.forEach((r) => r.onPlanEnd?.(result));
   }
-  const status: RunResult['status'] = o.signal?.aborted ? 'interrupted'
+  const status: RunResult['status'] = o.signal?.aborted || results.some((r) => r.status === 'interrupted') ? 'interrupted'
     : results.some((r) => r.status === 'error') ? 'error'
       : results.some((r) => r.status === 'failed') ? 'failed' : 'passed';
   const run: RunResult = {

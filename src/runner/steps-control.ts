@@ -1,23 +1,34 @@
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
+import { requireCapability } from '../devices/evse.js';
 import type { Step } from '../plan/plan-schema.js';
 import type { RunContext } from './context.js';
-import { failed, judge, type Outcome, PASSED } from './outcome.js';
-import { budgetFor } from './steps-session.js';
+import { budgetFor, withLinkCause } from './budget.js';
+import { containsSubset } from './json-subset.js';
+import { failed, judge, type Outcome } from './outcome.js';
 
 type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
 
-export async function triggerStep(ctx: RunContext, step: StepOf<'trigger'>, where: string, prevEnd: number): Promise<Outcome> {
+export async function triggerStep(ctx: RunContext, step: StepOf<'trigger'>, where: string, prevTrigger: number): Promise<Outcome> {
   const stations = ctx.select(step.evse, `${where}.evse`);
   const trigger = ctx.requireTrigger(where);
-  const b = budgetFor(ctx, step, where, prevEnd);
+  const b = budgetFor(ctx, step, where, prevTrigger);
+  const triggerT = ctx.driver.now();
   const answers = await ctx.driver.settle(Promise.all(stations.map((s) => trigger.send(s.identity, s.version, step.action, step.payload))), b.waitMs);
+  const answer = stations.length === 1 ? answers[0] : Object.fromEntries(stations.map((s, i) => [s.identity, answers[i]]));
+  const evidence = (): string[] => ctx.evidence(stations.map((s) => s.identity));
   if (step.expectStatus !== undefined) {
-    const wrong = stations.map((s, i) => [s.identity, answers[i]?.status] as const).filter(([, st]) => st !== step.expectStatus);
+    const wrong = stations.map((s, i) => [s, answers[i]?.status] as const).filter(([, st]) => st !== step.expectStatus);
     if (wrong.length) {
-      return failed(`${step.action}: expected status ${step.expectStatus}, got ${wrong.map(([id, st]) => `${String(st)} from ${id}`).join(', ')}`, { evidence: ctx.evidence(stations.map((s) => s.identity)) });
+      return withLinkCause(ctx, failed(`${step.action}: expected status ${step.expectStatus}, got ${wrong.map(([s, st]) => `${String(st)} from ${s.identity}`).join(', ')}`, { evidence: evidence(), answer, triggerT }), wrong.map(([s]) => s), triggerT);
     }
   }
-  return judge(`${step.action} answered`, b.anchor, ctx.driver.now(), b.budgetMs, b.waitMs);
+  if (step.expectAnswer !== undefined) {
+    const wrong = stations.filter((_s, i) => !containsSubset(answers[i], step.expectAnswer));
+    if (wrong.length) {
+      return failed(`${step.action}: the answer of ${wrong.map((s) => s.identity).join(', ')} does not contain ${JSON.stringify(step.expectAnswer)}: got ${wrong.map((s) => JSON.stringify(answers[stations.indexOf(s)])).join(', ')}`, { evidence: evidence(), answer, triggerT });
+    }
+  }
+  return { ...judge(`${step.action} answered`, b.anchor, ctx.driver.now(), b.budgetMs, b.waitMs), answer, triggerT };
 }
 
 export async function drStep(ctx: RunContext, step: StepOf<'dr'>, where: string, baselineW: number | undefined): Promise<Outcome> {
@@ -29,45 +40,43 @@ export async function drStep(ctx: RunContext, step: StepOf<'dr'>, where: string,
   } else {
     watts = (step.limitKw as number) * 1000;
   }
+  const triggerT = ctx.driver.now();
   ctx.rt.trace.record({ kind: 'device', device: 'dr', event: 'site-limit', data: { limitW: watts, adapter: dr.kind } });
   await ctx.driver.settle(dr.setSiteLimitW(watts), 30_000);
-  return PASSED;
+  return { status: 'passed', triggerT };
 }
 
 export async function injectStep(ctx: RunContext, step: StepOf<'inject'>, where: string): Promise<Outcome> {
-  const handles = step.evse ? ctx.select(step.evse, `${where}.evse`) : [];
-  if (step.fault === 'drop-connection' && ctx.rt.csms) {
-    // a real charger's link is dropped from the CSMS side (it reconnects by itself)
-    for (const h of handles.filter((x) => !x.virtual)) await ctx.rt.csms.disconnect(h.identity, 'drop');
-  }
-  const bootFaults = step.fault === 'reject-boot' || step.fault === 'pend-boot';
-  const stations = bootFaults || step.fault === 'drop-connection'
-    ? handles.filter((h) => h.virtual).map((h) => h.requireVirtual(step.fault))
-    : handles.map((h) => h.requireVirtual(`inject ${step.fault}`));
+  const stations = step.evse ? ctx.select(step.evse, `${where}.evse`) : [];
+  const triggerT = ctx.driver.now();
   const record = (detail: string): void => ctx.rt.trace.record({ kind: 'device', device: 'harness', event: `inject:${step.fault}`, data: detail });
+  const connector = step.connector ?? 1;
   switch (step.fault) {
     case 'drop-connection':
-      for (const s of stations) s.setNetwork(false);
+      for (const s of stations) requireCapability(s, 'network');
+      for (const s of stations) await s.setNetwork(false);
       break;
     case 'restore-connection':
+      for (const s of stations) requireCapability(s, 'network');
       for (const s of stations) {
-        s.responseFaults.drop = false;
-        s.responseFaults.delayMs = 0;
-        s.setNetwork(true);
+        if (s.can('response-faults') === true) s.setResponseFaults({ delayMs: 0, drop: false });
+        await s.setNetwork(true);
       }
       break;
     case 'delay-responses':
-      for (const s of stations) s.responseFaults.delayMs = ctx.scaled(step.delay as string, `${where}.delay`) / ctx.budgetScale;
+      for (const s of stations) requireCapability(s, 'response-faults');
+      for (const s of stations) s.setResponseFaults({ delayMs: ctx.scaled(step.delay as string, `${where}.delay`) / ctx.budgetScale });
       break;
     case 'drop-responses':
-      for (const s of stations) s.responseFaults.drop = true;
+      for (const s of stations) requireCapability(s, 'response-faults');
+      for (const s of stations) s.setResponseFaults({ drop: true });
       break;
     case 'reject-boot':
     case 'pend-boot': {
       const csms = ctx.rt.csms;
       if (!csms) throw new HarnessError(ERROR_CODES.RIG_INVALID, `${ctx.file}: ${where}: ${step.fault} needs the built-in CSMS (the rig has none)`);
       const status = step.fault === 'reject-boot' ? 'Rejected' : 'Pending';
-      for (const s of handles) {
+      for (const s of stations) {
         const script = ctx.bootScripts.get(s.identity) ?? [];
         script.push(...Array.from({ length: step.times }, () => ({ status, intervalS: step.intervalS }) as const));
         ctx.bootScripts.set(s.identity, script);
@@ -81,18 +90,21 @@ export async function injectStep(ctx: RunContext, step: StepOf<'inject'>, where:
       if (step.fault === 'trip-phase') ctx.rt.site.tripPhase(phase, 'injected by the plan');
       else ctx.rt.site.restorePhase(phase);
       record(phase);
-      return PASSED;
+      return { status: 'passed', triggerT };
     }
     case 'evse-fault':
-      for (const s of stations) s.fault(step.connector ?? 1, step.errorCode);
+      for (const s of stations) requireCapability(s, 'fault');
+      for (const s of stations) await ctx.driver.settle(s.fault(connector, step.errorCode), 60_000);
       break;
     case 'clear-fault':
-      for (const s of stations) s.clearFault(step.connector ?? 1);
+      for (const s of stations) requireCapability(s, 'fault');
+      for (const s of stations) await ctx.driver.settle(s.clearFault(connector), 60_000);
       break;
     case 'reboot':
-      await ctx.driver.settle(Promise.all(stations.map((s) => s.reboot('Hard', 'PowerUp'))), 60_000);
+      for (const s of stations) requireCapability(s, 'reboot');
+      await ctx.driver.settle(Promise.all(stations.map((s) => s.reboot())), 60_000);
       break;
   }
-  record(handles.map((s) => s.identity).join(', '));
-  return PASSED;
+  record(stations.map((s) => s.identity).join(', '));
+  return { status: 'passed', triggerT };
 }

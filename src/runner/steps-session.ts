@@ -1,107 +1,143 @@
 import type { Step } from '../plan/plan-schema.js';
-import type { StationHandle } from './devices.js';
-import { DEFAULT_WAIT_MS, type RunContext } from './context.js';
-import { failed, judge, type Outcome, PASSED } from './outcome.js';
+import type { Evse } from '../devices/evse.js';
+import type { RunContext } from './context.js';
+import { type Budget, budgetFor, withLinkCause } from './budget.js';
+import { failed, judge, type Outcome } from './outcome.js';
 
 type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
 
-/** Longest extra wait after a missed budget, to report how late the effect really was. */
-const MAX_GRACE_MS = 5 * 60_000;
-
-/**
- * Budget (scaled) and its anchor for a step with `within` / `from`. `waitMs` runs to the end of the
- * budget; `lateMs` keeps waiting past it (as long again as the budget, at most 5 min) so a miss
- * still reports the measured time.
- */
-export function budgetFor(ctx: RunContext, step: { within?: string | undefined; from?: string | undefined }, where: string, prevEnd: number): { budgetMs: number | undefined; anchor: number; waitMs: number; lateMs: number } {
-  const budgetMs = step.within ? ctx.scaled(step.within, `${where}.within`) : undefined;
-  const anchor = step.from ? ctx.markTime(step.from, where) : prevEnd;
-  if (budgetMs === undefined) {
-    const waitMs = Math.round(DEFAULT_WAIT_MS * ctx.budgetScale);
-    return { budgetMs, anchor, waitMs, lateMs: waitMs };
-  }
-  const waitMs = Math.max(0, anchor + budgetMs - ctx.driver.now());
-  return { budgetMs, anchor, waitMs, lateMs: Math.max(0, anchor + budgetMs + Math.min(Math.max(budgetMs, 1000), MAX_GRACE_MS) - ctx.driver.now()) };
-}
-
-/** Wait until every station satisfies `done`; the measured time is the slowest station's. */
-async function allReach(ctx: RunContext, stations: StationHandle[], done: (s: StationHandle) => boolean, what: string, b: ReturnType<typeof budgetFor>): Promise<Outcome> {
+/** Wait until every station satisfies `done` (sampled on trace timestamps); measured: the slowest. */
+async function allReach(ctx: RunContext, stations: Evse[], done: (s: Evse) => boolean, what: string, b: Budget, opts: { bootExpected?: boolean } = {}): Promise<Outcome> {
   const seen = new Map<string, number>();
-  const hit = await ctx.driver.until(() => {
-    for (const s of stations) if (!seen.has(s.identity) && done(s)) seen.set(s.identity, ctx.driver.now());
+  const probe = (t: number): number | undefined => {
+    for (const s of stations) if (!seen.has(s.identity) && done(s)) seen.set(s.identity, t);
     return seen.size === stations.length ? Math.max(...seen.values()) : undefined;
-  }, b.lateMs);
+  };
+  const hit = probe(ctx.driver.now()) ?? (await ctx.driver.until(probe, b.lateMs))?.value;
   const missing = stations.filter((s) => !seen.has(s.identity)).map((s) => s.identity);
-  const out = judge(missing.length ? `${what} (still waiting for ${missing.join(', ')})` : what, b.anchor, hit?.value, b.budgetMs, b.lateMs);
+  const out = judge(missing.length ? `${what} (still waiting for ${missing.join(', ')})` : what, b.anchor, hit, b.budgetMs, b.lateMs);
   if (out.status === 'failed') out.evidence = ctx.evidence(stations.map((s) => s.identity));
-  return out;
+  return withLinkCause(ctx, out, stations.filter((s) => missing.length === 0 || missing.includes(s.identity)), b.anchor, opts);
 }
 
-export async function bootStep(ctx: RunContext, step: StepOf<'boot' | 'connect'>, where: string, prevEnd: number): Promise<Outcome> {
+export async function bootStep(ctx: RunContext, step: StepOf<'boot' | 'connect'>, where: string, prevTrigger: number): Promise<Outcome> {
   const stations = ctx.select(step.evse, `${where}.evse`);
-  const b = budgetFor(ctx, step, where, prevEnd);
-  for (const s of stations) s.powerUp();
-  return allReach(ctx, stations, (s) => s.bootState() === step.status, `boot ${step.status} of ${stations.map((s) => s.identity).join(', ')}`, b);
+  const b = budgetFor(ctx, step, where, prevTrigger);
+  const triggerT = ctx.driver.now();
+  for (const s of stations) await s.powerUp();
+  // a charger booted before the run reconnects without a BootNotification: that counts when allowed
+  const reconnected = (s: Evse): boolean => step.allowReconnect && step.status === 'Accepted' && s.isConnected()
+    && !['Pending', 'Rejected', 'Booting'].includes(s.bootState());
+  const out = await allReach(ctx, stations, (s) => s.bootState() === step.status || reconnected(s),
+    `boot ${step.status} of ${stations.map((s) => s.identity).join(', ')}`, b, { bootExpected: true });
+  const viaReconnect = stations.filter((s) => s.bootState() !== step.status && reconnected(s)).map((s) => s.identity);
+  if (out.status === 'passed' && viaReconnect.length) out.message = `connected without a BootNotification (already booted): ${viaReconnect.join(', ')}`;
+  return { ...out, triggerT };
 }
 
-export function plugStep(ctx: RunContext, step: StepOf<'plug' | 'unplug'>, where: string): Outcome {
-  for (const h of ctx.select(step.evse, `${where}.evse`)) {
-    const s = h.requireVirtual(step.kind);
-    if (step.kind === 'plug') s.plug(step.connector);
-    else s.unplug(step.connector);
+export async function plugStep(ctx: RunContext, step: StepOf<'plug' | 'unplug'>, where: string): Promise<Outcome> {
+  const triggerT = ctx.driver.now();
+  for (const s of ctx.select(step.evse, `${where}.evse`)) {
+    await ctx.driver.settle(step.kind === 'plug' ? s.plug(step.connector) : s.unplug(step.connector), 60_000);
   }
-  return PASSED;
+  return { status: 'passed', triggerT };
 }
 
-export async function authorizeStep(ctx: RunContext, step: StepOf<'authorize'>, where: string, prevEnd: number): Promise<Outcome> {
+/** The status in the CSMS's answer to this station's Authorize for `idTag` sent at or after `from` (a real charger's). */
+function authorizeAnswer(ctx: RunContext, s: Evse, idTag: string, from: number): string | undefined {
+  for (const c of ctx.calls) {
+    if (c.t < from || c.station !== s.identity || c.endpoint !== s.frameEndpoint || c.action !== 'Authorize') continue;
+    const p = c.payload as { idTag?: string; idToken?: { idToken?: string } };
+    if ((p.idTag ?? p.idToken?.idToken) !== idTag) continue;
+    const answer = ctx.answerTo(c);
+    if (!answer) return undefined;
+    try {
+      const f = JSON.parse(answer.raw) as unknown[];
+      if (f[0] === 4) return `CALLERROR ${String(f[2])}`;
+      const r = f[2] as { idTagInfo?: { status?: string }; idTokenInfo?: { status?: string } };
+      return r.idTagInfo?.status ?? r.idTokenInfo?.status;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+export async function authorizeStep(ctx: RunContext, step: StepOf<'authorize'>, where: string, prevTrigger: number): Promise<Outcome> {
   const stations = ctx.select(step.evse, `${where}.evse`);
-  const b = budgetFor(ctx, step, where, prevEnd);
-  const results = await ctx.driver.settle(Promise.all(stations.map((s) => s.requireVirtual('presenting a token').swipe(step.connector, step.idTag))), b.waitMs);
+  const b = budgetFor(ctx, step, where, prevTrigger);
+  const triggerT = ctx.driver.now();
+  const results = await ctx.driver.settle(Promise.all(stations.map((s) => s.authorize(step.connector, step.idTag))), b.waitMs);
+  // a real charger reports nothing to us: read the CSMS's answer to its Authorize from the trace
+  const pending = stations.filter((_s, i) => results[i] === 'Sent');
+  if (pending.length) {
+    await ctx.driver.until(() => (pending.every((s) => authorizeAnswer(ctx, s, step.idTag, triggerT) !== undefined) ? true : undefined), b.lateMs);
+    stations.forEach((s, i) => { if (results[i] === 'Sent') results[i] = authorizeAnswer(ctx, s, step.idTag, triggerT) ?? 'no Authorize seen'; });
+  }
   const wrong = stations.map((s, i) => [s.identity, results[i]] as const).filter(([, r]) => r !== step.expectStatus);
-  if (wrong.length) return failed(`authorize ${step.idTag}: expected ${step.expectStatus}, got ${wrong.map(([id, r]) => `${r} at ${id}`).join(', ')}`, { evidence: ctx.evidence(stations.map((s) => s.identity)) });
-  return judge(`authorize ${step.idTag}`, b.anchor, ctx.driver.now(), b.budgetMs, b.waitMs);
+  if (wrong.length) {
+    return withLinkCause(ctx, failed(`authorize ${step.idTag}: expected ${step.expectStatus}, got ${wrong.map(([id, r]) => `${r} at ${id}`).join(', ')}`, { evidence: ctx.evidence(stations.map((s) => s.identity)), triggerT }), stations, triggerT);
+  }
+  return { ...judge(`authorize ${step.idTag}`, b.anchor, ctx.driver.now(), b.budgetMs, b.waitMs), triggerT };
 }
 
-export async function startStep(ctx: RunContext, step: StepOf<'start'>, where: string, prevEnd: number): Promise<Outcome> {
-  const stations = ctx.select(step.evse, `${where}.evse`);
-  const b = budgetFor(ctx, step, where, prevEnd);
-  for (const h of stations) {
-    const s = h.virtual ?? (step.remote ? undefined : h.requireVirtual('a local start'));
-    if (!s) continue; // a real charger: the EV is plugged in by the bench
-    if (s.sessions.connector(step.connector).pilot === 'A') s.plug(step.connector);
-    if (step.requestEnergy) s.requestEnergy(step.connector);
-  }
-  const answers = await ctx.driver.settle(Promise.all(stations.map(async (s) => {
-    // plugging in may already have started a session that was authorized before the cable
-    if (s.hasTransaction(step.connector)) return 'Accepted';
-    if (!step.remote) return s.requireVirtual('a local start').swipe(step.connector, step.idTag);
-    const trigger = ctx.requireTrigger(where);
-    const v = s.version;
-    const answer = v === '1.6'
-      ? await trigger.send(s.identity, v, 'RemoteStartTransaction', { connectorId: step.connector, idTag: step.idTag })
-      : await trigger.send(s.identity, v, 'RequestStartTransaction', { evseId: step.connector, remoteStartId: ctx.driver.now() | 0, idToken: { idToken: step.idTag, type: 'Central' } });
-    return String(answer.status ?? 'Accepted');
+/** Remote start/stop through the control stack; the answers are evidence. */
+async function remote(ctx: RunContext, where: string, stations: Evse[], b: Budget, build: (s: Evse) => { action: string; payload: Record<string, unknown> }): Promise<unknown[]> {
+  const trigger = ctx.requireTrigger(where);
+  return ctx.driver.settle(Promise.all(stations.map(async (s) => {
+    const { action, payload } = build(s);
+    return trigger.send(s.identity, s.version, action, payload);
   })), b.waitMs);
-  const refused = stations.map((s, i) => [s.identity, answers[i]] as const).filter(([, a]) => a !== 'Accepted');
-  if (refused.length) return failed(`start ${step.idTag}: ${refused.map(([id, a]) => `${id} answered ${a}`).join(', ')}`, { evidence: ctx.evidence(stations.map((s) => s.identity)) });
-  return allReach(ctx, stations, (s) => s.hasTransaction(step.connector), `transaction started on ${stations.map((s) => s.identity).join(', ')}`, b);
 }
 
-export async function stopStep(ctx: RunContext, step: StepOf<'stop'>, where: string, prevEnd: number): Promise<Outcome> {
+export async function startStep(ctx: RunContext, step: StepOf<'start'>, where: string, prevTrigger: number): Promise<Outcome> {
   const stations = ctx.select(step.evse, `${where}.evse`);
-  const b = budgetFor(ctx, step, where, prevEnd);
-  const idle = stations.filter((s) => !s.hasTransaction(step.connector)).map((s) => s.identity);
-  if (idle.length) return failed(`stop: no transaction on ${idle.join(', ')} connector ${step.connector}`);
-  if (!step.remote) {
-    for (const s of stations) s.requireVirtual('a local stop').stopTransaction(step.connector);
-  } else {
-    const trigger = ctx.requireTrigger(where);
-    await ctx.driver.settle(Promise.all(stations.map(async (s) => {
-      const id = s.csmsTransactionId(step.connector);
-      if (id === undefined) throw new Error(`${s.identity}: the CSMS does not know the transaction's id yet`);
-      if (s.version === '1.6') await trigger.send(s.identity, s.version, 'RemoteStopTransaction', { transactionId: id });
-      else await trigger.send(s.identity, s.version, 'RequestStopTransaction', { transactionId: String(id) });
-    })), b.waitMs);
+  const b = budgetFor(ctx, step, where, prevTrigger);
+  const triggerT = ctx.driver.now();
+  // a local start plugs in and presents the token; a remote one plugs in a virtual EV (a real one is plugged by the bench)
+  for (const s of stations) {
+    if (step.remote && s.kind === 'real') continue;
+    if (s.connectorStatus(step.connector) === 'Available' && !s.hasTransaction(step.connector)) await s.plug(step.connector);
+    if (step.requestEnergy) await s.requestEnergy(step.connector);
   }
-  return allReach(ctx, stations, (s) => !s.hasTransaction(step.connector), `transaction stopped on ${stations.map((s) => s.identity).join(', ')}`, b);
+  let answers: unknown[];
+  if (step.remote) {
+    const idle = stations.filter((s) => !s.hasTransaction(step.connector));
+    const got = await remote(ctx, where, idle, b, (s) => (s.version === '1.6'
+      ? { action: 'RemoteStartTransaction', payload: { connectorId: step.connector, idTag: step.idTag } }
+      : { action: 'RequestStartTransaction', payload: { evseId: step.connector, remoteStartId: Math.floor(triggerT) % 2_147_483_647, idToken: { idToken: step.idTag, type: 'Central' } } }));
+    answers = stations.map((s) => (idle.includes(s) ? got[idle.indexOf(s)] : { status: 'Accepted' }));
+  } else {
+    const got = await ctx.driver.settle(Promise.all(stations.map((s) => (s.hasTransaction(step.connector) ? 'Accepted' : s.authorize(step.connector, step.idTag)))), b.waitMs);
+    answers = got.map((status) => ({ status }));
+  }
+  const statusOf = (a: unknown): string => String((a as { status?: unknown } | undefined)?.status ?? 'no status');
+  const refused = stations.map((s, i) => [s, statusOf(answers[i])] as const).filter(([, a]) => a !== 'Accepted' && a !== 'Sent');
+  if (refused.length) {
+    return withLinkCause(ctx, failed(`start ${step.idTag}: ${refused.map(([s, a]) => `${s.identity} answered ${a}`).join(', ')}`, { evidence: ctx.evidence(stations.map((s) => s.identity)), answer: answers, triggerT }), refused.map(([s]) => s), triggerT);
+  }
+  const out = await allReach(ctx, stations, (s) => s.hasTransaction(step.connector), `transaction started on ${stations.map((s) => s.identity).join(', ')}`, b);
+  return { ...out, answer: step.remote ? answers : undefined, triggerT };
+}
+
+export async function stopStep(ctx: RunContext, step: StepOf<'stop'>, where: string, prevTrigger: number): Promise<Outcome> {
+  const stations = ctx.select(step.evse, `${where}.evse`);
+  const b = budgetFor(ctx, step, where, prevTrigger);
+  const triggerT = ctx.driver.now();
+  const idle = stations.filter((s) => !s.hasTransaction(step.connector));
+  if (idle.length) return withLinkCause(ctx, failed(`stop: no transaction on ${idle.map((s) => s.identity).join(', ')} connector ${step.connector}`, { triggerT }), idle, prevTrigger);
+  let answer: unknown;
+  if (!step.remote) {
+    for (const s of stations) await s.stopLocal(step.connector);
+  } else {
+    answer = await remote(ctx, where, stations, b, (s) => {
+      const id = s.transactionId(step.connector);
+      if (id === undefined) throw new Error(`${s.identity}: the CSMS does not know the transaction's id yet`);
+      return s.version === '1.6'
+        ? { action: 'RemoteStopTransaction', payload: { transactionId: id } }
+        : { action: 'RequestStopTransaction', payload: { transactionId: String(id) } };
+    });
+  }
+  const out = await allReach(ctx, stations, (s) => !s.hasTransaction(step.connector), `transaction stopped on ${stations.map((s) => s.identity).join(', ')}`, b);
+  return { ...out, answer, triggerT };
 }

@@ -8,6 +8,7 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const LAYERS: [prefix: string, rank: number][] = [
   ['src/core/', 0],
   ['src/transport/', 1],
+  ['src/devices/', 1],
   ['emulators/', 2],
   ['src/adapters/', 2],
   ['src/plan/', 3],

@@ -1,0 +1,124 @@
+/**
+ * What the runner has seen of each device, on trace timestamps. Every trace record about a station
+ * samples that station (boot state, link, connector statuses, power) at the record's time, so an
+ * expectation can ask "when, at or after this anchor, did the condition first hold?" for effects
+ * that happened before the expectation started waiting, and measure them exactly instead of
+ * polling. Site and meter values are sampled on every record only when a plan watches them.
+ * Histories are bounded (the oldest samples fall off).
+ */
+import type { Trace, TraceRecord } from '../core/trace.js';
+import type { Evse, PowerReading } from '../devices/evse.js';
+
+const MAX_SAMPLES = 4096;
+
+export interface StationSample {
+  t: number;
+  boot: string;
+  connected: boolean;
+  /** Connector statuses, index 0 = connector 1. */
+  statuses: (string | undefined)[];
+  power: PowerReading;
+}
+
+export interface ValueSample {
+  t: number;
+  value: number | undefined;
+  /** Why the value cannot be trusted (stale, offline), if so. */
+  unknown?: string | undefined;
+}
+
+function sameStation(a: StationSample, b: StationSample): boolean {
+  return a.boot === b.boot && a.connected === b.connected && a.power.w === b.power.w && a.power.source === b.power.source
+    && a.power.sampleT === b.power.sampleT && a.statuses.length === b.statuses.length && a.statuses.every((s, i) => s === b.statuses[i]);
+}
+
+class History<S extends { t: number }> {
+  readonly samples: S[] = [];
+
+  constructor(private readonly same: (a: S, b: S) => boolean) {}
+
+  add(s: S): void {
+    const last = this.samples.at(-1);
+    if (last && last.t > s.t) return; // never rewrite the past
+    if (last && this.same(last, s)) return;
+    if (last && last.t === s.t) this.samples[this.samples.length - 1] = s;
+    else this.samples.push(s);
+    if (this.samples.length > MAX_SAMPLES) this.samples.shift();
+  }
+
+  /** Earliest time >= anchor at which `pred` held (the sample in force at the anchor counts from the anchor). */
+  firstMatch(anchor: number, pred: (s: S) => boolean): number | undefined {
+    let i = this.samples.length - 1;
+    while (i > 0 && (this.samples[i] as S).t > anchor) i--;
+    for (; i < this.samples.length; i++) {
+      const s = this.samples[i] as S;
+      if (pred(s)) return Math.max(s.t, anchor);
+    }
+    return undefined;
+  }
+
+  /** First time after `from` at which `pred` stopped holding, if it did. */
+  firstBreak(from: number, pred: (s: S) => boolean): number | undefined {
+    for (const s of this.samples) if (s.t > from && !pred(s)) return s.t;
+    return undefined;
+  }
+
+  latest(): S | undefined {
+    return this.samples.at(-1);
+  }
+}
+
+export type ValueSource = () => { value: number | undefined; unknown?: string | undefined };
+
+export class Observations {
+  private readonly stations = new Map<string, { evse: Evse; connectors: number; h: History<StationSample> }>();
+  private readonly values = new Map<string, { read: ValueSource; h: History<ValueSample> }>();
+  private readonly off: () => void;
+
+  constructor(trace: Trace, devices: readonly { evse: Evse; connectors: number }[]) {
+    for (const d of devices) this.stations.set(d.evse.identity, { ...d, h: new History(sameStation) });
+    this.off = trace.subscribe((r) => this.onRecord(r));
+  }
+
+  /** Sample a site-wide value (site power, a meter quantity) on every record from now on. */
+  watchValue(key: string, read: ValueSource, t: number): void {
+    if (!this.values.has(key)) this.values.set(key, { read, h: new History((a, b) => a.value === b.value && a.unknown === b.unknown) });
+    this.sampleValue(key, t);
+  }
+
+  private onRecord(r: TraceRecord): void {
+    const station = 'station' in r ? r.station : undefined;
+    if (station !== undefined) this.sampleStation(station, r.t);
+    for (const key of this.values.keys()) this.sampleValue(key, r.t);
+  }
+
+  sampleStation(identity: string, t: number): StationSample | undefined {
+    const st = this.stations.get(identity);
+    if (!st) return undefined;
+    const statuses: (string | undefined)[] = [];
+    for (let c = 1; c <= st.connectors; c++) statuses.push(st.evse.connectorStatus(c));
+    const s: StationSample = { t, boot: st.evse.bootState(), connected: st.evse.isConnected(), statuses, power: st.evse.power() };
+    st.h.add(s);
+    return s;
+  }
+
+  sampleValue(key: string, t: number): ValueSample | undefined {
+    const v = this.values.get(key);
+    if (!v) return undefined;
+    const s = { t, ...v.read() };
+    v.h.add(s);
+    return s;
+  }
+
+  station(identity: string): History<StationSample> | undefined {
+    return this.stations.get(identity)?.h;
+  }
+
+  value(key: string): History<ValueSample> | undefined {
+    return this.values.get(key)?.h;
+  }
+
+  close(): void {
+    this.off();
+  }
+}

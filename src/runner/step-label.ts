@@ -1,0 +1,24 @@
+import type { Step } from '../plan/plan-schema.js';
+
+/** The label a step gets in reports when it has no `name`. */
+export function describeStep(step: Step): string {
+  if (step.name) return step.name;
+  switch (step.kind) {
+    case 'wait': return step.duration;
+    case 'mark': return step.mark;
+    case 'dr': return step.restore ? 'restore limit' : `limit ${step.limitKw} kW`;
+    case 'inject': return `${step.fault}${step.evse ? ` ${step.evse}` : ''}${step.phase ? ` ${step.phase}` : ''}`;
+    case 'trigger': return `${step.action} -> ${step.evse}`;
+    case 'group': return `for ${step.for}`;
+    case 'load': return `${step.kw} kW`;
+    case 'expect': {
+      if (step.message) return `${step.not ? 'no ' : ''}${step.message.action}`;
+      if (step.state) return `${step.state.evse} ${step.state.status}`;
+      if (step.boot) return `${step.boot.evse} ${step.boot.status}`;
+      if (step.connected) return `${step.connected.evse} ${step.connected.value ? 'connected' : 'disconnected'}`;
+      if (step.meter) return `meter ${step.meter.id} ${step.meter.quantity} ${step.meter.op} ${step.meter.value}`;
+      return `power ${step.power?.evse ?? 'site'} ${step.power?.op} ${step.power?.kw} kW`;
+    }
+    default: return 'evse' in step && step.evse ? step.evse : '';
+  }
+}
