@@ -4,15 +4,19 @@ import { z } from 'zod';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import { formatPath } from '../plan/load-yaml.js';
 import type { Reporter } from '../runner/reporter.js';
-import type { PlanResult, RunResult, StepResult } from '../runner/results.js';
+import { FAILURE_CAUSES, type FailureCause, type PlanResult, type RunResult, type StepResult } from '../runner/results.js';
 
 export const JSON_REPORT_FILE = 'report.json';
 
 /** Key order of the canonical report; keys the model gains later follow, sorted by name. */
-const RUN_KEYS = ['status', 'seed', 'rig', 'rigName', 'clock', 'budgetScale', 'wall', 'plans'] as const;
+const RUN_KEYS = ['status', 'interrupted', 'seed', 'rig', 'rigName', 'clock', 'budgetScale', 'wall', 'plans'] as const;
 const WALL_KEYS = ['startedAt', 'durationMs'] as const;
-const PLAN_KEYS = ['file', 'name', 'status', 'durationMs', 'trace', 'error', 'steps'] as const;
-const STEP_KEYS = ['id', 'kind', 'name', 'status', 'budgetMs', 'measuredMs', 'message', 'startedT', 'endedT', 'evidence', 'children'] as const;
+const INTERRUPTED_KEYS = ['at', 'signal'] as const;
+const PLAN_KEYS = ['file', 'name', 'status', 'params', 'durationMs', 'trace', 'error', 'steps', 'teardown'] as const;
+const STEP_KEYS = [
+  'id', 'kind', 'name', 'status', 'cause', 'continued', 'teardown', 'budgetMs', 'measuredMs', 'message', 'startedT', 'endedT',
+  'answer', 'evidence', 'children',
+] as const;
 
 function ordered(obj: object, keys: readonly string[], map: (key: string, value: unknown) => unknown = (_k, v) => v): Record<string, unknown> {
   const src = obj as Record<string, unknown>;
@@ -29,17 +33,19 @@ function canonicalStep(step: StepResult): Record<string, unknown> {
 }
 
 function canonicalPlan(plan: PlanResult): Record<string, unknown> {
-  return ordered(plan, PLAN_KEYS, (k, v) => (k === 'steps' ? (v as StepResult[]).map(canonicalStep) : v));
+  return ordered(plan, PLAN_KEYS, (k, v) => (k === 'steps' || k === 'teardown' ? (v as StepResult[]).map(canonicalStep) : v));
 }
 
 /**
  * The canonical report: the RunResult as pretty-printed JSON with a fixed key order (whatever order
- * the runner built its objects in) and undefined fields left out. Ends with a newline.
+ * the runner built its objects in) and undefined fields left out. Ends with a newline. A step's
+ * `answer` (the device's payload) is kept as the device sent it.
  */
 export function renderJson(result: RunResult): string {
   const canonical = ordered(result, RUN_KEYS, (k, v) => {
     if (k === 'plans') return (v as PlanResult[]).map(canonicalPlan);
     if (k === 'wall') return ordered(v as object, WALL_KEYS);
+    if (k === 'interrupted') return ordered(v as object, INTERRUPTED_KEYS);
     return v;
   });
   return `${JSON.stringify(canonical, null, 2)}\n`;
@@ -74,7 +80,11 @@ const StepResultSchema: z.ZodType<StepResult> = z.lazy(() => z.looseObject({
   id: z.string(),
   kind: z.string(),
   name: z.string(),
-  status: z.enum(['passed', 'failed', 'skipped']),
+  status: z.enum(['passed', 'failed', 'skipped', 'interrupted']),
+  cause: z.enum(FAILURE_CAUSES as [FailureCause, ...FailureCause[]]).optional(),
+  continued: z.boolean().optional(),
+  teardown: z.boolean().optional(),
+  answer: z.unknown().optional(),
   budgetMs: z.number().optional(),
   measuredMs: z.number().optional(),
   message: z.string().optional(),
@@ -87,8 +97,10 @@ const StepResultSchema: z.ZodType<StepResult> = z.lazy(() => z.looseObject({
 const PlanResultSchema = z.looseObject({
   file: z.string(),
   name: z.string(),
-  status: z.enum(['passed', 'failed', 'error']),
+  status: z.enum(['passed', 'failed', 'error', 'interrupted']),
+  params: z.record(z.string(), z.string()).optional(),
   steps: z.array(StepResultSchema),
+  teardown: z.array(StepResultSchema).optional(),
   durationMs: z.number(),
   trace: z.string().optional(),
   error: z.string().optional(),
@@ -96,6 +108,7 @@ const PlanResultSchema = z.looseObject({
 
 const RunResultSchema = z.looseObject({
   status: z.enum(['passed', 'failed', 'error', 'interrupted']),
+  interrupted: z.looseObject({ at: z.string(), signal: z.string() }).optional(),
   seed: z.number(),
   rig: z.string(),
   rigName: z.string(),

@@ -260,7 +260,7 @@ describe('formatStepLine', () => {
     expect(formatStepLine(p0[0] as StepResult)).toMatchInlineSnapshot(`"✓ 1 boot Boot CB16-01  measured 1.23s / budget 5s"`);
     expect(formatStepLine(p0[1] as StepResult)).toMatchInlineSnapshot(`"✓ 2 group Start everywhere"`);
     expect(formatStepLine(p1[1] as StepResult)).toMatchInlineSnapshot(`"✗ 2 expect CB16-01 Faulted  measured not seen / budget 2s"`);
-    expect(formatStepLine(p1[2] as StepResult)).toMatchInlineSnapshot(`"- 3 stop Stop CB16-01"`);
+    expect(formatStepLine(p1[2] as StepResult)).toMatchInlineSnapshot(`"- 3 stop Stop CB16-01  (an earlier step failed)"`);
     expect(formatStepLine(step({ id: '5.2[CB16-01]', kind: 'expect', name: 'slow', status: 'failed', budgetMs: 500, measuredMs: 90_512 })))
       .toMatchInlineSnapshot(`"✗ 5.2[CB16-01] expect slow  measured 1m30.51s / budget 500ms"`);
   });
@@ -319,7 +319,7 @@ describe('ListReporter', () => {
         ✗ 2 expect CB16-01 Faulted  measured not seen / budget <t>
             got <Faulted> & "status"='x'\\x01\\x1B[31m
             end
-        - 3 stop Stop CB16-01
+        - 3 stop Stop CB16-01  (an earlier step failed)
         ✗ failed: 1 passed, 1 failed, 1 skipped in <t> (virtual time)
 
       ▶ plan test-plans/broken-rig.yaml: Broken
