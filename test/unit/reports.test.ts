@@ -289,7 +289,7 @@ describe('ListReporter', () => {
     const r = new ListReporter(stream, opts);
     r.onRunStart({ rig: run.rig, plans: run.plans.map((p) => p.file), seed: run.seed, clock: run.clock, budgetScale: run.budgetScale });
     for (const plan of run.plans.slice(0, 2)) {
-      r.onPlanStart(plan.file, { name: plan.name, tags: [], timeout: '30m', steps: [] });
+      r.onPlanStart(plan.file, { name: plan.name, tags: [], timeout: '30m', steps: [], params: {}, teardown: [] });
       for (const s of plan.steps) {
         r.onStepStart(plan.file, s);
         for (const c of s.children ?? []) r.onStepEnd(plan.file, c); // children end first; the group line follows
