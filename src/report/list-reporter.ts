@@ -4,7 +4,7 @@ import type { LiveStep, Reporter } from '../runner/reporter.js';
 import { allPlanSteps, planWasInterrupted, wasInterrupted, type PlanResult, type RunResult, type StepResult } from '../runner/results.js';
 import { leafSteps } from './junit.js';
 import { depthOf, PROGRESS_LINE_EVERY_MS, PROGRESS_TTY_EVERY_MS, StepProgress } from './progress.js';
-import { answerText, interruptedStepMessage, interruptedText, messageWithCause, printable } from './step-text.js';
+import { answerText, interruptedText, messageWithCause, printable } from './step-text.js';
 
 export { printable } from './step-text.js';
 
@@ -68,7 +68,7 @@ export function formatStepLine(result: StepResult, opts: FormatOptions = {}): st
 
 /**
  * The step line indented by its depth, then for a failure its message (cause first) and the device's
- * answer, for an interrupted step what interrupted it. `indent` adds levels (teardown steps).
+ * answer, for an interrupted step how long it had run. `indent` adds levels (teardown steps).
  */
 export function formatStep(result: StepResult, opts: FormatOptions & { indent?: number } = {}): string[] {
   const indent = '  '.repeat(1 + (opts.indent ?? 0) + depthOf(result.id));
@@ -80,7 +80,10 @@ export function formatStep(result: StepResult, opts: FormatOptions & { indent?: 
     const answer = answerText(result);
     if (answer !== undefined) detail.push(`answer: ${answer}`);
   } else if (result.status === 'interrupted') {
-    detail.push(...interruptedStepMessage({}, result).split(/\r?\n/));
+    // "interrupted after 1h02m": how long the step had run (on the plan's clock)
+    const own = result.message?.trim();
+    const after = `interrupted after ${formatTime(Math.max(0, result.endedT - result.startedT))}`;
+    detail.push(...(own && own !== 'interrupted' ? `${after}: ${own}` : after).split(/\r?\n/));
   }
   const style = result.status === 'failed' ? 'red' : 'yellow';
   for (const l of detail) lines.push(`${indent}    ${paint(opts.color, style, printable(l))}`);

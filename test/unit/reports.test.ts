@@ -9,6 +9,8 @@ import {
   ListReporter, parseReporterNames, readReport, renderJson, renderJunit,
 } from '../../src/report/index.js';
 import type { RunResult, StepResult } from '../../src/runner/results.js';
+import { normaliseTimes, sink } from '../support/text-sink.js';
+import { all, parseXml, type El } from '../support/xml.js';
 
 const NASTY = 'got <Faulted> & "status"=\'x\'\u0001\u001b[31m\r\nend';
 
@@ -73,75 +75,6 @@ function sampleRun(): RunResult {
     ],
   };
 }
-
-interface El {
-  name: string;
-  attrs: Record<string, string>;
-  children: El[];
-  text: string;
-}
-
-function decode(s: string): string {
-  const bad = /&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/.exec(s);
-  if (bad) throw new Error(`stray & at ${bad.index}: ${s.slice(bad.index, bad.index + 12)}`);
-  return s.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_m, e: string) => {
-    const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-    if (named[e] !== undefined) return named[e];
-    return String.fromCodePoint(e.startsWith('#x') ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
-  });
-}
-
-/**
- * A deliberately small XML 1.0 well-formedness check: declaration, properly nested elements, quoted
- * unique attributes without raw `<` or whitespace a parser would normalise, valid entities only, no
- * character XML forbids. Returns the element tree with decoded text and attributes.
- */
-function parseXml(xml: string): El {
-  const forbidden = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.exec(xml);
-  if (forbidden) throw new Error(`forbidden character U+${forbidden[0].charCodeAt(0).toString(16)} at ${forbidden.index}`);
-  expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n')).toBe(true);
-  const body = xml.slice(xml.indexOf('?>') + 2);
-  const doc: El = { name: '#document', attrs: {}, children: [], text: '' };
-  const stack: El[] = [doc];
-  const token = /<\/([A-Za-z_][\w.-]*)\s*>|<([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w.-]*="[^"<]*")*)\s*(\/?)>|([^<]+)/y;
-  let pos = 0;
-  while (pos < body.length) {
-    token.lastIndex = pos;
-    const m = token.exec(body);
-    if (!m) throw new Error(`not well-formed at ${pos}: ${body.slice(pos, pos + 40)}`);
-    pos = token.lastIndex;
-    const top = stack.at(-1) as El;
-    if (m[1]) {
-      if (top.name !== m[1]) throw new Error(`</${m[1]}> closes <${top.name}>`);
-      stack.pop();
-    } else if (m[2]) {
-      const attrs: Record<string, string> = {};
-      for (const a of (m[3] ?? '').matchAll(/([A-Za-z_][\w.-]*)="([^"]*)"/g)) {
-        const [, k, raw] = a as unknown as [string, string, string];
-        if (k in attrs) throw new Error(`duplicate attribute ${k} on <${m[2]}>`);
-        if (/[\t\n\r]/.test(raw)) throw new Error(`raw whitespace a parser would normalise in ${k}="${raw}"`);
-        attrs[k] = decode(raw);
-      }
-      const el: El = { name: m[2], attrs, children: [], text: '' };
-      if (top === doc && doc.children.length > 0) throw new Error('more than one root element');
-      top.children.push(el);
-      if (!m[4]) stack.push(el);
-    } else {
-      const text = m[5] as string;
-      if (top === doc) {
-        if (text.trim()) throw new Error(`text outside the root: ${text}`);
-      } else {
-        if (text.includes('\r')) throw new Error('raw CR in text');
-        top.text += decode(text);
-      }
-    }
-  }
-  if (stack.length !== 1) throw new Error(`unclosed <${stack.at(-1)?.name}>`);
-  expect(doc.children).toHaveLength(1);
-  return doc.children[0] as El;
-}
-
-const all = (el: El, name: string): El[] => [...(el.name === name ? [el] : []), ...el.children.flatMap((c) => all(c, name))];
 
 describe('renderJunit', () => {
   const xml = renderJunit(sampleRun());
@@ -274,14 +207,6 @@ describe('formatStepLine', () => {
       .toEqual(['0ms', '1000ms', '1s', '1.23s', '5s', '1m', '1m', '1m30.5s', '2m', '60m']);
   });
 });
-
-/** A writable that collects text; `isTTY` to exercise colours. */
-function sink(isTTY = false): { write(s: string): boolean; isTTY: boolean; text: string } {
-  return { isTTY, text: '', write(s: string) { this.text += s; return true; } };
-}
-
-/** Replace every rendered time ("850ms", "1.23s", "4m30s") so snapshots do not depend on timing. */
-const normaliseTimes = (s: string): string => s.replace(/(?<=[ (])(?:\d+(?:\.\d+)?(?:ms|s)|\d+m(?:\d+(?:\.\d+)?s)?)\b/g, '<t>');
 
 describe('ListReporter', () => {
   function drive(stream: ReturnType<typeof sink>, opts: { env?: NodeJS.ProcessEnv } = {}): void {
