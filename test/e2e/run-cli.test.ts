@@ -151,7 +151,7 @@ describe('chargebench run interrupted', () => {
     expect(done.code).toBe(130);
     const rep = report(join(dir, 'out'));
     expect(rep.status).toBe('interrupted');
-    expect(rep.plans[0]?.steps.map((s) => [s.kind, s.status])).toEqual([['boot', 'passed'], ['wait', 'skipped'], ['expect', 'skipped']]);
+    expect(rep.plans[0]?.steps.map((s) => [s.kind, s.status])).toEqual([['boot', 'passed'], ['wait', 'interrupted'], ['expect', 'skipped']]);
   });
 });
 

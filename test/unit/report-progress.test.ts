@@ -12,7 +12,7 @@ import { sink } from '../support/text-sink.js';
 
 const HOUR = 3_600_000;
 const FILE = 'test-plans/soak.yaml';
-const PLAN = { name: 'Soak', tags: [], timeout: '5h', steps: [] };
+const PLAN = { name: 'Soak', tags: [], timeout: '5h', steps: [], params: {}, teardown: [] };
 
 function done(over: Partial<StepResult> & Pick<StepResult, 'id' | 'kind' | 'name'>): StepResult {
   return { status: 'passed', startedT: 0, endedT: 0, ...over };

@@ -86,7 +86,7 @@ function honestRun(): RunResult {
 function drive(r: ListReporter, run: RunResult, planClock = { now: 0 }): void {
   r.onRunStart({ rig: run.rig, plans: run.plans.map((p) => p.file), seed: run.seed, clock: run.clock, budgetScale: run.budgetScale });
   for (const plan of run.plans) {
-    r.onPlanStart(plan.file, { name: plan.name, tags: [], timeout: '5h', steps: [] });
+    r.onPlanStart(plan.file, { name: plan.name, tags: [], timeout: '5h', steps: [], params: {}, teardown: [] });
     for (const s of [...plan.steps, ...(plan.teardown ?? [])]) {
       if (s.status !== 'skipped') r.onStepStart(plan.file, s, { planNow: () => planClock.now });
       r.onStepEnd(plan.file, s);
