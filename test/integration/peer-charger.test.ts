@@ -4,6 +4,7 @@
  * sockets, and chargebench's `http` hands adapter driving the peer's hands server.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RealClock } from '../../src/core/clock.js';
@@ -56,7 +57,11 @@ function within<T>(p: Promise<T>, what: string, ms = 5000): Promise<T> {
 }
 
 function startPeer(...args: string[]): Promise<Peer> {
-  const child = spawn(PY, [PEER, '--url', csms.url, '--identity', ID, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return startPeerAt(csms.url, ...args);
+}
+
+function startPeerAt(url: string, ...args: string[]): Promise<Peer> {
+  const child = spawn(PY, [PEER, '--url', url, '--identity', ID, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
@@ -98,6 +103,26 @@ function waitForCall(action: string, pred: (p: Payload) => boolean = () => true,
     const off = trace.subscribe(check);
     check();
   }), `${count} x ${action} from ${ID}`);
+}
+
+/** A TCP proxy on 127.0.0.1:0 in front of the CSMS, so a test can cut the link under both ends. */
+async function proxy(): Promise<{ url: string; cut(): void; close(): Promise<void> }> {
+  const pairs: Socket[] = [];
+  const target = new URL(csms.url);
+  const srv = createServer((down) => {
+    const up = connect(Number(target.port), '127.0.0.1');
+    pairs.push(down, up);
+    down.pipe(up).pipe(down);
+    down.on('error', () => up.destroy());
+    up.on('error', () => down.destroy());
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const url = `ws://127.0.0.1:${(srv.address() as { port: number }).port}${target.pathname}`;
+  return {
+    url,
+    cut: () => { for (const s of pairs.splice(0)) s.destroy(); },
+    close: () => new Promise<void>((r) => { for (const s of pairs.splice(0)) s.destroy(); srv.close(() => r()); }),
+  };
 }
 
 const lastSeq = (): number => trace.records.at(-1)?.seq ?? -1;
@@ -221,6 +246,52 @@ describe.skipIf(!pyHasWebsockets)('the independent peer charger over real socket
     expect(boot).toBeDefined();
     await waitForCall('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Available', boot!.seq);
     expect(csms.station(ID)).toMatchObject({ connected: true, bootCount: 1, bootStatus: 'Accepted' });
+  });
+
+  it('retries a Pending boot after the interval the CSMS answered', async () => {
+    csms.setBootPolicy(ID, { sequence: [{ status: 'Pending', intervalS: 1 }, { status: 'Accepted' }] });
+    await startPeer();
+    const boots = await waitForCall('BootNotification', () => true, -1, 2);
+    expect(boots[1]!.t - boots[0]!.t).toBeGreaterThanOrEqual(950);
+    expect(callsFrom('StatusNotification').every((c) => c.seq > boots[1]!.seq)).toBe(true);
+    await within(csms.waitForStation(ID, { until: 'accepted', timeoutMs: 5000 }), 'boot accepted');
+  });
+
+  it('--no-boot-retry sends one BootNotification and stays quiet while Pending', async () => {
+    csms.setBootPolicy(ID, { status: 'Pending', intervalS: 1 });
+    const peer = await startPeer('--no-boot-retry');
+    await waitForCall('BootNotification');
+    await clock.sleep(1200);
+    expect(callsFrom().map((c) => c.action)).toEqual(['BootNotification']);
+    expect(await state(peer)).toMatchObject({ connected: true, booted: false, online: false });
+  });
+
+  it('reconnects after the link is cut, without a new BootNotification, and keeps the transaction', async () => {
+    const link = await proxy();
+    try {
+      await startPeerAt(link.url, '--meter-interval', '0.2');
+      const txId = await remoteStart();
+      const from = lastSeq();
+      const gone = within(new Promise<{ code?: number | undefined }>((resolve) => csms.once('station-disconnected', resolve)), 'the disconnect');
+      link.cut();
+      expect((await gone).code).toBe(1006);
+      await waitForCall('StatusNotification', (p) => p.connectorId === 1 && p.status === 'Charging', from);
+      const [mv] = await waitForCall('MeterValues', () => true, from);
+      expect(mv!.payload.transactionId).toBe(txId);
+      expect(callsFrom('BootNotification')).toHaveLength(1);
+      expect(csms.station(ID)).toMatchObject({ connected: true, bootCount: 1 });
+    } finally {
+      await link.close();
+    }
+  });
+
+  it('exits cleanly on SIGTERM, closing the WebSocket with 1001', async () => {
+    const peer = await startPeer();
+    await csms.waitForStation(ID, { until: 'accepted', timeoutMs: 5000 });
+    const gone = within(new Promise<{ code?: number | undefined }>((resolve) => csms.once('station-disconnected', resolve)), 'the disconnect');
+    peer.child.kill('SIGTERM');
+    expect(await within(peer.exited, 'the peer to exit')).toBe(0);
+    expect((await gone).code).toBe(1001);
   });
 
   it('answers configuration and trigger calls, and NotImplemented for the rest', async () => {

@@ -116,7 +116,10 @@ class Charger:
             return
         c.status = status
         if self.online.is_set():
-            await self.send_status(c.id)
+            try:
+                await self.send_status(c.id)
+            except ConnectionError:  # the status of every connector is sent again on reconnect
+                self.log(f"StatusNotification {status} for connector {c.id} not delivered: the link dropped")
 
     async def send_status(self, cid):
         c = self.connectors.get(cid)
