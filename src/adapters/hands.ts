@@ -214,11 +214,11 @@ export class NoHands implements HandsAdapter {
     return Promise.resolve({ ok: false, error: `${station} has no hands adapter: ${action} needs hands on the bench (rig hands: kind http or prompt)` });
   }
 
-  plug(station: string): Promise<HandsResult> { return this.refuse(station, 'plug'); }
-  unplug(station: string): Promise<HandsResult> { return this.refuse(station, 'unplug'); }
-  authorize(station: string): Promise<HandsResult> { return this.refuse(station, 'authorize'); }
-  fault(station: string): Promise<HandsResult> { return this.refuse(station, 'fault'); }
-  clearFault(station: string): Promise<HandsResult> { return this.refuse(station, 'clearFault'); }
+  plug(station: string, _connector: number): Promise<HandsResult> { return this.refuse(station, 'plug'); }
+  unplug(station: string, _connector: number): Promise<HandsResult> { return this.refuse(station, 'unplug'); }
+  authorize(station: string, _connector: number, _idTag: string): Promise<HandsResult> { return this.refuse(station, 'authorize'); }
+  fault(station: string, _connector: number, _errorCode: string): Promise<HandsResult> { return this.refuse(station, 'fault'); }
+  clearFault(station: string, _connector: number): Promise<HandsResult> { return this.refuse(station, 'clearFault'); }
 }
 
 /** The parsed rig entry (HandsAdapterSchema's output, described structurally: adapters sit below src/plan). */
