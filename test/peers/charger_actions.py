@@ -21,7 +21,7 @@ class Connector:
         self.id, self.status, self.fault = cid, "Available", None
         self.plugged = self.auto_plugged = self.busy = False
         self.tx_id = self.id_tag = self.tx_start_s = self.pending_tag = None
-        self.energy_wh, self.power_w, self.last_t = 0.0, 0.0, None
+        self.energy_wh, self.power_w, self.last_t, self.last_wall = 0.0, 0.0, None, None
 
 
 class Charger:
@@ -92,7 +92,7 @@ class Charger:
 
     def refresh(self, c):
         """Integrate energy up to now at the present power, then set the power for the present state."""
-        now = time.monotonic()
+        now, c.last_wall = time.monotonic(), time.time()
         if c.last_t is not None:
             c.energy_wh += c.power_w * (now - c.last_t) / 3600.0
         c.last_t = now
@@ -239,7 +239,7 @@ class Charger:
 
     async def send_meter(self, c, context):
         self.refresh(c)
-        payload = {"connectorId": c.id, "meterValue": [{"timestamp": profiles.iso(time.time()), "sampledValue": [
+        payload = {"connectorId": c.id, "meterValue": [{"timestamp": profiles.iso(c.last_wall), "sampledValue": [
             {"value": f"{c.energy_wh:.3f}", "context": context, "measurand": ENERGY, "location": "Outlet", "unit": "Wh"}]}]}
         if c.tx_id is not None:
             payload["transactionId"] = c.tx_id
