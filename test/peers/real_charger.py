@@ -103,7 +103,10 @@ class Link:
         try:
             result, after = handler(payload)
         except (KeyError, TypeError, ValueError) as e:
-            await self.ws.send(json.dumps([4, msg_id, "FormationViolation", f"{action}: {e}", {}]))
+            await self.ws.send(json.dumps([4, msg_id, "FormationViolation", f"{action}: {type(e).__name__} {e}", {}]))
+            return
+        except Exception as e:  # a payload the peer did not foresee must not take the link down
+            await self.ws.send(json.dumps([4, msg_id, "InternalError", f"{action}: {type(e).__name__} {e}", {}]))
             return
         await self.ws.send(json.dumps([3, msg_id, result]))
         log(f"answered {action} {json.dumps(result)}")
