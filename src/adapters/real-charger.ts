@@ -10,18 +10,9 @@ import { type Evse, type EvseCapability, type LinkEvent, type PowerReading, Unsu
 import { LinkLog } from '../devices/link-log.js';
 import type { EmulatedCsms } from '../../emulators/csms/csms.js';
 import { ChargerPower } from './charger-power.js';
+import type { HandsAdapter, HandsResult } from './hands.js';
 
-export type HandsResult = { ok: true } | { ok: false; error: string };
-
-/** Hands on a real charger (src/adapters/hands.ts implements it over HTTP or an operator prompt). */
-export interface Hands {
-  readonly kind: string;
-  plug(station: string, connector: number): Promise<HandsResult>;
-  unplug(station: string, connector: number): Promise<HandsResult>;
-  authorize(station: string, connector: number, idTag: string): Promise<HandsResult>;
-  fault(station: string, connector: number, errorCode: string): Promise<HandsResult>;
-  clearFault(station: string, connector: number): Promise<HandsResult>;
-}
+export type Hands = HandsAdapter;
 
 const HANDS: ReadonlySet<EvseCapability> = new Set(['plug', 'authorize', 'fault']);
 
@@ -50,7 +41,7 @@ export class RealCharger implements Evse {
 
   can(capability: EvseCapability): true | string {
     if (capability === 'power-up' || capability === 'network') return true;
-    if (HANDS.has(capability)) return this.hands ? true : 'a real charger, and the rig has no hands adapter (rig `hands:`)';
+    if (HANDS.has(capability)) return this.hands && this.hands.kind !== 'none' ? true : 'a real charger, and the rig has no hands adapter (rig `hands:`)';
     if (capability === 'local-stop') return 'a real charger: stop it through the control stack (stop with remote: true)';
     if (capability === 'reboot') return 'a real charger: reset it through the control stack (trigger Reset)';
     return 'a real charger: its answers to the CSMS cannot be delayed or dropped from here';

@@ -3,6 +3,7 @@ import { CsmsConfigSchema } from '../../emulators/csms/config.js';
 import { StationConfigSchema } from '../../emulators/evse/config.js';
 import { SiteConfigSchema } from '../../emulators/site/config.js';
 import { MeterConfigSchema } from '../../emulators/meter/config.js';
+import { HandsAdapterSchema } from './hands-schema.js';
 
 /** One virtual EVSE entry; `count` > 1 expands to several stations named from `identity`. */
 export const RigEvseSchema = StationConfigSchema.extend({
@@ -76,6 +77,7 @@ export const RigSchema = z.object({
     staleAfterS: z.number().positive().max(86_400).default(60)
       .describe('A power sample older than this is stale: no value, never taken as live (set above the charger\'s MeterValueSampleInterval)'),
   }).strict()).default([]).describe('Real chargers on the bench (the device under test): they connect to the built-in CSMS'),
+  hands: HandsAdapterSchema.optional().describe('Hands on the real chargers (plug, unplug, authorize, EV faults): http, prompt or none; absent: none'),
   controlStack: z.object({
     trigger: TriggerAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),
     dr: DrAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),

@@ -48,6 +48,7 @@ class History<S extends { t: number }> {
 
   /** Earliest time >= anchor at which `pred` held (the sample in force at the anchor counts from the anchor). */
   firstMatch(anchor: number, pred: (s: S) => boolean): number | undefined {
+    if (this.samples.length === 0) return undefined;
     let i = this.samples.length - 1;
     while (i > 0 && (this.samples[i] as S).t > anchor) i--;
     for (; i < this.samples.length; i++) {

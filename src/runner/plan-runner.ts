@@ -1,5 +1,4 @@
 import { BuiltinDr, BuiltinTrigger, HttpDr, HttpTrigger, PromptTrigger, type DrAdapter, type TriggerAdapter } from '../adapters/control-stack.js';
-import type { Hands } from '../adapters/real-charger.js';
 import { parseDuration } from '../core/duration.js';
 import { isHarnessError } from '../core/errors.js';
 import { isUnsupported } from '../devices/evse.js';
@@ -31,8 +30,6 @@ export interface PlanRunOptions {
   signal?: AbortSignal | undefined;
   /** Asks an operator (prompt trigger and hands adapters). */
   ask?: ((q: string) => Promise<void>) | undefined;
-  /** Hands on the rig's real chargers. */
-  hands?: Hands | undefined;
   /** Plan parameters in force (for the report). */
   params?: Record<string, string> | undefined;
   /** Go on after a failed step, for every step (as if each had `continue: true`). */
@@ -62,7 +59,7 @@ const PLAN_ERRORS = ['E_PLAN_INVALID', 'E_RIG_INVALID', 'E_DURATION_INVALID'];
 
 /** Run one plan on a fresh instance of the rig. */
 export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
-  const rt = await startRig(o.rig, { clock: o.clock, traceFile: o.traceFile, runId: o.plan.name, seed: o.seed, autoStart: false, rigDir: o.rigDir, hands: o.hands });
+  const rt = await startRig(o.rig, { clock: o.clock, traceFile: o.traceFile, runId: o.plan.name, seed: o.seed, autoStart: false, rigDir: o.rigDir, ask: o.ask });
   let ctx: RunContext | undefined;
   try {
     // real chargers must be connected before the plan starts: one that never connects is an infrastructure error
@@ -149,7 +146,7 @@ async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Prom
           }
         }
         const { triggerT, ...shown } = out;
-        result = o.signal?.aborted
+        result = o.signal?.aborted && !teardown
           ? { id, kind: raw.kind, name, status: 'interrupted', message: `interrupted after ${ctx.driver.now() - startedT} ms`, startedT, endedT: ctx.driver.now(), ...mark }
           : { id, kind: raw.kind, name, ...shown, startedT, endedT: ctx.driver.now(), ...mark };
         if (!teardown && ctx.driver.now() - planStart > timeoutMs && result.status === 'passed') {

@@ -16,7 +16,9 @@ import type { SiteModel } from '../../emulators/site/site-model.js';
 import { wireStationsToSite } from '../../emulators/site/station-supply.js';
 import { VirtualEvse } from '../../emulators/evse/virtual-evse.js';
 import type { Evse } from '../devices/evse.js';
-import { type Hands, RealCharger } from '../adapters/real-charger.js';
+import { RealCharger } from '../adapters/real-charger.js';
+import { createHandsAdapter } from '../adapters/hands.js';
+import { toHandsConfig } from '../plan/hands-schema.js';
 import { type MeterHandle, startMeters } from './rig-meters.js';
 
 export interface RigRuntime {
@@ -46,8 +48,8 @@ export interface StartRigOptions {
   rigDir?: string | undefined;
   /** Power the stations up right away (emulate) or leave that to the plan's boot steps (run). Default true. */
   autoStart?: boolean;
-  /** Hands on the rig's real chargers (plug, authorize, faults), when the rig has them. */
-  hands?: Hands | undefined;
+  /** Asks an operator (a `prompt` hands adapter); resolves with what they typed. */
+  ask?: ((question: string) => Promise<string | void>) | undefined;
 }
 
 /** Bring up the rig's virtual devices: the emulated CSMS first, then every EVSE (started, not awaited). */
@@ -83,9 +85,10 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
   }
   const site = wireStationsToSite(rig.site, clock, trace, stations);
   for (const s of stations) evses.push({ evse: new VirtualEvse(s, trace), connectors: s.config.evses });
-  if (csms) {
+  if (csms && rig.chargers.length) {
+    const hands = rig.hands ? createHandsAdapter(toHandsConfig(rig.hands), { clock, trace, ask: opts.ask }) : undefined;
     for (const c of rig.chargers) {
-      evses.push({ evse: new RealCharger(c.identity, c.ocppVersion, csms, trace, opts.hands, clock, c.staleAfterS * 1000), connectors: c.connectors });
+      evses.push({ evse: new RealCharger(c.identity, c.ocppVersion, csms, trace, hands, clock, c.staleAfterS * 1000), connectors: c.connectors });
     }
   }
   try {
