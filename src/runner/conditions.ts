@@ -17,7 +17,7 @@ type ExpectStep = Extract<Step, { kind: 'expect' }>;
 export interface Condition {
   what: string;
   stations: Evse[];
-  /** Earliest time >= anchor at which it held, from what was already observed. */
+  /** When, at or after the anchor, it came to hold, if it holds now (messages: the count-th match since the anchor). */
   seen(anchor: number): number | undefined;
   /** Sample at `t` and say whether it holds. */
   holdsAt(t: number): boolean;
@@ -57,6 +57,7 @@ function perStation(ctx: RunContext, what: string, stations: Evse[], pred: (s: S
     seen: (anchor) => {
       let worst = -Infinity;
       for (const e of stations) {
+        ctx.observations.sampleStation(e.identity, ctx.driver.now());
         const t = hist(e)?.firstMatch(anchor, pred);
         if (t === undefined) return undefined;
         worst = Math.max(worst, t);
@@ -93,7 +94,10 @@ function watched(ctx: RunContext, key: string, what: string, pred: (v: number) =
   };
   return {
     what, stations: [],
-    seen: (anchor) => h()?.firstMatch(anchor, ok),
+    seen: (anchor) => {
+      ctx.observations.sampleValue(key, ctx.driver.now());
+      return h()?.firstMatch(anchor, ok);
+    },
     holdsAt,
     probe: (t) => (holdsAt(t) ? t : undefined),
     brokeAfter: (from) => h()?.firstBreak(from, ok),

@@ -46,16 +46,18 @@ class History<S extends { t: number }> {
     if (this.samples.length > MAX_SAMPLES) this.samples.shift();
   }
 
-  /** Earliest time >= anchor at which `pred` held (the sample in force at the anchor counts from the anchor). */
+  /**
+   * When the condition last became true, if it holds in the latest sample (undefined if it does
+   * not): the start of the current run of samples that satisfy `pred`, at the earliest `anchor`.
+   * An expect asks about the state now: a state that came and went before it started waiting does
+   * not count, one that holds counts from when it arrived (a reboot that went Offline and came back
+   * Accepted counts from the return, not from before the reboot).
+   */
   firstMatch(anchor: number, pred: (s: S) => boolean): number | undefined {
-    if (this.samples.length === 0) return undefined;
     let i = this.samples.length - 1;
-    while (i > 0 && (this.samples[i] as S).t > anchor) i--;
-    for (; i < this.samples.length; i++) {
-      const s = this.samples[i] as S;
-      if (pred(s)) return Math.max(s.t, anchor);
-    }
-    return undefined;
+    if (i < 0 || !pred(this.samples[i] as S)) return undefined;
+    while (i > 0 && pred(this.samples[i - 1] as S) && (this.samples[i] as S).t > anchor) i--;
+    return Math.max((this.samples[i] as S).t, anchor);
   }
 
   /** First time after `from` at which `pred` stopped holding, if it did. */
