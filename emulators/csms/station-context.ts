@@ -96,11 +96,17 @@ export function registerHandlers(link: OcppLink, ctx: StationContext, handlers: 
 /** Sent while Pending as the answer to a CSMS request (GetBaseReport / GetReport), so not flagged. */
 const ALLOWED_WHILE_PENDING = new Set(['NotifyReport']);
 
+/**
+ * A message other than BootNotification before the registration is Accepted: answered as usual
+ * (1.6 leaves the answer open; 2.0.1 B02/B03 lets a CSMS answer SecurityError, which would hide what
+ * the station does next) and recorded as an anomaly naming the station and its address.
+ */
 function checkRegistered(ctx: StationContext, action: string): void {
   const status = ctx.state.bootStatus;
-  if (status !== 'Pending' && status !== 'Rejected') return;
+  if (status === 'Accepted') return;
   if (status === 'Pending' && ALLOWED_WHILE_PENDING.has(action)) return;
-  emitAnomalies(ctx, [ctx.book.recordAnomaly(ctx.identity, { kind: 'before-accepted', detail: `${action} while the registration status is ${status}` })]);
+  const when = status === undefined ? 'before any BootNotification' : `while the registration status is ${status}`;
+  emitAnomalies(ctx, [ctx.book.recordAnomaly(ctx.identity, { kind: 'before-accepted', detail: `${action} ${when} (peer ${ctx.state.remoteAddress ?? '?'})` })]);
 }
 
 /** Authorization-list lookup; tokens on no list are Invalid unless acceptUnknown. */
