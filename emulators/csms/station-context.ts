@@ -8,6 +8,7 @@ import type { Trace } from '../../src/core/trace.js';
 import type { OcppLink } from '../../src/transport/ocpp-link.js';
 import type { CallHandler, OcppVersion, Payload } from '../../src/transport/ocpp-types.js';
 import type { BootDecision } from './boot-policy.js';
+import { MAX_NOTIFICATIONS, pushBounded } from './bounds.js';
 import type { AuthorizationStatus, BootStatus, CsmsConfig } from './config.js';
 import type { ProfilePush } from './load-manager.js';
 import type { MeterReading } from './meter-values.js';
@@ -20,6 +21,8 @@ export interface ReportRecord {
   complete: boolean;
   seqNos: number[];
   reportData: unknown[];
+  /** reportData entries and seqNos not kept because the series passed MAX_REPORT_ITEMS. */
+  droppedItems: number;
 }
 
 /** A station notification kept as-is: firmware, diagnostics, log, security, NotifyEvent. */
@@ -127,7 +130,7 @@ export function dataTransferAnswer(config: CsmsConfig, params: Payload): Payload
 /** Keep a notification, tell listeners, answer `{}`. */
 export function keepNotification(action: string): StationHandler {
   return (params, ctx) => {
-    ctx.state.notifications.push({ action, at: ctx.clock.now(), params });
+    pushBounded(ctx.state.notifications, { action, at: ctx.clock.now(), params }, MAX_NOTIFICATIONS);
     ctx.emit('notification', { identity: ctx.identity, action, params });
     return {};
   };

@@ -6,6 +6,7 @@
  */
 import type { OcppVersion } from '../../src/transport/ocpp-types.js';
 import { readMeterValue, type MeterReading, type RawMeterValue } from './meter-values.js';
+import { MAX_ANOMALIES, MAX_CONNECTOR_KEYS, MAX_FINISHED_TRANSACTIONS, pushBounded, setBounded } from './bounds.js';
 import { newSeqNoState, recordSeqNo, type SeqNoState } from './seq-no.js';
 
 export type { SeqRange } from './seq-no.js';
@@ -281,14 +282,14 @@ export class TransactionBook {
     tx.endedAt = at;
     tx.energyWh = energyOf(tx);
     b.active.delete(String(tx.transactionId));
-    b.finished.push(tx);
+    pushBounded(b.finished, tx, MAX_FINISHED_TRANSACTIONS);
   }
 
   private applyMeterValues(station: string, evseId: number, tx: Transaction | undefined, values: RawMeterValue[], anomalies: Anomaly[]): MeterUpdate {
     const b = this.book(station);
     const readings = values.map(readMeterValue);
     for (const r of readings) {
-      if (r.powerW !== undefined) b.powerW.set(evseId, r.powerW);
+      if (r.powerW !== undefined) setBounded(b.powerW, evseId, r.powerW, MAX_CONNECTOR_KEYS);
       if (tx) anomalies.push(...this.applyReading(station, tx, r));
     }
     const update: MeterUpdate = { evseId, readings, anomalies };
@@ -301,7 +302,7 @@ export class TransactionBook {
     tx.meterValueCount++;
     if (r.powerW !== undefined) {
       tx.lastPowerW = r.powerW;
-      this.book(station).powerW.set(tx.evseId, r.powerW);
+      setBounded(this.book(station).powerW, tx.evseId, r.powerW, MAX_CONNECTOR_KEYS);
     }
     if (r.energyWh !== undefined) {
       if (tx.lastEnergyWh !== undefined && r.energyWh < tx.lastEnergyWh) {
@@ -318,7 +319,7 @@ export class TransactionBook {
     const clean: ConnectorStatus = { evseId: s.evseId, connectorId: s.connectorId, status: s.status };
     if (s.errorCode !== undefined) clean.errorCode = s.errorCode;
     if (s.timestamp !== undefined) clean.timestamp = s.timestamp;
-    this.book(station).connectors.set(`${s.evseId}:${s.connectorId}`, clean);
+    setBounded(this.book(station).connectors, `${s.evseId}:${s.connectorId}`, clean, MAX_CONNECTOR_KEYS);
     return clean;
   }
 
@@ -329,7 +330,7 @@ export class TransactionBook {
 
   private anomaly(station: string, a: Omit<Anomaly, 'station'>): Anomaly {
     const full = { station, ...a };
-    this.book(station).anomalies.push(full);
+    pushBounded(this.book(station).anomalies, full, MAX_ANOMALIES);
     return full;
   }
 }

@@ -38,8 +38,8 @@ async function station(identity: string, protocol: 'ocpp1.6' | 'ocpp2.0.1', boot
   return p;
 }
 
-function anomalies(identity?: string): Array<TraceRecord & { detail?: string }> {
-  return trace.records.filter((r) => r.kind === 'conn' && r.event === 'anomaly' && (identity === undefined || r.station === identity)) as Array<TraceRecord & { detail?: string }>;
+function anomalies(identity?: string): Array<TraceRecord & { detail?: string; station?: string }> {
+  return trace.records.filter((r) => r.kind === 'conn' && r.event === 'anomaly' && (identity === undefined || r.station === identity)) as Array<TraceRecord & { detail?: string; station?: string }>;
 }
 
 const PEER = /\(peer 127\.0\.0\.1:\d+\)|from 127\.0\.0\.1:\d+/;

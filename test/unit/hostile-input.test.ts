@@ -3,6 +3,8 @@ import { deeperThan, readHead, screenFrame } from '../../src/transport/frame-scr
 import { errorCodeFor, rewriteCallError } from '../../src/transport/rpc-error-codes.js';
 import { checkUpgrade } from '../../src/transport/upgrade-check.js';
 import { MAX_SEQ_RANGES, newSeqNoState, recordSeqNo } from '../../emulators/csms/seq-no.js';
+import { MAX_ANOMALIES, MAX_CONNECTOR_KEYS } from '../../emulators/csms/bounds.js';
+import { TransactionBook } from '../../emulators/csms/transactions.js';
 import { compositeSchedule, MAX_COMPOSITE_HORIZON_S, MAX_COMPOSITE_PERIODS } from '../../emulators/evse/smart-charging/composite.js';
 import { ProfileStore, fromOcpp201 } from '../../emulators/evse/smart-charging/index.js';
 import { MAX_INSTALLED_PROFILES } from '../../emulators/evse/smart-charging/store.js';
@@ -104,8 +106,20 @@ describe('seqNo ranges', () => {
   });
 });
 
+describe('CSMS book bounds', () => {
+  it('tracks at most MAX_CONNECTOR_KEYS connectors and MAX_ANOMALIES anomalies per station', () => {
+    const book = new TransactionBook();
+    for (let i = 0; i < 3000; i++) book.status201('S', { evseId: i, connectorId: 1, connectorStatus: 'Available', timestamp: 't' });
+    expect(book.connectorStatuses('S')).toHaveLength(MAX_CONNECTOR_KEYS);
+    for (let i = 0; i < MAX_ANOMALIES + 500; i++) book.recordAnomaly('S', { kind: 'unknown-transaction', detail: `#${i}` });
+    const kept = book.anomalies('S');
+    expect(kept.length).toBeLessThanOrEqual(MAX_ANOMALIES);
+    expect(kept.at(-1)?.detail).toBe(`#${MAX_ANOMALIES + 499}`);
+  });
+});
+
 describe('composite schedule bounds', () => {
-  const store = (): ProfileStore => new ProfileStore({ ocppVersion: 'ocpp2.0.1', evseCount: 1 });
+  const store = (): ProfileStore => new ProfileStore({ ocppVersion: '2.0.1', evseCount: 1 });
   const daily = (id: number, n: number) => fromOcpp201(1, {
     id, stackLevel: id, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Recurring', recurrencyKind: 'Daily',
     chargingSchedule: [{ id: 1, startSchedule: '2026-01-01T00:00:00Z', chargingRateUnit: 'A', chargingSchedulePeriod: Array.from({ length: n }, (_, i) => ({ startPeriod: i * 60, limit: 6 + (i % 20) })) }],
