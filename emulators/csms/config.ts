@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import { listProblemsUnder } from '../../src/core/field-path.js';
+import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_JSON_DEPTH } from '../../src/transport/frame-screen.js';
 
 export const BootStatusSchema = z.enum(['Accepted', 'Pending', 'Rejected'])
   .describe('RegistrationStatus answered to a BootNotification');
@@ -102,6 +103,14 @@ export const CsmsConfigSchema = z.object({
   knownStations: z.array(z.string()).default([]).describe('Station identities known in advance'),
   loadManager: LoadManagerSchema.prefault({}),
   callTimeoutMs: z.number().int().positive().default(30_000).describe('Default timeout of CSMS-initiated calls (ms)'),
+  maxFrameBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(DEFAULT_MAX_FRAME_BYTES)
+    .describe('Largest incoming OCPP-J frame (bytes): a larger CALL is answered with a FormatViolation (1.6: FormationViolation) CALLERROR; beyond 4x this the WebSocket is closed with 1009'),
+  maxJsonDepth: z.number().int().min(8).max(1000).default(DEFAULT_MAX_JSON_DEPTH)
+    .describe('Deepest JSON nesting accepted in an incoming frame; deeper CALLs are answered with a FormatViolation CALLERROR'),
+  duplicateConnection: z.enum(['refuse', 'replace']).default('refuse')
+    .describe('A second connection for an identity whose connection is alive: refuse it (HTTP 409, recorded) or let it replace the first (last one wins). A held connection that does not answer a WebSocket ping within duplicateProbeTimeoutMs is replaced either way'),
+  duplicateProbeTimeoutMs: z.number().int().positive().default(2000)
+    .describe('How long the held connection has to answer the ping that tells a live station from a dead socket (ms)'),
 }).strict().describe('Emulated CSMS');
 
 export type CsmsConfig = z.output<typeof CsmsConfigSchema>;

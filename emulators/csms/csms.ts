@@ -10,7 +10,7 @@ import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import type { Rng } from '../../src/core/rng.js';
 import type { Trace } from '../../src/core/trace.js';
 import type { FrameLedger } from '../../src/transport/frame-ledger.js';
-import { OcppServer, type StationConnection } from '../../src/transport/ocpp-server.js';
+import { OcppServer, type AuthVerdict, type Handshake, type StationConnection } from '../../src/transport/ocpp-server.js';
 import type { OcppVersion, Payload } from '../../src/transport/ocpp-types.js';
 import { BootPolicyBook } from './boot-policy.js';
 import {
@@ -87,11 +87,16 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
   static async start(config: CsmsConfigInput, deps: CsmsDeps): Promise<EmulatedCsms> {
     const cfg = parseCsmsConfig(config);
     const csms = new EmulatedCsms(cfg, deps);
+    const credentials = csmsAuthPolicy(cfg, (id) => csms.registry.has(id));
     const server = await OcppServer.start({
       host: cfg.host, port: cfg.port, path: cfg.path, versions: cfg.versions,
       profile: cfg.security.profile, tls: resolveServerTls(cfg),
-      auth: csmsAuthPolicy(cfg, (id) => csms.registry.has(id)),
+      auth: async (h) => {
+        const verdict = credentials(h);
+        return verdict === true ? csms.admit(h) : verdict;
+      },
       clock: deps.clock, trace: deps.trace, ledger: deps.ledger, callTimeoutMs: cfg.callTimeoutMs,
+      limits: { maxFrameBytes: cfg.maxFrameBytes, maxJsonDepth: cfg.maxJsonDepth },
     });
     csms.server = server;
     server.on('station', (c: StationConnection) => csms.attach(c));
@@ -273,6 +278,29 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
       this.registry.set(identity, st);
     }
     return st;
+  }
+
+  /**
+   * One identity, one connection. A station that already holds a live connection keeps it: the
+   * newcomer is refused (409) and the attempt recorded, unless duplicateConnection is 'replace'.
+   * "Live" means the held connection answers a WebSocket ping: a charger whose old socket died
+   * half-open (no close ever arrived) is not locked out, its dead connection is dropped instead.
+   * The rule applies to every identity, since under profile 0 the CSMS cannot tell the rig's own
+   * station from an impostor by anything but the connection it already trusts.
+   */
+  private async admit(h: Handshake): Promise<AuthVerdict> {
+    const held = this.registry.get(h.identity)?.link;
+    if (!held?.isOpen || this.config.duplicateConnection === 'replace') return true;
+    const alive = await held.probe(this.config.duplicateProbeTimeoutMs);
+    const { trace } = this.deps;
+    if (alive && held.isOpen) {
+      const reason = `identity ${h.identity} is already connected`;
+      trace.record({ kind: 'conn', endpoint: 'csms', station: h.identity, event: 'anomaly', detail: `second connection refused (HTTP 409): ${reason} from ${this.registry.get(h.identity)?.remoteAddress ?? '?'}; newcomer from ${h.remoteAddress}` });
+      return { status: 409, reason };
+    }
+    trace.record({ kind: 'conn', endpoint: 'csms', station: h.identity, event: 'replaced', detail: `held connection did not answer a ping within ${this.config.duplicateProbeTimeoutMs} ms: dropped for the newcomer from ${h.remoteAddress}` });
+    held.drop();
+    return true;
   }
 
   private attach({ link, handshake, protocol }: StationConnection): void {

@@ -4,6 +4,7 @@
  */
 import { isoTime } from '../../src/core/clock.js';
 import type { OcppLink } from '../../src/transport/ocpp-link.js';
+import { MAX_REPORT_ITEMS, MAX_REPORTS } from './bounds.js';
 import type { RawMeterValue } from './meter-values.js';
 import {
   bootAnswer, dataTransferAnswer, emitAnomalies, keepNotification, registerHandlers,
@@ -82,11 +83,17 @@ export const V201_HANDLERS: Record<string, StationHandler> = {
     const reports = ctx.state.reports;
     let rec = reports.get(req.requestId);
     if (!rec) {
-      rec = { requestId: req.requestId, generatedAt: req.generatedAt, complete: false, seqNos: [], reportData: [] };
+      rec = { requestId: req.requestId, generatedAt: req.generatedAt, complete: false, seqNos: [], reportData: [], droppedItems: 0 };
+      // keep the newest MAX_REPORTS series (a Map iterates in insertion order)
+      if (reports.size >= MAX_REPORTS) reports.delete(reports.keys().next().value as number);
       reports.set(req.requestId, rec);
     }
-    rec.seqNos.push(req.seqNo);
-    rec.reportData.push(...(req.reportData ?? []));
+    if (rec.seqNos.length < MAX_REPORT_ITEMS) rec.seqNos.push(req.seqNo);
+    else rec.droppedItems++;
+    for (const item of req.reportData ?? []) {
+      if (rec.reportData.length < MAX_REPORT_ITEMS) rec.reportData.push(item);
+      else rec.droppedItems++;
+    }
     if (!req.tbc) rec.complete = true;
     ctx.emit('notification', { identity: ctx.identity, action: 'NotifyReport', params });
     return {};

@@ -8,6 +8,7 @@ import type { Trace } from '../../src/core/trace.js';
 import type { OcppLink } from '../../src/transport/ocpp-link.js';
 import type { CallHandler, OcppVersion, Payload } from '../../src/transport/ocpp-types.js';
 import type { BootDecision } from './boot-policy.js';
+import { MAX_NOTIFICATIONS, pushBounded } from './bounds.js';
 import type { AuthorizationStatus, BootStatus, CsmsConfig } from './config.js';
 import type { ProfilePush } from './load-manager.js';
 import type { MeterReading } from './meter-values.js';
@@ -20,6 +21,8 @@ export interface ReportRecord {
   complete: boolean;
   seqNos: number[];
   reportData: unknown[];
+  /** reportData entries and seqNos not kept because the series passed MAX_REPORT_ITEMS. */
+  droppedItems: number;
 }
 
 /** A station notification kept as-is: firmware, diagnostics, log, security, NotifyEvent. */
@@ -96,11 +99,17 @@ export function registerHandlers(link: OcppLink, ctx: StationContext, handlers: 
 /** Sent while Pending as the answer to a CSMS request (GetBaseReport / GetReport), so not flagged. */
 const ALLOWED_WHILE_PENDING = new Set(['NotifyReport']);
 
+/**
+ * A message other than BootNotification before the registration is Accepted: answered as usual
+ * (1.6 leaves the answer open; 2.0.1 B02/B03 lets a CSMS answer SecurityError, which would hide what
+ * the station does next) and recorded as an anomaly naming the station and its address.
+ */
 function checkRegistered(ctx: StationContext, action: string): void {
   const status = ctx.state.bootStatus;
-  if (status !== 'Pending' && status !== 'Rejected') return;
+  if (status === 'Accepted') return;
   if (status === 'Pending' && ALLOWED_WHILE_PENDING.has(action)) return;
-  emitAnomalies(ctx, [ctx.book.recordAnomaly(ctx.identity, { kind: 'before-accepted', detail: `${action} while the registration status is ${status}` })]);
+  const when = status === undefined ? 'before any BootNotification' : `while the registration status is ${status}`;
+  emitAnomalies(ctx, [ctx.book.recordAnomaly(ctx.identity, { kind: 'before-accepted', detail: `${action} ${when} (peer ${ctx.state.remoteAddress ?? '?'})` })]);
 }
 
 /** Authorization-list lookup; tokens on no list are Invalid unless acceptUnknown. */
@@ -121,7 +130,7 @@ export function dataTransferAnswer(config: CsmsConfig, params: Payload): Payload
 /** Keep a notification, tell listeners, answer `{}`. */
 export function keepNotification(action: string): StationHandler {
   return (params, ctx) => {
-    ctx.state.notifications.push({ action, at: ctx.clock.now(), params });
+    pushBounded(ctx.state.notifications, { action, at: ctx.clock.now(), params }, MAX_NOTIFICATIONS);
     ctx.emit('notification', { identity: ctx.identity, action, params });
     return {};
   };

@@ -6,8 +6,13 @@
  */
 import type { OcppVersion } from '../../src/transport/ocpp-types.js';
 import { readMeterValue, type MeterReading, type RawMeterValue } from './meter-values.js';
+import { MAX_ANOMALIES, MAX_CONNECTOR_KEYS, MAX_FINISHED_TRANSACTIONS, pushBounded, setBounded } from './bounds.js';
+import { newSeqNoState, recordSeqNo, type SeqNoState } from './seq-no.js';
 
-export interface Transaction {
+export type { SeqRange } from './seq-no.js';
+
+/** 2.0.1 seqNos are kept as ranges (SeqNoState): received, and skipped but not (yet) received. */
+export interface Transaction extends SeqNoState {
   station: string;
   version: OcppVersion;
   /** 1.6: integer assigned by the CSMS; 2.0.1: string chosen by the station. */
@@ -33,9 +38,6 @@ export interface Transaction {
   phases?: number;
   chargingState?: string;
   stopReason?: string;
-  /** 2.0.1 seqNos in arrival order, and those skipped and not (yet) received. */
-  seqNos: number[];
-  missingSeqNos: number[];
   meterValueCount: number;
 }
 
@@ -78,21 +80,8 @@ export interface TransactionEventResult {
 
 /** Record `seqNo` on a transaction; returns the anomaly it reveals, if any. */
 export function trackSeqNo(tx: Transaction, seqNo: number, isStart: boolean): Omit<Anomaly, 'station'> | undefined {
-  const id = tx.transactionId;
-  if (tx.seqNos.includes(seqNo)) return { transactionId: id, kind: 'seq-duplicate', detail: `seqNo ${seqNo} received again` };
-  const first = tx.seqNos.length === 0;
-  const max = first ? -1 : Math.max(...tx.seqNos);
-  tx.seqNos.push(seqNo);
-  if (first) return isStart && seqNo !== 0 ? { transactionId: id, kind: 'seq-start', detail: `Started with seqNo ${seqNo}, expected 0` } : undefined;
-  if (seqNo > max + 1) {
-    for (let n = max + 1; n < seqNo; n++) tx.missingSeqNos.push(n);
-    return { transactionId: id, kind: 'seq-gap', detail: `seqNo ${seqNo} after ${max}: missing ${max + 1}${seqNo - 1 > max + 1 ? `..${seqNo - 1}` : ''}` };
-  }
-  if (seqNo < max) {
-    tx.missingSeqNos = tx.missingSeqNos.filter((n) => n !== seqNo);
-    return { transactionId: id, kind: 'seq-out-of-order', detail: `seqNo ${seqNo} arrived after ${max}` };
-  }
-  return undefined;
+  const finding = recordSeqNo(tx, seqNo, isStart);
+  return finding && { transactionId: tx.transactionId, ...finding };
 }
 
 interface StationBook {
@@ -271,7 +260,7 @@ export class TransactionBook {
   }
 
   private newTx(station: string, version: OcppVersion, transactionId: number | string, evseId: number, connectorId: number, startedAt: string): Transaction {
-    return { station, version, transactionId, evseId, connectorId, state: 'active', startedAt, energyWh: 0, seqNos: [], missingSeqNos: [], meterValueCount: 0 };
+    return { station, version, transactionId, evseId, connectorId, state: 'active', startedAt, energyWh: 0, meterValueCount: 0, ...newSeqNoState() };
   }
 
   private activeOn(b: StationBook, evseId: number): Transaction | undefined {
@@ -293,14 +282,14 @@ export class TransactionBook {
     tx.endedAt = at;
     tx.energyWh = energyOf(tx);
     b.active.delete(String(tx.transactionId));
-    b.finished.push(tx);
+    pushBounded(b.finished, tx, MAX_FINISHED_TRANSACTIONS);
   }
 
   private applyMeterValues(station: string, evseId: number, tx: Transaction | undefined, values: RawMeterValue[], anomalies: Anomaly[]): MeterUpdate {
     const b = this.book(station);
     const readings = values.map(readMeterValue);
     for (const r of readings) {
-      if (r.powerW !== undefined) b.powerW.set(evseId, r.powerW);
+      if (r.powerW !== undefined) setBounded(b.powerW, evseId, r.powerW, MAX_CONNECTOR_KEYS);
       if (tx) anomalies.push(...this.applyReading(station, tx, r));
     }
     const update: MeterUpdate = { evseId, readings, anomalies };
@@ -313,7 +302,7 @@ export class TransactionBook {
     tx.meterValueCount++;
     if (r.powerW !== undefined) {
       tx.lastPowerW = r.powerW;
-      this.book(station).powerW.set(tx.evseId, r.powerW);
+      setBounded(this.book(station).powerW, tx.evseId, r.powerW, MAX_CONNECTOR_KEYS);
     }
     if (r.energyWh !== undefined) {
       if (tx.lastEnergyWh !== undefined && r.energyWh < tx.lastEnergyWh) {
@@ -330,7 +319,7 @@ export class TransactionBook {
     const clean: ConnectorStatus = { evseId: s.evseId, connectorId: s.connectorId, status: s.status };
     if (s.errorCode !== undefined) clean.errorCode = s.errorCode;
     if (s.timestamp !== undefined) clean.timestamp = s.timestamp;
-    this.book(station).connectors.set(`${s.evseId}:${s.connectorId}`, clean);
+    setBounded(this.book(station).connectors, `${s.evseId}:${s.connectorId}`, clean, MAX_CONNECTOR_KEYS);
     return clean;
   }
 
@@ -341,7 +330,7 @@ export class TransactionBook {
 
   private anomaly(station: string, a: Omit<Anomaly, 'station'>): Anomaly {
     const full = { station, ...a };
-    this.book(station).anomalies.push(full);
+    pushBounded(this.book(station).anomalies, full, MAX_ANOMALIES);
     return full;
   }
 }

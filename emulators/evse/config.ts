@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_JSON_DEPTH } from '../../src/transport/frame-screen.js';
 import { EvSpecSchema } from './ev-model.js';
 
 const AcSchema = z.object({
@@ -53,6 +54,10 @@ export const StationConfigSchema = z.object({
   heartbeatIntervalS: z.number().int().min(0).optional().describe('Heartbeat interval until the CSMS sets one (s)'),
   rampMs: z.number().int().min(0).default(1000).describe('Time the drawn power takes to follow a new limit (ms)'),
   callTimeoutS: z.number().positive().default(30).describe('Time to wait for a CALLRESULT (s)'),
+  maxFrameBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(DEFAULT_MAX_FRAME_BYTES)
+    .describe('Largest frame accepted from the CSMS (bytes): a larger CALL is answered with a FormatViolation (1.6: FormationViolation) CALLERROR; beyond 4x this the WebSocket is closed with 1009'),
+  maxJsonDepth: z.number().int().min(8).max(1000).default(DEFAULT_MAX_JSON_DEPTH)
+    .describe('Deepest JSON nesting accepted from the CSMS; deeper CALLs are answered with a FormatViolation CALLERROR'),
   transactionMessageAttempts: z.number().int().min(1).default(3).describe('Attempts to deliver a transaction message'),
   transactionMessageRetryIntervalS: z.number().int().min(0).default(10).describe('Base retry interval for transaction messages (s); attempt n waits n times this'),
   reconnect: z

@@ -70,6 +70,7 @@ export class StationLink {
         url: h.csmsUrl(), identity: h.identity, versions: [h.config.ocppVersion === '1.6' ? 'ocpp1.6' : 'ocpp2.0.1'],
         security: clientSecurity(h.config.security, h.passwordOverride()),
         clock: h.clock, trace: h.trace, ledger: h.ledger, callTimeoutMs: h.config.callTimeoutS * 1000,
+        limits: { maxFrameBytes: h.config.maxFrameBytes, maxJsonDepth: h.config.maxJsonDepth },
       });
     } catch (err) {
       this.lastConnectError = (err as Error).message;

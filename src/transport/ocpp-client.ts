@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { Trace } from '../core/trace.js';
 import type { FrameLedger } from './frame-ledger.js';
+import { DEFAULT_FRAME_LIMITS, transportCapBytes, type FrameLimits } from './frame-screen.js';
 import { OcppLink } from './ocpp-link.js';
 import type { OcppVersion, RpcPeer, SecurityProfile } from './ocpp-types.js';
 
@@ -29,6 +30,8 @@ export interface ConnectOptions {
   callTimeoutMs?: number;
   /** Extra handshake headers (quirks). */
   headers?: Record<string, string>;
+  /** Limits on frames from the CSMS; default DEFAULT_FRAME_LIMITS. */
+  limits?: FrameLimits | undefined;
 }
 
 /**
@@ -42,6 +45,8 @@ export async function connectStation(opts: ConnectOptions): Promise<OcppLink> {
   if (secure && !url.startsWith('wss://')) {
     throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `${opts.identity}: security profile ${sec.profile} needs a wss:// URL, got ${url}`, { station: opts.identity });
   }
+  const limits = opts.limits ?? DEFAULT_FRAME_LIMITS;
+  const wsOpts = { maxPayload: transportCapBytes(limits), ...(secure ? { ca: sec.ca, cert: sec.profile === 3 ? sec.cert : undefined, key: sec.profile === 3 ? sec.key : undefined } : {}) };
   const peer = new RPCClient({
     identity: opts.identity,
     endpoint: url,
@@ -52,9 +57,12 @@ export async function connectStation(opts: ConnectOptions): Promise<OcppLink> {
     pingIntervalMs: 0,
     password: sec.profile === 1 || sec.profile === 2 ? (sec.password ?? null) : null,
     headers: opts.headers ?? {},
-    wsOpts: secure ? { ca: sec.ca, cert: sec.profile === 3 ? sec.cert : undefined, key: sec.profile === 3 ? sec.key : undefined } : {},
+    wsOpts,
   } as never) as unknown as RpcPeer & { connect(): Promise<unknown> };
-  const link = new OcppLink(peer, { endpoint: 'evse', station: opts.identity, clock: opts.clock, trace: opts.trace, ledger: opts.ledger, callTimeoutMs: opts.callTimeoutMs });
+  const link = new OcppLink(peer, {
+    endpoint: 'evse', station: opts.identity, clock: opts.clock, trace: opts.trace, ledger: opts.ledger,
+    callTimeoutMs: opts.callTimeoutMs, limits, remoteAddress: url,
+  });
   const done = opts.ledger?.begin(`connect ${opts.identity}`);
   try {
     await peer.connect();

@@ -2,14 +2,17 @@ import { EventEmitter } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { RPCServer } from 'ocpp-rpc';
 import type { Clock } from '../core/clock.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { Trace } from '../core/trace.js';
 import type { FrameLedger } from './frame-ledger.js';
+import { DEFAULT_FRAME_LIMITS, transportCapBytes, type FrameLimits } from './frame-screen.js';
 import { OcppLink } from './ocpp-link.js';
 import type { OcppVersion, RpcPeer, SecurityProfile } from './ocpp-types.js';
+import { checkUpgrade, refuseUpgrade } from './upgrade-check.js';
 
 export interface ServerTls {
   cert: string;
@@ -28,8 +31,11 @@ export interface Handshake {
   headers: IncomingMessage['headers'];
 }
 
-/** Decide whether a station may connect: return true, or a reason for a 401. */
-export type AuthPolicy = (h: Handshake) => true | string;
+/** Admit a station (true), refuse it with a 401 (a reason) or with another HTTP status. */
+export type AuthVerdict = true | string | { status: number; reason: string };
+
+/** Decide whether a station may connect (may take time, e.g. to probe a connection it would replace). */
+export type AuthPolicy = (h: Handshake) => AuthVerdict | Promise<AuthVerdict>;
 
 export interface OcppServerOptions {
   host?: string;
@@ -44,6 +50,8 @@ export interface OcppServerOptions {
   trace: Trace;
   ledger?: FrameLedger | undefined;
   callTimeoutMs?: number;
+  /** Limits on incoming frames; default DEFAULT_FRAME_LIMITS. */
+  limits?: FrameLimits | undefined;
 }
 
 export interface StationConnection {
@@ -69,13 +77,20 @@ export class OcppServer extends EventEmitter {
     if (secure && !opts.tls) {
       throw new HarnessError(ERROR_CODES.TLS_SETUP, `CSMS security profile ${opts.profile} needs tls.cert and tls.key`);
     }
-    const rpc = new RPCServer({ protocols: versions, strictMode: true, callTimeoutMs: Infinity, pingIntervalMs: 0 } as never);
+    const limits = opts.limits ?? DEFAULT_FRAME_LIMITS;
+    const rpc = new RPCServer({
+      protocols: versions, strictMode: true, callTimeoutMs: Infinity, pingIntervalMs: 0,
+      wssOptions: { maxPayload: transportCapBytes(limits) },
+    } as never);
     const http = secure
       ? createHttpsServer({ cert: opts.tls?.cert, key: opts.tls?.key, ca: opts.tls?.ca, requestCert: opts.profile === 3, rejectUnauthorized: false })
       : createHttpServer();
     http.on('request', (_req, res) => { res.statusCode = 404; res.end(); });
     const basePath = '/' + (opts.path ?? 'ocpp').replace(/^\/+|\/+$/g, '');
-    rpc.auth((accept, reject, hs) => {
+    const conn = (station: string, event: string, detail: string): void => opts.trace.record({ kind: 'conn', endpoint: 'csms', station, event, detail });
+    /** Upgrades refused by our own checks: already traced, so ocpp-rpc's 'upgradeAborted' is not traced twice. */
+    const refused = new WeakSet<IncomingMessage>();
+    rpc.auth(async (accept, reject, hs) => {
       const h = hs as unknown as { identity: string; remoteAddress: string; protocols: Set<string>; password?: Buffer; endpoint: string; request: IncomingMessage; headers: IncomingMessage['headers'] };
       const handshake: Handshake = {
         identity: h.identity,
@@ -85,31 +100,58 @@ export class OcppServer extends EventEmitter {
         certCommonName: commonName(h.request.socket as Socket),
         headers: h.headers,
       };
+      const from = ` from ${peerAddress(h.request)}`;
+      const refuse = (status: number, reason: string): void => {
+        refused.add(h.request);
+        conn(h.identity, 'rejected', `${reason}${from}`);
+        reject(status, reason);
+      };
       if (h.endpoint.replace(/\/+$/, '') !== (basePath === '/' ? '' : basePath)) {
-        opts.trace.record({ kind: 'conn', endpoint: 'csms', station: h.identity, event: 'rejected', detail: `unknown path ${h.endpoint}` });
-        reject(404, 'Not found');
+        refuse(404, `unknown path ${h.endpoint}`);
         return;
       }
       if (!versions.some((v) => h.protocols.has(v))) {
-        opts.trace.record({ kind: 'conn', endpoint: 'csms', station: h.identity, event: 'rejected', detail: `no common subprotocol in [${[...h.protocols].join(', ')}]` });
-        reject(400, 'No supported OCPP subprotocol');
+        refuse(400, `no common subprotocol in [${[...h.protocols].join(', ')}]`);
         return;
       }
-      const verdict = opts.auth(handshake);
-      if (verdict !== true) {
-        opts.trace.record({ kind: 'conn', endpoint: 'csms', station: h.identity, event: 'rejected', detail: verdict });
-        reject(401, verdict);
-        return;
+      let verdict: AuthVerdict;
+      try {
+        verdict = await opts.auth(handshake);
+      } catch (err) {
+        verdict = { status: 500, reason: `authorization failed: ${(err as Error).message}` };
       }
-      accept({ handshake });
+      if (verdict === true) accept({ handshake });
+      else if (typeof verdict === 'string') refuse(401, verdict);
+      else refuse(verdict.status, verdict.reason);
     });
-    rpc.on('client', (client: RpcPeer & { session?: { handshake?: Handshake } }) => {
+    rpc.on('upgradeAborted', (ev: { error?: Error; request: IncomingMessage; identity?: string }) => {
+      if (refused.has(ev.request)) return;
+      conn(ev.identity ?? '?', 'anomaly', `upgrade aborted: ${ev.error?.message ?? 'unknown reason'} from ${peerAddress(ev.request)}`);
+    });
+    rpc.on('error', (err: Error) => conn('?', 'anomaly', `WebSocket server error: ${err.message}`));
+    rpc.on('client', (client: RpcPeer & { session?: { handshake?: Handshake }; handshake?: { request?: IncomingMessage } }) => {
       const handshake = client.session?.handshake as Handshake;
-      const link = new OcppLink(client, { endpoint: 'csms', station: handshake.identity, clock: opts.clock, trace: opts.trace, ledger: opts.ledger, callTimeoutMs: opts.callTimeoutMs });
+      const remote = client.handshake?.request ? peerAddress(client.handshake.request) : handshake.remoteAddress;
+      const link = new OcppLink(client, {
+        endpoint: 'csms', station: handshake.identity, clock: opts.clock, trace: opts.trace, ledger: opts.ledger,
+        callTimeoutMs: opts.callTimeoutMs, limits, remoteAddress: remote,
+      });
       opts.trace.record({ kind: 'conn', endpoint: 'csms', station: handshake.identity, event: 'open', detail: `${client.protocol ?? ''} from ${handshake.remoteAddress}` });
       server.emit('station', { link, handshake, protocol: client.protocol as OcppVersion } satisfies StationConnection);
     });
-    http.on('upgrade', rpc.handleUpgrade);
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // ocpp-rpc decodes the identity outside its own error handling: check the request first
+      const check = checkUpgrade(req.url, req.headers['sec-websocket-protocol']);
+      if (!check.ok) {
+        conn(check.rawIdentity || '?', 'anomaly', `upgrade refused (HTTP 400): ${check.reason} from ${peerAddress(req)}`);
+        refuseUpgrade(socket, 400, 'Bad Request', check.reason);
+        return;
+      }
+      Promise.resolve(rpc.handleUpgrade(req, socket as Socket, head)).catch((err: Error) => {
+        conn(check.identity, 'anomaly', `upgrade failed: ${err.message} from ${peerAddress(req)}`);
+        refuseUpgrade(socket, 400, 'Bad Request', 'upgrade failed');
+      });
+    });
     const host = opts.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       http.once('error', (err: NodeJS.ErrnoException) => {
@@ -130,6 +172,12 @@ export class OcppServer extends EventEmitter {
     this.http.closeAllConnections?.();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
   }
+}
+
+/** `address:port` of the peer that sent `req`. */
+function peerAddress(req: IncomingMessage): string {
+  const s = req.socket;
+  return `${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'}`;
 }
 
 function commonName(socket: Socket): string | undefined {

@@ -281,9 +281,9 @@ describe('transactions: OCPP 2.0.1', () => {
   const ev = (eventType: Ev, seqNo: number, extra: Record<string, unknown> = {}) => ({
     eventType, seqNo, timestamp: `t${seqNo}`, triggerReason: 'Authorized', transactionInfo: { transactionId: 'tx1' }, evse: { id: 1, connectorId: 1 }, ...extra,
   });
-  const seqCases: Array<{ name: string; events: Array<[Ev, number]>; anomalies: string[]; missing: number[] }> = [
+  const seqCases: Array<{ name: string; events: Array<[Ev, number]>; anomalies: string[]; missing: Array<{ from: number; to: number }> }> = [
     { name: 'in order', events: [['Started', 0], ['Updated', 1], ['Updated', 2], ['Ended', 3]], anomalies: [], missing: [] },
-    { name: 'gap', events: [['Started', 0], ['Updated', 1], ['Updated', 4], ['Ended', 5]], anomalies: ['seq-gap'], missing: [2, 3] },
+    { name: 'gap', events: [['Started', 0], ['Updated', 1], ['Updated', 4], ['Ended', 5]], anomalies: ['seq-gap'], missing: [{ from: 2, to: 3 }] },
     { name: 'duplicate', events: [['Started', 0], ['Updated', 1], ['Updated', 1], ['Ended', 2]], anomalies: ['seq-duplicate'], missing: [] },
     { name: 'gap filled late', events: [['Started', 0], ['Updated', 2], ['Updated', 1], ['Ended', 3]], anomalies: ['seq-gap', 'seq-out-of-order'], missing: [] },
     { name: 'started at 5', events: [['Started', 5], ['Ended', 6]], anomalies: ['seq-start'], missing: [] },
@@ -313,7 +313,7 @@ describe('transactions: OCPP 2.0.1', () => {
     expect(dup.transaction.lastEnergyWh).toBe(12_500);
     const r2 = book.transactionEvent201('S', ev('Ended', 2, { meterValue: [mv201('c', 14)], transactionInfo: { transactionId: 'tx1', stoppedReason: 'EVDisconnected' } }));
     expect(r2.kind).toBe('ended');
-    expect(r2.transaction).toMatchObject({ state: 'ended', energyWh: 4000, stopReason: 'EVDisconnected', seqNos: [0, 1, 2], endedAt: 't2' });
+    expect(r2.transaction).toMatchObject({ state: 'ended', energyWh: 4000, stopReason: 'EVDisconnected', seqNoCount: 3, receivedSeqNos: [{ from: 0, to: 2 }], endedAt: 't2' });
     expect(book.active('S')).toEqual([]);
   });
 

@@ -83,6 +83,20 @@ const WEEK_MS = 7 * DAY_MS;
 const LOOKAHEAD_MS = 8 * DAY_MS;
 const MAX_CYCLES = 10_000;
 
+/**
+ * Bounds of a composite schedule, so that a request cannot freeze the station (GetCompositeSchedule
+ * with duration 2147483647 over a Recurring profile of 1,000 periods used to take 40 s):
+ * - the horizon is at most MAX_COMPOSITE_HORIZON_S (7 days) from now; a longer request is answered
+ *   for 7 days and the answer's `duration` says so;
+ * - at most MAX_COMPOSITE_PERIODS (1,024, the most a 2.0.1 ChargingSchedule may hold) periods, and
+ *   at most MAX_COMPOSITE_BREAKPOINTS (20,000) instants are evaluated; when either is reached the
+ *   schedule ends there and `duration` is shortened to match.
+ * Worst case (20,000 instants x installed profiles x log2(periods)) answers in well under a second.
+ */
+export const MAX_COMPOSITE_HORIZON_S = 7 * 86_400;
+export const MAX_COMPOSITE_PERIODS = 1024;
+export const MAX_COMPOSITE_BREAKPOINTS = 20_000;
+
 interface Groups {
   station: NormalizedProfile[];
   external: NormalizedProfile[];
@@ -136,12 +150,16 @@ export function activePeriod(p: NormalizedProfile, atMs: number, anchorMs: numbe
   if (deltaMs < 0) return undefined;
   const offsetS = deltaMs / 1000;
   if (p.schedule.durationS !== undefined && offsetS >= p.schedule.durationS) return undefined;
-  let found: SchedulePeriod | undefined;
-  for (const period of p.schedule.periods) {
-    if (period.startPeriod > offsetS) break;
-    found = period;
+  // periods are strictly increasing (checked at install): the last one starting at or before offsetS
+  const periods = p.schedule.periods;
+  let lo = 0;
+  let hi = periods.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (periods[mid]!.startPeriod <= offsetS) lo = mid + 1;
+    else hi = mid;
   }
-  return found;
+  return lo === 0 ? undefined : periods[lo - 1];
 }
 
 function selectProfiles(profiles: readonly NormalizedProfile[], q: LimitQuery): Groups {
@@ -232,6 +250,15 @@ function breakpoints(g: Groups, startMs: number, endMs: number, anchorMs: number
   return [...points].sort((a, b) => a - b);
 }
 
+/** The first breakpoint in (startMs, endMs), without sorting them all. */
+function firstBreakpoint(g: Groups, startMs: number, endMs: number, anchorMs: number): number | undefined {
+  let first: number | undefined;
+  for (const p of [...g.station, ...g.external, ...g.tx, ...g.txDefault]) {
+    for (const t of profileBreakpoints(p, startMs, endMs, anchorMs)) if (first === undefined || t < first) first = t;
+  }
+  return first;
+}
+
 /**
  * The limit in force for `query.evseId` at `query.nowMs`. Always a number: the hardware
  * maximum when no profile applies (or when it is lower than every applying profile).
@@ -240,7 +267,7 @@ export function limitAt(source: ProfileSource, query: LimitQuery): Limit {
   const g = selectProfiles(source.list(), query);
   const anchorMs = query.txStartMs ?? query.nowMs;
   const limit = evaluate(g, query.nowMs, anchorMs, query.electrical);
-  const next = breakpoints(g, query.nowMs, query.nowMs + LOOKAHEAD_MS, anchorMs)[0];
+  const next = firstBreakpoint(g, query.nowMs, query.nowMs + LOOKAHEAD_MS, anchorMs);
   return next === undefined ? limit : { ...limit, nextChangeMs: next };
 }
 
@@ -269,19 +296,33 @@ export function compositeSchedule(source: ProfileSource, query: CompositeQuery):
   const e = query.electrical;
   const unit = query.unit ?? (e.kind === 'DC' ? 'W' : 'A');
   const startMs = query.nowMs;
-  const endMs = startMs + query.durationS * 1000;
+  let durationS = Math.min(Math.max(0, query.durationS), MAX_COMPOSITE_HORIZON_S);
+  const endMs = startMs + durationS * 1000;
   const anchorMs = query.txStartMs ?? startMs;
   const g = selectProfiles(source.list(), query);
   const periods: CompositePeriod[] = [];
-  for (const t of [startMs, ...breakpoints(g, startMs, endMs, anchorMs)]) {
+  const instants = [startMs, ...breakpoints(g, startMs, endMs, anchorMs)];
+  for (let i = 0; i < instants.length; i++) {
+    const t = instants[i]!;
     const startPeriod = Math.round((t - startMs) / 1000);
-    pushPeriod(periods, toPeriod(evaluate(g, t, anchorMs, e), startPeriod, unit, e));
+    if (i >= MAX_COMPOSITE_BREAKPOINTS) {
+      durationS = startPeriod;
+      break;
+    }
+    const period = toPeriod(evaluate(g, t, anchorMs, e), startPeriod, unit, e);
+    const last = periods[periods.length - 1];
+    const adds = !last || (last.startPeriod !== startPeriod && (last.limit !== period.limit || last.numberPhases !== period.numberPhases));
+    if (adds && periods.length >= MAX_COMPOSITE_PERIODS) {
+      durationS = startPeriod;
+      break;
+    }
+    pushPeriod(periods, period);
   }
   return {
     evseId: query.evseId,
     scheduleStartMs: startMs,
     scheduleStart: new Date(startMs).toISOString(),
-    duration: query.durationS,
+    duration: durationS,
     chargingRateUnit: unit,
     periods,
   };

@@ -97,6 +97,12 @@ function matchesList(p: NormalizedProfile, c: ListCriteria): boolean {
   );
 }
 
+/**
+ * Hard cap on installed profiles whatever MaxChargingProfilesInstalled says (1.6 leaves it
+ * unset by default): every limit evaluation walks them, so a CSMS must not grow them without bound.
+ */
+export const MAX_INSTALLED_PROFILES = 256;
+
 /** Installed charging profiles of one station. */
 export class ProfileStore {
   readonly ocppVersion: OcppVersion;
@@ -128,6 +134,9 @@ export class ProfileStore {
     const conflict = this.#conflict(checked);
     if (conflict) return reject(conflict);
     const replaced = this.#profiles.filter((p) => this.#replaces(checked, p));
+    if (this.#profiles.length - replaced.length >= MAX_INSTALLED_PROFILES) {
+      return reject(`at most ${MAX_INSTALLED_PROFILES} charging profiles can be installed`);
+    }
     this.#profiles = this.#profiles.filter((p) => !replaced.includes(p));
     this.#profiles.push(checked);
     return { status: 'Accepted', profile: checked, replaced };
