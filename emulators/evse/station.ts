@@ -389,4 +389,12 @@ export class ChargeStation extends EventEmitter {
   persist(): void {
     this.deps.persist?.(this.memory);
   }
+
+  /**
+   * Count I/O outside the OCPP link (a firmware download, a log upload) as work in flight, so that a
+   * VirtualClock waits for it instead of racing ahead. Call the returned function once it is done.
+   */
+  beginWork(label: string): () => void {
+    return this.deps.ledger?.begin(`${this.identity}: ${label}`) ?? (() => undefined);
+  }
 }

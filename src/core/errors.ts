@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   UNKNOWN_STATION: 'E_UNKNOWN_STATION',
   INVALID_STATE: 'E_INVALID_STATE',
   CLOCK_MISUSE: 'E_CLOCK_MISUSE',
+  /** A firmware download or log upload failed (no answer, refused, HTTP/FTP error, too large). */
+  TRANSFER_FAILED: 'E_TRANSFER_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
