@@ -122,6 +122,7 @@ async function runFirmwareUpdate(s: ChargeStation, req: UpdateFirmwareReq, cance
 /** N01: Uploading, then Uploaded or UploadFailure (after the retries); a cancelled upload goes quiet. */
 async function runLogUpload(s: ChargeStation, req: GetLogReq, fileName: string, log: NonNullable<TransferState['log']>): Promise<void> {
   const { cancel } = log;
+  if (cancel.signal.aborted) return;
   await notify(s, 'LogStatusNotification', { status: 'Uploading', requestId: req.requestId });
   let status = 'Uploaded';
   try {
