@@ -92,6 +92,26 @@ describe('OCPP 1.6 transfers over HTTP (local node:http server)', () => {
     expect(installed?.data).toMatchObject({ bytes: IMAGE.length, rule: 'file-name' });
   });
 
+  it('virtual time stands still while the download is in flight (a slow server, a 1 s heartbeat)', async () => {
+    http.files.set('/images/fw-2.2.0.bin', IMAGE);
+    http.delayMs = 400;
+    try {
+      const rigInput = { csms: { heartbeatIntervalS: 1 }, evses: [stationConfig()] };
+      rig = await startVirtualRig(rigInput);
+      const s = rig.stations[0] as ChargeStation;
+      expect(await rig.clock.runUntil(() => s.state === 'Accepted', 60_000)).toBe(true);
+      await rig.csms.send(ID, 'UpdateFirmware', { location: `${http.base}/images/fw-2.2.0.bin`, retrieveDate: nowIso(rig) });
+      expect(await rig.clock.runUntil(() => statuses(rig!, 'FirmwareStatusNotification').length >= 2, 60_000)).toBe(true);
+    } finally {
+      http.delayMs = 0;
+    }
+    const [downloading, downloaded] = statuses(rig, 'FirmwareStatusNotification');
+    expect(downloaded?.status).toBe('Downloaded');
+    expect(downloaded?.at).toBe(downloading?.at);
+    const out = rig.frames(ID, 'evse', 'out').filter((f) => f[0] === 2).map((f) => f[2] === 'FirmwareStatusNotification' ? (f[3] as { status: string }).status : f[2]);
+    expect(out.slice(out.indexOf('Downloading'), out.indexOf('Downloaded') + 1)).toEqual(['Downloading', 'Downloaded']);
+  });
+
   it('waits for retrieveDate on the station clock before contacting the location', async () => {
     http.files.set('/images/fw-3.0.0.bin', IMAGE);
     const b = await booted();

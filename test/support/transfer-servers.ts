@@ -7,7 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { type AddressInfo, connect, createServer as createTcpServer } from 'node:net';
+import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,6 +22,8 @@ export interface FileServer {
   requests: string[];
   /** Answer the next n requests with 503 (the retry tests). */
   failNext(n: number): void;
+  /** Real milliseconds to wait before answering each request (a slow server). */
+  delayMs: number;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,10 @@ export async function startFileServer(tls?: { cert: string; key: string }): Prom
   const requests: string[] = [];
   let failing = 0;
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (api.delayMs > 0) setTimeout(() => answer(req, res), api.delayMs);
+    else answer(req, res);
+  };
+  const answer = (req: IncomingMessage, res: ServerResponse): void => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     requests.push(`${req.method} ${path}`);
     if (failing > 0) {
@@ -57,12 +63,9 @@ export async function startFileServer(tls?: { cert: string; key: string }): Prom
     }
     res.writeHead(405).end();
   };
-  const server: Server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    base: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
-    files, uploads, requests,
+  const api: FileServer = {
+    base: '',
+    files, uploads, requests, delayMs: 0,
     failNext: (n) => {
       failing = n;
     },
@@ -71,6 +74,11 @@ export async function startFileServer(tls?: { cert: string; key: string }): Prom
       server.close(() => r());
     }),
   };
+  const server: Server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  Object.assign(api, { base: `${tls ? 'https' : 'http'}://127.0.0.1:${port}` });
+  return api;
 }
 
 /** A port on 127.0.0.1 with nothing listening (bound once, then released). */
@@ -141,6 +149,34 @@ export async function startFtpServer(): Promise<FtpServer> {
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SilentPeer {
+  port: number;
+  /** Connections accepted so far. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+/** A TCP server on 127.0.0.1:0 that accepts connections and never sends or answers anything. */
+export async function startSilentPeer(): Promise<SilentPeer> {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  const srv = createTcpServer((sock) => {
+    accepted++;
+    sockets.add(sock);
+    sock.on('error', () => undefined);
+    sock.on('close', () => sockets.delete(sock));
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (srv.address() as AddressInfo).port,
+    connections: () => accepted,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => srv.close(() => r()));
     },
   };
 }

@@ -98,7 +98,8 @@ async function attempt<T>(host: TransferHost, label: string, cancel: AbortSignal
   try {
     return await run({
       signal: ac.signal, maxBytes, ca: host.ca,
-      idleTimeoutMs: host.clock.virtual ? Math.min(host.timeoutMs, VIRTUAL_IDLE_LIMIT_MS) : host.timeoutMs,
+      // on a RealClock the Clock timer is the limit; the socket's idle timeout only backs it up
+      idleTimeoutMs: host.clock.virtual ? Math.min(host.timeoutMs, VIRTUAL_IDLE_LIMIT_MS) : 2 * host.timeoutMs,
     });
   } finally {
     limit.cancel();
