@@ -83,6 +83,8 @@ describe('OCPP 2.0.1 UpdateFirmware and GetLog over HTTP and HTTPS', () => {
     expect(http.requests).toEqual(['GET /fw/station-fw-5.0.1.bin']);
     expect(statuses(rig, 'FirmwareStatusNotification')).toEqual(['Downloading/11', 'Downloaded/11', 'Installing/11', 'Installed/11']);
     expect(boots(rig)).toEqual([{ reason: 'PowerUp', firmwareVersion: '1.0.0' }, { reason: 'FirmwareUpdate', firmwareVersion: '5.0.1' }]);
+    const vars = await rig.csms.send<{ getVariableResult: { attributeValue?: string }[] }>(ID, 'GetVariables', { getVariableData: [{ component: { name: 'ChargingStation' }, variable: { name: 'FirmwareVersion' } }] });
+    expect(vars.getVariableResult[0]?.attributeValue).toBe('5.0.1');
   });
 
   it('signed firmware over HTTPS: the signature verifies with the signing certificate, SignatureVerified, installed', async () => {

@@ -166,6 +166,8 @@ class FakeHost implements DeviceModelHost {
     [ITEMS_PER_MESSAGE.GetReport]: '20',
   };
   avail: AvailabilityState[] = ['Available', 'Occupied'];
+  installed: string | undefined;
+  firmwareVersion(): string { return this.installed ?? this.config.firmwareVersion; }
   setting(n: string): string | undefined { return this.settings[n]; }
   setSetting(n: string, v: string): void { this.settings[n] = v; }
   wallTime(): number { return START_WALL; }
@@ -229,6 +231,14 @@ describe('2.0.1 device model', () => {
     expect(r.attributeStatus).toBe(status);
     if (setting) expect(host.settings[setting]).toBe(stored);
     expect(valid('SetVariables', { setVariableResult: [r] }, 'conf')).toBe(true);
+  });
+
+  it('ChargingStation.FirmwareVersion follows the installed image; FileTransferProtocols lists FTP and HTTP', () => {
+    const fw = { component: { name: 'ChargingStation' }, variable: { name: 'FirmwareVersion' } };
+    expect(model.get(fw as never).attributeValue).toBe('1.0.0');
+    host.installed = '2.1.0';
+    expect(model.get(fw as never).attributeValue).toBe('2.1.0');
+    expect(model.get({ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'FileTransferProtocols' } } as never).attributeValue).toBe('FTP,FTPS,HTTP,HTTPS');
   });
 
   it('reports: configuration = writable, summary = availability, full = all; each entry schema-valid', () => {
