@@ -1,8 +1,12 @@
 /** Pure rules of the station's file transfers: image version, upload target, retries, locations. */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/core/errors.js';
 import { StationConfigSchema } from '../../emulators/evse/config.js';
+import { emptyMemory, MemoryFile } from '../../emulators/evse/memory.js';
 import { logFileName } from '../../emulators/evse/transfer/diagnostics-log.js';
 import { imageFileName, imageVersion, parseSigningCertificate, verifyImageSignature } from '../../emulators/evse/transfer/firmware-image.js';
 import { safeUrl } from '../../emulators/evse/transfer/transfer-types.js';
@@ -100,5 +104,19 @@ describe('transfer locations and retries', () => {
     const at = Date.parse('2026-03-01T10:00:00.123Z');
     expect(logFileName('CP/1 x', 'DiagnosticsLog', at)).toBe('CP_1_x-diagnostics-2026-03-01T100000123Z.log');
     expect(logFileName('CP1', 'SecurityLog', at)).toBe('CP1-security-2026-03-01T100000123Z.log');
+  });
+});
+
+describe('installed firmware version in persistent memory', () => {
+  it('survives a process restart through the memory file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-mem-'));
+    try {
+      const file = new MemoryFile(join(dir, 'memory.json'));
+      expect(file.load(1).firmwareVersion).toBeUndefined();
+      file.save({ ...emptyMemory(1), firmwareVersion: '2.1.0' });
+      expect(file.load(1).firmwareVersion).toBe('2.1.0');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -26,7 +26,7 @@ function send(url: URL, method: 'GET' | 'PUT', body: Buffer | undefined, o: Atte
   return new Promise((resolve, reject) => {
     const req = (secure ? httpsRequest : httpRequest)(url, secure && o.ca ? { ...opts, ca: o.ca } : opts, resolve);
     req.on('timeout', () => req.destroy(failed(url, `no data for ${o.idleTimeoutMs} ms`)));
-    req.on('error', (err) => reject(o.signal.aborted ? o.signal.reason : failed(url, err.message, err)));
+    req.on('error', (err) => reject(o.signal.aborted ? o.signal.reason : err instanceof HarnessError ? err : failed(url, err.message, err)));
     req.end(body);
   });
 }
