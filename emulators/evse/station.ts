@@ -390,10 +390,7 @@ export class ChargeStation extends EventEmitter {
     this.deps.persist?.(this.memory);
   }
 
-  /**
-   * Count I/O outside the OCPP link (a firmware download, a log upload) as work in flight, so that a
-   * VirtualClock waits for it instead of racing ahead. Call the returned function once it is done.
-   */
+  /** Count I/O outside the OCPP link (file transfers) as work in flight for a VirtualClock; call the result when done. */
   beginWork(label: string): () => void {
     return this.deps.ledger?.begin(`${this.identity}: ${label}`) ?? (() => undefined);
   }
