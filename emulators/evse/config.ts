@@ -36,6 +36,16 @@ export const SecuritySchema = z
   })
   .default({ profile: 0 });
 
+export const FirmwareSchema = z
+  .object({
+    images: z.record(z.string().min(1), z.string().min(1).max(50)).default({})
+      .describe('Firmware version each image installs, by image file name (the last path segment of the download URL)'),
+    transferTimeoutS: z.number().positive().max(3600).default(60)
+      .describe('Time limit of one download or upload attempt (s), on the station clock'),
+  })
+  .default({ images: {}, transferTimeoutS: 60 })
+  .describe('Firmware images and file transfers (UpdateFirmware, GetDiagnostics, GetLog). An image not listed installs the version in its file name (fw-2.1.0.bin -> 2.1.0), else "sha256-" and the first 12 hex digits of its SHA-256');
+
 export const StationConfigSchema = z.object({
   identity: z.string().min(1).max(48).regex(/^[A-Za-z0-9*\-_=:+|@.]+$/, 'identity: use letters, digits and *-_=:+|@. only')
     .describe('Charge point identity, appended to the CSMS URL'),
@@ -46,7 +56,8 @@ export const StationConfigSchema = z.object({
   vendor: z.string().max(20).default('chargebench').describe('chargePointVendor / vendorName'),
   model: z.string().max(20).default('VirtualEVSE').describe('chargePointModel / model'),
   serialNumber: z.string().max(25).optional().describe('Serial number reported at boot'),
-  firmwareVersion: z.string().max(50).default('1.0.0').describe('Firmware version reported at boot'),
+  firmwareVersion: z.string().max(50).default('1.0.0').describe('Firmware version reported at boot (until an UpdateFirmware installs another)'),
+  firmware: FirmwareSchema,
   evses: z.number().int().min(1).max(16).default(1).describe('Number of EVSEs (1.6: connectors), each with one connector'),
   electrical: ElectricalSchema.default({ kind: 'AC', phases: 3, maxCurrentA: 32, voltage: 230 }),
   ev: EvSpecSchema.default(EvSpecSchema.parse({})).describe('The EV that plugs in (battery, acceptance curve)'),

@@ -28,6 +28,8 @@ export interface StationMemory {
   /** Energy register per connector (Wh), index = connector id - 1. */
   registersWh: number[];
   bootCount: number;
+  /** Firmware version of the last installed image (reported at boot instead of the configured one). */
+  firmwareVersion?: string | undefined;
 }
 
 export function emptyMemory(connectors: number): StationMemory {

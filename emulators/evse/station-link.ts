@@ -95,7 +95,14 @@ export class StationLink {
     this.reconnectTimer = undefined;
     const link = this.link;
     this.link = undefined;
-    await link?.close(1000, 'station stopping');
+    if (!link) return;
+    // the close handshake is work in flight: a VirtualClock must not run ahead of it (a reboot's delay starts after it)
+    const done = this.host.ledger?.begin(`close ${this.host.identity}`);
+    try {
+      await link.close(1000, 'station stopping');
+    } finally {
+      done?.();
+    }
   }
 
   /** Cut the TCP connection abruptly; the station reconnects with backoff. */

@@ -400,4 +400,9 @@ export class ChargeStation extends EventEmitter {
   persist(): void {
     this.deps.persist?.(this.memory);
   }
+
+  /** Count I/O outside the OCPP link (file transfers) as work in flight for a VirtualClock; call the result when done. */
+  beginWork(label: string): () => void {
+    return this.deps.ledger?.begin(`${this.identity}: ${label}`) ?? (() => undefined);
+  }
 }

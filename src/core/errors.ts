@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   CLOCK_MISUSE: 'E_CLOCK_MISUSE',
   // a device lacks a capability a step needs (a test result: failed with cause "unsupported")
   UNSUPPORTED: 'E_UNSUPPORTED',
+  /** A firmware download or log upload failed (no answer, refused, HTTP/FTP error, too large). */
+  TRANSFER_FAILED: 'E_TRANSFER_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -372,16 +372,30 @@ describe('1.6 handlers', () => {
     await r.clock.runFor(0);
     expect(sent.map((s) => [s.action, s.payload.connectorId])).toEqual([['StatusNotification', 2]]);
 
-    startTx(r);
+    await handle(r.station, 'TriggerMessage', { requestedMessage: 'MeterValues', connectorId: 1 });
+    await r.clock.runFor(0);
+    // no transaction: sent at once, without a transactionId
+    expect(sent.slice(1).map((s) => [s.action, s.payload.transactionId])).toEqual([['MeterValues', undefined]]);
+
+    const start = startTx(r);
     await handle(r.station, 'TriggerMessage', { requestedMessage: 'MeterValues', connectorId: 1 });
     await handle(r.station, 'TriggerMessage', { requestedMessage: 'Heartbeat' });
     await handle(r.station, 'TriggerMessage', { requestedMessage: 'FirmwareStatusNotification' });
     await handle(r.station, 'TriggerMessage', { requestedMessage: 'DiagnosticsStatusNotification' });
     await handle(r.station, 'TriggerMessage', { requestedMessage: 'StatusNotification', connectorId: 0 });
     await r.clock.runFor(0);
-    expect(sent.slice(1).map((s) => s.action)).toEqual(['MeterValues', 'Heartbeat', 'FirmwareStatusNotification', 'DiagnosticsStatusNotification', 'StatusNotification']);
-    expect(sent[1]?.payload.transactionId).toBeUndefined(); // StartTransaction not answered yet
+    expect(sent.slice(2).map((s) => s.action)).toEqual(['Heartbeat', 'FirmwareStatusNotification', 'DiagnosticsStatusNotification', 'StatusNotification']);
     expect(sent[3]?.payload).toEqual({ status: 'Idle' });
+    // during a transaction the triggered MeterValues is a transaction message: queued after the
+    // StartTransaction, sent with the CSMS transactionId once it is known
+    const triggered = r.station.memory.queue.find((m) => m.action === 'MeterValues' && m.localTxId === start.localTxId);
+    expect(triggered).toBeDefined();
+    expect(r.station.memory.queue.indexOf(triggered!)).toBeGreaterThan(r.station.memory.queue.indexOf(start));
+    expect((triggered!.payload.meterValue as { sampledValue: { context: string }[] }[])[0]?.sampledValue[0]?.context).toBe('Trigger');
+    r.dialect.onDelivered(start, { idTagInfo: { status: 'Accepted' }, transactionId: 4242 }, r.station);
+    const wire = r.dialect.prepareQueued(triggered!, r.station);
+    valid('MeterValues', 'req', wire);
+    expect(wire.transactionId).toBe(4242);
 
     expect(await handle(r.station, 'TriggerMessage', { requestedMessage: 'MeterValues', connectorId: 3 })).toEqual({ status: 'Rejected' });
     expect(await HANDLERS_16.TriggerMessage?.({ requestedMessage: 'SignChargePointCertificate' }, r.station)).toEqual({ status: 'NotImplemented' });
@@ -475,30 +489,39 @@ describe('1.6 handlers', () => {
     expect(r.station.profiles.get(21)).toMatchObject({ purpose: 'Tx', evseId: 1, transactionId: tx?.localTxId });
   });
 
-  it('walks a firmware update at retrieveDate, then reboots hard', async () => {
+  it('UpdateFirmware waits for retrieveDate; a location of an unsupported protocol is DownloadFailed without a reboot', async () => {
     const r = rig();
     const sent = recordCalls(r.station);
     const reboot = vi.spyOn(r.station, 'reboot').mockResolvedValue(undefined);
-    expect(await handle(r.station, 'UpdateFirmware', { location: 'https://fw.example/fw.bin', retrieveDate: '2026-03-02T08:00:10Z' })).toEqual({});
-    await r.clock.runFor(10_000);
+    expect(await handle(r.station, 'UpdateFirmware', { location: 'gopher://fw.example/fw-1.2.bin', retrieveDate: '2026-03-02T08:00:10Z', retries: 3 })).toEqual({});
+    await r.clock.runFor(9_999);
     expect(sent).toEqual([]);
-    await r.clock.runFor(1500);
-    expect(sent.map((s) => s.payload.status)).toEqual(['Downloading']);
+    await r.clock.runFor(1);
+    await r.clock.runFor(0);
+    expect(sent.map((s) => s.payload.status)).toEqual(['Downloading', 'DownloadFailed']);
+    expect(r.trace.records.some((t) => t.kind === 'device' && t.event === 'firmware-download-failed' && JSON.stringify(t.data).includes('unsupported protocol gopher:'))).toBe(true);
     await handle(r.station, 'TriggerMessage', { requestedMessage: 'FirmwareStatusNotification' });
     await r.clock.runFor(0);
-    expect(sent.at(-1)?.payload).toEqual({ status: 'Downloading' });
-    await r.clock.runFor(5000);
-    expect(sent.filter((s) => s.action === 'FirmwareStatusNotification').map((s) => s.payload.status))
-      .toEqual(['Downloading', 'Downloading', 'Downloaded', 'Installing', 'Installed']);
-    expect(reboot).toHaveBeenCalledWith('Hard', 'FirmwareUpdate');
+    expect(sent.at(-1)?.payload).toEqual({ status: 'Idle' });
+    expect(reboot).not.toHaveBeenCalled();
   });
 
-  it('answers GetDiagnostics with a file name, then reports the upload', async () => {
+  it('rejects a ReserveNow whose expiryDate has passed', async () => {
+    const r = rig();
+    expect(await handle(r.station, 'ReserveNow', { connectorId: 1, expiryDate: '2026-03-02T07:59:59Z', idTag: 'R1', reservationId: 1 })).toEqual({ status: 'Rejected' });
+    expect(await handle(r.station, 'ReserveNow', { connectorId: 0, expiryDate: new Date(START).toISOString(), idTag: 'R1', reservationId: 2 })).toEqual({ status: 'Rejected' });
+    expect(r.station.sessions.connector(1).reservation).toBeUndefined();
+    expect(await handle(r.station, 'ReserveNow', { connectorId: 1, expiryDate: '2026-03-02T08:00:01Z', idTag: 'R1', reservationId: 3 })).toEqual({ status: 'Accepted' });
+  });
+
+  it('answers GetDiagnostics with the file name; an unsupported protocol is UploadFailed', async () => {
     const r = rig();
     const sent = recordCalls(r.station);
-    const answer = await handle(r.station, 'GetDiagnostics', { location: 'ftp://logs.example/upload' });
+    const answer = await handle(r.station, 'GetDiagnostics', { location: 'sftp://logs.example/upload', retries: 0 });
     expect(String(answer.fileName)).toMatch(/^CP-16-diagnostics-.*\.log$/);
-    await r.clock.runFor(2500);
-    expect(sent.map((s) => [s.action, s.payload.status])).toEqual([['DiagnosticsStatusNotification', 'Uploading'], ['DiagnosticsStatusNotification', 'Uploaded']]);
+    await r.clock.runFor(0);
+    await r.clock.runFor(0);
+    expect(sent.map((s) => [s.action, s.payload.status])).toEqual([['DiagnosticsStatusNotification', 'Uploading'], ['DiagnosticsStatusNotification', 'UploadFailed']]);
+    expect(r.trace.records.some((t) => t.kind === 'device' && t.event === 'diagnostics-upload-failed' && JSON.stringify(t.data).includes('unsupported protocol sftp:'))).toBe(true);
   });
 });

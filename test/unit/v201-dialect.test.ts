@@ -166,6 +166,8 @@ class FakeHost implements DeviceModelHost {
     [ITEMS_PER_MESSAGE.GetReport]: '20',
   };
   avail: AvailabilityState[] = ['Available', 'Occupied'];
+  installed: string | undefined;
+  firmwareVersion(): string { return this.installed ?? this.config.firmwareVersion; }
   setting(n: string): string | undefined { return this.settings[n]; }
   setSetting(n: string, v: string): void { this.settings[n] = v; }
   wallTime(): number { return START_WALL; }
@@ -229,6 +231,14 @@ describe('2.0.1 device model', () => {
     expect(r.attributeStatus).toBe(status);
     if (setting) expect(host.settings[setting]).toBe(stored);
     expect(valid('SetVariables', { setVariableResult: [r] }, 'conf')).toBe(true);
+  });
+
+  it('ChargingStation.FirmwareVersion follows the installed image; FileTransferProtocols lists FTP and HTTP', () => {
+    const fw = { component: { name: 'ChargingStation' }, variable: { name: 'FirmwareVersion' } };
+    expect(model.get(fw as never).attributeValue).toBe('1.0.0');
+    host.installed = '2.1.0';
+    expect(model.get(fw as never).attributeValue).toBe('2.1.0');
+    expect(model.get({ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'FileTransferProtocols' } } as never).attributeValue).toBe('FTP,FTPS,HTTP,HTTPS');
   });
 
   it('reports: configuration = writable, summary = availability, full = all; each entry schema-valid', () => {
@@ -323,7 +333,8 @@ describe('2.0.1 handlers (called directly, answers schema-checked)', () => {
     expect([...OCPP201_ACTIONS].sort()).toEqual(inSchema);
     expect([...link.handlers.keys()].sort()).toEqual(inSchema);
     await expect(link.call('CertificateSigned', { certificateChain: 'x' })).rejects.toMatchObject({ rpcErrorCode: 'NotSupported' });
-    await expect(link.call('GetLog', { logType: 'DiagnosticsLog', requestId: 1, log: { remoteLocation: 'ftp://x' } })).rejects.toMatchObject({ rpcErrorCode: 'NotSupported' });
+    await expect(link.call('SetNetworkProfile', { configurationSlot: 1, connectionData: { ocppVersion: 'OCPP20', ocppTransport: 'JSON', ocppCsmsUrl: 'ws://x', messageTimeout: 30, securityProfile: 0, ocppInterface: 'Wired0' } }))
+      .rejects.toMatchObject({ rpcErrorCode: 'NotSupported' });
   });
 
   it('GetVariables / SetVariables go through the device model and the station settings', async () => {
@@ -458,16 +469,30 @@ describe('2.0.1 handlers (called directly, answers schema-checked)', () => {
     expect(await link.call('GetTransactionStatus', {})).toEqual({ messagesInQueue: true });
   });
 
-  it('UpdateFirmware: status steps with the requestId, then a reboot; a second request cancels the first', async () => {
-    const fw = { location: 'https://example.invalid/fw.bin', retrieveDateTime: '2026-03-01T10:00:00Z' };
-    expect(await link.call('UpdateFirmware', { requestId: 1, firmware: fw })).toEqual({ status: 'Accepted' });
+  it('UpdateFirmware: DownloadScheduled until retrieveDateTime; a second request cancels the first (its steps go quiet); a bad certificate is InvalidCertificate', async () => {
+    const later = { location: 'https://example.invalid/fw-1.0.bin', retrieveDateTime: new Date(START_WALL + 60_000).toISOString() };
+    expect(await link.call('UpdateFirmware', { requestId: 1, firmware: later })).toEqual({ status: 'Accepted' });
     await clock.runFor(3000);
-    expect(await link.call('UpdateFirmware', { requestId: 2, firmware: { ...fw, retrieveDateTime: '2026-03-01T10:01:00Z' } })).toEqual({ status: 'AcceptedCanceled' });
-    const reboots = (): number => (station.trace as MemoryTrace).records.filter((r) => r.kind === 'device' && r.event === 'reboot').length;
-    await clock.runFor(60_000 + 4 * 2000 - 3000 + 100);
-    expect(sent.map((x) => `${x.payload.status as string}/${x.payload.requestId as number}`)).toEqual([
-      'Downloading/1', 'DownloadScheduled/2', 'Downloading/2', 'Downloaded/2', 'Installing/2', 'Installed/2',
-    ]);
-    expect(reboots()).toBe(1);
+    expect(sent.map((x) => `${x.payload.status as string}/${x.payload.requestId as number}`)).toEqual(['DownloadScheduled/1']);
+    const unsupported = { location: 'gopher://example.invalid/fw-2.0.bin', retrieveDateTime: new Date(START_WALL).toISOString() };
+    expect(await link.call('UpdateFirmware', { requestId: 2, retries: 5, firmware: unsupported })).toEqual({ status: 'AcceptedCanceled' });
+    await clock.runFor(120_000);
+    expect(sent.map((x) => `${x.payload.status as string}/${x.payload.requestId as number}`)).toEqual(['DownloadScheduled/1', 'Downloading/2', 'DownloadFailed/2']);
+    expect((station.trace as MemoryTrace).records.filter((r) => r.kind === 'device' && r.event === 'reboot')).toEqual([]);
+    const bad = await link.call('UpdateFirmware', { requestId: 3, firmware: { ...unsupported, signingCertificate: 'not a certificate', signature: 'AAAA' } });
+    expect(bad).toMatchObject({ status: 'InvalidCertificate', statusInfo: { reasonCode: 'InvalidCertificate' } });
+  });
+
+  it('GetLog answers Accepted with the file name; a newer GetLog cancels the upload in progress', async () => {
+    const first = await link.call('GetLog', { logType: 'DiagnosticsLog', requestId: 7, log: { remoteLocation: 'gopher://logs.example/' } });
+    expect(first).toMatchObject({ status: 'Accepted', filename: expect.stringMatching(/^CP201-diagnostics-.*\.log$/) });
+    const second = await link.call('GetLog', { logType: 'SecurityLog', requestId: 8, log: { remoteLocation: 'gopher://logs.example/' } });
+    expect(second).toMatchObject({ status: 'AcceptedCanceled', filename: expect.stringMatching(/^CP201-security-.*\.log$/) });
+    await clock.runFor(0);
+    await clock.runFor(0);
+    expect(sent.map((x) => `${x.payload.status as string}/${x.payload.requestId as number}`)).toEqual(['AcceptedCanceled/7', 'Uploading/8', 'UploadFailure/8']);
+    expect(await link.call('TriggerMessage', { requestedMessage: 'LogStatusNotification' })).toEqual({ status: 'Accepted' });
+    await clock.runFor(0);
+    expect(sent.at(-1)?.payload).toEqual({ status: 'Idle' });
   });
 });

@@ -80,7 +80,7 @@ export function createDialect16(station: ChargeStation): StationDialect {
 
     bootNotification() {
       const cfg = station.config;
-      const payload: Payload = { chargePointVendor: cfg.vendor, chargePointModel: cfg.model, firmwareVersion: cfg.firmwareVersion };
+      const payload: Payload = { chargePointVendor: cfg.vendor, chargePointModel: cfg.model, firmwareVersion: station.memory.firmwareVersion ?? cfg.firmwareVersion };
       if (cfg.serialNumber !== undefined) {
         payload.chargePointSerialNumber = cfg.serialNumber;
         payload.chargeBoxSerialNumber = cfg.serialNumber;

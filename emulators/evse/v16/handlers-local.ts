@@ -70,7 +70,11 @@ export const LOCAL_HANDLERS: HandlerTable = {
     const connectorId = params.connectorId;
     if (!validConnector(station, connectorId, true)) return { status: 'Rejected' };
     const expiry = Date.parse(String(params.expiryDate));
-    if (!Number.isFinite(expiry)) return { status: 'Rejected' };
+    // a reservation that has expired already cannot be made (the 2.0.1 handler rejects it too)
+    if (!Number.isFinite(expiry) || expiry <= station.clock.wallTime()) {
+      note(station, 'reserve-now-rejected', { reservationId: params.reservationId, expiryDate: params.expiryDate, reason: 'expiryDate is not in the future' });
+      return { status: 'Rejected' };
+    }
     const status = station.ops.reserve(Number(params.reservationId), String(params.idTag), expiry, connectorId === 0 ? undefined : connectorId);
     return { status };
   },

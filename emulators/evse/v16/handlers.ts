@@ -15,7 +15,7 @@ import type { OutgoingCall } from '../dialect.js';
 import type { NormalizedProfile } from '../smart-charging/index.js';
 import type { ChargeStation } from '../station.js';
 import {
-  type HandlerTable, afterResponse, csmsTxId, localTxOf, measurandFilter, meterValue16, note, sendQuietly, validConnector,
+  type HandlerTable, afterResponse, localTxOf, measurandFilter, meterValue16, note, sendQuietly, validConnector,
 } from './handlers-common.js';
 import { changeConfiguration, getConfiguration, getConfigurationPayload } from './handlers-config.js';
 import { FIRMWARE_HANDLERS, triggeredDiagnosticsStatus, triggeredFirmwareStatus } from './handlers-firmware.js';
@@ -51,13 +51,22 @@ export function stationStatusNotification(station: ChargeStation): OutgoingCall 
   return { action: 'StatusNotification', payload: { connectorId: 0, errorCode: 'NoError', status, timestamp: isoTime(station.clock.wallTime()) } };
 }
 
-/** MeterValues of a connector now, for a TriggerMessage (transactionId when a known transaction runs). */
+/** MeterValues of a connector now, for a TriggerMessage (without transactionId: see sendTriggeredMeterValues). */
 export function triggeredMeterValues(station: ChargeStation, c: Connector): OutgoingCall {
   const sample = station.sessions.sampleNow(c.id).filter(measurandFilter(station.setting('MeterValuesSampledData')));
-  const payload: Payload = { connectorId: c.id, meterValue: [meterValue16(station.clock.wallTime(), sample, 'Trigger')] };
-  const txId = c.tx ? csmsTxId(station, c.tx.localTxId) : undefined;
-  if (txId !== undefined) payload.transactionId = txId;
-  return { action: 'MeterValues', payload };
+  return { action: 'MeterValues', payload: { connectorId: c.id, meterValue: [meterValue16(station.clock.wallTime(), sample, 'Trigger')] } };
+}
+
+/**
+ * Send a triggered MeterValues. During a transaction it is a transaction-related message: it goes
+ * through the transaction queue, in order after the StartTransaction, and carries the CSMS
+ * transactionId filled in at send time (prepareQueued), even when the StartTransaction was not
+ * answered yet when the trigger came. Outside a transaction it goes out at once, without one.
+ */
+async function sendTriggeredMeterValues(station: ChargeStation, c: Connector): Promise<void> {
+  const call = triggeredMeterValues(station, c);
+  if (c.tx) station.queue.enqueue(call.action, call.payload, c.tx.localTxId);
+  else await sendQuietly(station, call.action, call.payload);
 }
 
 const TRIGGERS: Record<string, (station: ChargeStation, connectorId: number | undefined) => Promise<void>> = {
@@ -70,7 +79,7 @@ const TRIGGERS: Record<string, (station: ChargeStation, connectorId: number | un
   },
   MeterValues: async (s, id) => {
     const connectors = id === undefined || id === 0 ? s.sessions.connectors : [s.sessions.connector(id)];
-    await Promise.all(connectors.map((c) => triggeredMeterValues(s, c)).map((m) => sendQuietly(s, m.action, m.payload)));
+    await Promise.all(connectors.map((c) => sendTriggeredMeterValues(s, c)));
   },
   FirmwareStatusNotification: (s) => sendQuietly(s, 'FirmwareStatusNotification', { status: triggeredFirmwareStatus(s) }),
   DiagnosticsStatusNotification: (s) => sendQuietly(s, 'DiagnosticsStatusNotification', { status: triggeredDiagnosticsStatus(s) }),

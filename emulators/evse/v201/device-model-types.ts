@@ -27,6 +27,8 @@ export interface VariableRef {
 /** What the device model reads from and writes to (a `ChargeStation` through `stationHost`). */
 export interface DeviceModelHost {
   readonly config: StationConfig;
+  /** Firmware version now (the configured one until an UpdateFirmware installs another). */
+  firmwareVersion(): string;
   setting(name: string): string | undefined;
   setSetting(name: string, value: string): void;
   wallTime(): number;

@@ -66,7 +66,7 @@ export function buildVariables(config: StationConfig): VariableDef[] {
     roConst('Model', 'string', config.model),
     roConst('VendorName', 'string', config.vendor),
     ...(config.serialNumber === undefined ? [] : [roConst('SerialNumber', 'string', config.serialNumber)]),
-    roConst('FirmwareVersion', 'string', config.firmwareVersion),
+    ro('FirmwareVersion', 'string', (h) => h.firmwareVersion()),
     roConst('SupplyPhases', 'integer', phases),
     ro('Problem', 'boolean', (h) => String(evseIds(h.config).some((id) => h.problem(id))), { summary: (h) => evseIds(h.config).some((id) => h.problem(id)) }),
   ]);
@@ -75,7 +75,7 @@ export function buildVariables(config: StationConfig): VariableDef[] {
     { ...rw('MessageAttempts', 'integer', 'TransactionMessageAttempts', { minLimit: 0 }), variable: { name: 'MessageAttempts', instance: 'TransactionEvent' } },
     { ...rw('MessageAttemptInterval', 'integer', 'TransactionMessageRetryInterval', { unit: 's', minLimit: 0 }), variable: { name: 'MessageAttemptInterval', instance: 'TransactionEvent' } },
     { ...roConst('MessageTimeout', 'integer', String(config.callTimeoutS), { unit: 's' }), variable: { name: 'MessageTimeout', instance: 'Default' } },
-    roConst('FileTransferProtocols', 'MemberList', 'HTTP,HTTPS', { valuesList: 'FTP,FTPS,HTTP,HTTPS,SFTP' }),
+    roConst('FileTransferProtocols', 'MemberList', 'FTP,FTPS,HTTP,HTTPS', { valuesList: 'FTP,FTPS,HTTP,HTTPS,SFTP' }),
   ]);
   station('SampledDataCtrlr', [
     roConst('Enabled', 'boolean', 'true'),
@@ -323,6 +323,7 @@ export function splitReport(requestId: number, generatedAt: string, data: Report
 export function stationHost(station: ChargeStation): DeviceModelHost {
   return {
     config: station.config,
+    firmwareVersion: () => station.memory.firmwareVersion ?? station.config.firmwareVersion,
     setting: (n) => station.setting(n),
     setSetting: (n, v) => station.setSetting(n, v),
     wallTime: () => station.clock.wallTime(),

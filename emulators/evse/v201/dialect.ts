@@ -120,7 +120,7 @@ export function createDialect201(station: ChargeStation): StationDialect {
         payload: {
           reason,
           chargingStation: {
-            model: cfg.model, vendorName: cfg.vendor, ...(cfg.serialNumber ? { serialNumber: cfg.serialNumber } : {}), firmwareVersion: cfg.firmwareVersion,
+            model: cfg.model, vendorName: cfg.vendor, ...(cfg.serialNumber ? { serialNumber: cfg.serialNumber } : {}), firmwareVersion: station.memory.firmwareVersion ?? cfg.firmwareVersion,
           },
         },
       };

@@ -1,10 +1,10 @@
 /**
  * OCPP 2.0.1 device-model and diagnostics handlers: GetVariables / SetVariables (B05, B06),
- * GetBaseReport / GetReport (B07, B08), TriggerMessage (F06), UpdateFirmware (L01).
+ * GetBaseReport / GetReport (B07, B08), TriggerMessage (F06); UpdateFirmware (L01) and GetLog (N01)
+ * from handlers-transfer.ts.
  */
 import { createRPCError } from 'ocpp-rpc';
 import { isoTime } from '../../../src/core/clock.js';
-import { parseTimestamp } from '../smart-charging/index.js';
 import type { ChargeStation } from '../station.js';
 import {
   type ComponentCriterion, type ComponentRef, DeviceModel, type GetVariableData, ITEMS_PER_MESSAGE, type ReportBase, type ReportData,
@@ -12,18 +12,13 @@ import {
 } from './device-model.js';
 import { meterValues201 } from './dialect.js';
 import { afterResponse, evseOf, info, type HandlerTable201, sendQuietly, stateOf } from './handlers-common.js';
+import { TRANSFER_HANDLERS_201, triggeredLogStatus } from './handlers-transfer.js';
 
-/** Time between two firmware status steps (ms). */
-export const FIRMWARE_STEP_MS = 2000;
+export { FIRMWARE_STEP_MS } from './handlers-transfer.js';
 
 type TriggerMessageName =
   | 'BootNotification' | 'LogStatusNotification' | 'FirmwareStatusNotification' | 'Heartbeat' | 'MeterValues' | 'SignChargingStationCertificate'
   | 'SignV2GCertificate' | 'StatusNotification' | 'TransactionEvent' | 'SignCombinedCertificate' | 'PublishFirmwareStatusNotification';
-
-interface UpdateFirmwareReq {
-  requestId: number;
-  firmware: { location: string; retrieveDateTime: string; installDateTime?: string };
-}
 
 /** Each station's device model, built on first use: most stations are never asked for their variables. */
 const MODELS = new WeakMap<ChargeStation, DeviceModel>();
@@ -116,50 +111,14 @@ export const DEVICE_HANDLERS_201: HandlerTable201 = {
         const fw = stateOf(s).firmware;
         return later(() => sendQuietly(s, 'FirmwareStatusNotification', fw.active && fw.requestId !== undefined ? { status: fw.status, requestId: fw.requestId } : { status: 'Idle' }));
       }
-      case 'LogStatusNotification':
-        return later(() => sendQuietly(s, 'LogStatusNotification', { status: 'Idle' }));
+      case 'LogStatusNotification': {
+        const log = triggeredLogStatus(s);
+        return later(() => sendQuietly(s, 'LogStatusNotification', log));
+      }
       default:
         return { status: 'NotImplemented' };
     }
   },
 
-  UpdateFirmware: (p: UpdateFirmwareReq, s) => {
-    const fw = stateOf(s).firmware;
-    const canceled = fw.active;
-    const generation = ++fw.generation;
-    Object.assign(fw, { active: true, status: 'Idle', requestId: p.requestId });
-    afterResponse(s, 'UpdateFirmware', () => runFirmwareUpdate(s, generation, p));
-    return { status: canceled ? 'AcceptedCanceled' : 'Accepted' };
-  },
+  ...TRANSFER_HANDLERS_201,
 };
-
-/**
- * L01: [DownloadScheduled, wait] Downloading, Downloaded, [InstallScheduled, wait] Installing,
- * Installed, then reboot. A newer UpdateFirmware supersedes this one (its steps go quiet).
- */
-async function runFirmwareUpdate(s: ChargeStation, generation: number, req: UpdateFirmwareReq): Promise<void> {
-  const fw = stateOf(s).firmware;
-  const live = (): boolean => fw.generation === generation;
-  const send = async (status: string): Promise<void> => {
-    if (!live()) return;
-    fw.status = status;
-    await s.call('FirmwareStatusNotification', { status, requestId: req.requestId });
-  };
-  const waitUntil = async (iso: string | undefined, scheduled: string): Promise<void> => {
-    const at = parseTimestamp(iso);
-    const wait = at === undefined ? 0 : at - s.clock.wallTime();
-    if (wait <= 0 || !live()) return;
-    await send(scheduled).catch(() => undefined);
-    await s.clock.sleep(wait);
-  };
-  await waitUntil(req.firmware.retrieveDateTime, 'DownloadScheduled');
-  await s.ops.runStatusSteps(['Downloading', 'Downloaded'], FIRMWARE_STEP_MS, send, async () => {
-    await waitUntil(req.firmware.installDateTime, 'InstallScheduled');
-    await s.ops.runStatusSteps(['Installing', 'Installed'], FIRMWARE_STEP_MS, send, async () => {
-      if (!live()) return;
-      fw.active = false;
-      fw.status = 'Idle';
-      await s.reboot('Soft', 'FirmwareUpdate');
-    });
-  });
-}
