@@ -23,11 +23,15 @@ describe('README examples', () => {
     expect(r.code).toBe(0);
   });
 
-  it('the plan example (every step kind) passes on the emulator-only rig', () => {
-    const i = blocks.findIndex((b) => /^steps:/m.test(b));
-    const file = join(dir, 'plan.yaml');
-    writeFileSync(file, blocks[i] as string);
-    const r = runCli(['run', file, '--rig', 'rigs/emulator-only.yaml', '--reporter', 'list', '--output-dir', join(dir, 'out')], { timeoutMs: 60_000 });
+  const plans = blocks.map((b, i) => [i, b] as const).filter(([, b]) => /^steps:/m.test(b));
+  it('has plan examples', () => {
+    expect(plans.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(plans)('plan example %i passes on the emulator-only rig', (i, text) => {
+    const file = join(dir, `plan-${i}.yaml`);
+    writeFileSync(file, text);
+    const r = runCli(['run', file, '--rig', 'rigs/emulator-only.yaml', '--reporter', 'list', '--output-dir', join(dir, `out-${i}`)], { timeoutMs: 60_000 });
     expect(r.stdout).toMatch(/Plans: 1 passed, 0 failed/);
     expect(r.code).toBe(0);
   });

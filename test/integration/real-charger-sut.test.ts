@@ -74,6 +74,6 @@ describe('a real charger as the system under test', () => {
   it('refuses steps that need hands on the hardware, naming the charger', async () => {
     const { dir, rigFile, planFile } = await setup('name: hands\nsteps:\n  - { kind: boot, evse: BENCH-1, within: 10s }\n  - { kind: unplug, evse: BENCH-1 }\n');
     await expect(runPlans({ plans: [planFile], rig: rigFile, outputDir: join(dir, 'out'), budgetScale: 1 }, []))
-      .rejects.toThrow(/BENCH-1 is a real charger: unplug needs hands on the bench/);
+      .rejects.toThrow(/steps\[1\]: unplug needs plug on BENCH-1: the rig has no hands adapter/);
   });
 });
