@@ -52,10 +52,13 @@ program
 
 program
   .command('validate')
-  .description('check rig and plan files (a top-level `steps` key makes a plan) and list every problem with its file and field')
-  .argument('<files...>', 'rig or plan files')
-  .action((files: string[]) => {
-    exitCode = validateCommand(files);
+  .description('check rig and plan files with the checks run and emulate make, and list every problem with its file and field; '
+    + 'a file is a plan when its $schema names plan.schema.json or it has steps/timeout/tags, a rig when its $schema names rig.schema.json or it has devices')
+  .argument('[files...]', 'rig or plan files')
+  .option('--rig <file>', 'also check this rig (as run --rig would)')
+  .option('--kind <kind>', 'plan or rig: take every file as this kind instead of telling them apart')
+  .action((files: string[], opts: { rig?: string; kind?: string }) => {
+    exitCode = validateCommand(files, opts);
   });
 
 program

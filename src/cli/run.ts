@@ -3,6 +3,7 @@ import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import { createReporters, JsonReporter, JunitReporter, parseReporterNames } from '../report/index.js';
 import type { RunResult } from '../runner/results.js';
 import { EXIT, reportError } from './exit.js';
+import { outputDirOption, positiveNumberOption, seedOption } from './option-checks.js';
 
 /** The `run` command's options as commander hands them over (strings, defaults applied). */
 export interface RunCommandOptions {
@@ -31,16 +32,8 @@ function usage(message: string, details: Record<string, unknown> = {}): HarnessE
 /** Check the flags; every problem is listed at once (a HarnessError USAGE, exit 2). */
 export function validateRunOptions(opts: RunCommandOptions): ValidatedRunOptions {
   const problems: string[] = [];
-  const scaleText = opts.budgetScale.trim();
-  const budgetScale = Number(scaleText);
-  if (scaleText === '' || !Number.isFinite(budgetScale) || budgetScale <= 0) {
-    problems.push(`--budget-scale: expected a positive number (e.g. 1.5), got ${JSON.stringify(opts.budgetScale)}`);
-  }
-  let seed: number | undefined;
-  if (opts.seed !== undefined) {
-    seed = /^\s*-?\d+\s*$/.test(opts.seed) ? Number(opts.seed) : Number.NaN;
-    if (!Number.isSafeInteger(seed)) problems.push(`--seed: expected an integer, got ${JSON.stringify(opts.seed)}`);
-  }
+  const budgetScale = positiveNumberOption('--budget-scale', opts.budgetScale, problems, { max: 1000, example: '1.5' });
+  const seed = seedOption(opts.seed, problems);
   if (opts.grep !== undefined) {
     try {
       new RegExp(opts.grep);
@@ -54,7 +47,7 @@ export function validateRunOptions(opts: RunCommandOptions): ValidatedRunOptions
   } catch (err) {
     problems.push(`--reporter: ${(err as Error).message}`);
   }
-  if (opts.outputDir.trim() === '') problems.push('--output-dir: expected a folder');
+  outputDirOption('--output-dir', opts.outputDir, problems);
   if (problems.length > 0) throw usage(problems.join('\n'), { problems });
   return { rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale };
 }

@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
 import { RealClock, isoTime } from '../core/clock.js';
 import { ERROR_CODES, HarnessError, isHarnessError } from '../core/errors.js';
-import { loadYamlFile } from '../plan/load-yaml.js';
-import { type Plan, PlanSchema } from '../plan/plan-schema.js';
-import { type Rig, RigSchema } from '../plan/rig-schema.js';
+import { loadPlanFiles } from '../plan/load-plan.js';
+import { loadRigFile } from '../plan/load-rig.js';
+import type { Rig } from '../plan/rig-schema.js';
 import { runPlan } from './plan-runner.js';
 import { preflight } from './preflight.js';
 import type { Reporter } from './reporter.js';
@@ -36,22 +36,6 @@ export function clockFor(rig: Rig): 'virtual' | 'real' {
   return rig.clock;
 }
 
-/** Load every plan first: all problems of all files at once. */
-function loadPlans(files: string[]): { file: string; plan: Plan }[] {
-  const problems: string[] = [];
-  const plans: { file: string; plan: Plan }[] = [];
-  for (const file of files) {
-    try {
-      plans.push({ file, plan: loadYamlFile(file, PlanSchema, ERROR_CODES.PLAN_INVALID) });
-    } catch (err) {
-      if (!isHarnessError(err)) throw err;
-      problems.push(err.message);
-    }
-  }
-  if (problems.length) throw new HarnessError(ERROR_CODES.PLAN_INVALID, problems.join('\n'), { problems });
-  return plans;
-}
-
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'plan';
 }
@@ -61,10 +45,10 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
   const wall = new RealClock();
   const wallStart = wall.wallTime();
   const t0 = wall.now();
-  const rig = loadYamlFile(o.rig, RigSchema, ERROR_CODES.RIG_INVALID);
+  const rig = loadRigFile(o.rig);
   const clock = clockFor(rig);
   const seed = o.seed ?? rig.seed;
-  let plans = loadPlans(o.plans);
+  let plans = loadPlanFiles(o.plans);
   if (o.grep) {
     const re = new RegExp(o.grep, 'i');
     plans = plans.filter(({ file, plan }) => re.test(plan.name) || re.test(file) || plan.tags.some((t) => re.test(t)));
