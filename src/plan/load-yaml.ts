@@ -79,7 +79,8 @@ export function parseYamlValue(text: string, file: string, code: ErrorCode): unk
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e) => {
       const pos = e.linePos?.[0];
-      return `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`;
+      const text = e.code === 'MULTIPLE_DOCS' ? 'a second YAML document (after ---): a plan or rig file holds one' : e.message.split('\n')[0];
+      return `${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${text}`;
     });
     throw fail(code, file, problems);
   }

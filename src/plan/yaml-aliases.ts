@@ -15,7 +15,9 @@ export interface YamlShapeProblem {
 
 interface Frame {
   node: Node;
-  path: PropertyKey[];
+  parent: Frame | undefined;
+  /** Path segment of this node under its parent. */
+  seg: PropertyKey | undefined;
   /** Children still to visit: [path segment, node]. */
   todo: [PropertyKey, unknown][];
   size: number;
@@ -42,9 +44,16 @@ function childrenOf(node: Node): [PropertyKey, unknown][] {
  * problem with its line and field path, or undefined.
  */
 export function checkYamlShape(doc: Document, lines: LineCounter): YamlShapeProblem | undefined {
+  // Paths are built only for a problem: from the open frames up to the root.
+  const pathOf = (parent: Frame | undefined, seg: PropertyKey | undefined): PropertyKey[] => {
+    const out: PropertyKey[] = seg === undefined ? [] : [seg];
+    for (let f = parent; f && f.seg !== undefined; f = f.parent) out.unshift(f.seg);
+    return out;
+  };
   const at = (node: Node, path: PropertyKey[], message: string): YamlShapeProblem => {
     const pos = node.range ? lines.linePos(node.range[0]) : undefined;
-    return { line: pos?.line, col: pos?.col, path: formatPath(path), message };
+    const shown = path.length > 8 ? `${formatPath(path.slice(0, 6))}…(${path.length} levels)` : formatPath(path);
+    return { line: pos?.line, col: pos?.col, path: shown, message };
   };
   const anchors = new Map<string, Node>();
   const sizes = new Map<Node, number>();
@@ -54,29 +63,29 @@ export function checkYamlShape(doc: Document, lines: LineCounter): YamlShapeProb
   const root = doc.contents;
   if (!root) return undefined;
   const stack: Frame[] = [];
-  const enter = (node: Node, path: PropertyKey[]): YamlShapeProblem | undefined => {
-    if (stack.length >= MAX_NESTING) return at(node, path, `nested deeper than ${MAX_NESTING} levels`);
+  const enter = (node: Node, seg: PropertyKey | undefined): YamlShapeProblem | undefined => {
+    const parent = stack.at(-1);
+    if (stack.length >= MAX_NESTING) return at(node, pathOf(parent, seg), `nested deeper than ${MAX_NESTING} levels`);
     if (isAlias(node)) {
       const target = anchors.get(node.source);
-      if (!target) return at(node, path, `unknown alias *${node.source} (an anchor &${node.source} must come before it)`);
-      if (open.has(target)) return at(node, path, `alias *${node.source} refers to a value that contains it (recursive data)`);
+      if (!target) return at(node, pathOf(parent, seg), `unknown alias *${node.source} (an anchor &${node.source} must come before it)`);
+      if (open.has(target)) return at(node, pathOf(parent, seg), `alias *${node.source} refers to a value that contains it (recursive data)`);
       const size = sizes.get(target) ?? 1;
       added += size;
-      if (!worst || size > worst.size) worst = { node, path, size, source: node.source };
+      if (!worst || size > worst.size) worst = { node, path: pathOf(parent, seg), size, source: node.source };
       if (added > MAX_ALIAS_EXPANSION) {
         const w = worst;
         return at(w.node, w.path, `aliases expand to more than ${MAX_ALIAS_EXPANSION} values (alias *${w.source} alone stands for ${w.size}); write the data out or use fewer aliases`);
       }
-      const parent = stack.at(-1);
       if (parent) parent.size += size;
       return undefined;
     }
     if (node.anchor) anchors.set(node.anchor, node);
     open.add(node);
-    stack.push({ node, path, todo: childrenOf(node).reverse(), size: 1 });
+    stack.push({ node, parent, seg, todo: childrenOf(node).reverse(), size: 1 });
     return undefined;
   };
-  const first = enter(root as Node, []);
+  const first = enter(root as Node, undefined);
   if (first) return first;
   while (stack.length > 0) {
     const top = stack.at(-1)!;
@@ -84,7 +93,7 @@ export function checkYamlShape(doc: Document, lines: LineCounter): YamlShapeProb
     if (next) {
       const [seg, child] = next;
       if (child === null || child === undefined || typeof child !== 'object') { top.size += 1; continue; }
-      const problem = enter(child as Node, [...top.path, seg]);
+      const problem = enter(child as Node, seg);
       if (problem) return problem;
       continue;
     }
