@@ -96,7 +96,7 @@ abstract class BaseTrace implements Trace {
 
 /** Default cap of a run's trace on disk. */
 export const DEFAULT_TRACE_MAX_BYTES = 512 * 1024 * 1024;
-/** Room kept below the cap for the trace's own records about dropping. */
+/** Room kept below the cap for the trace's own records about dropping (an eighth of small caps). */
 const RESERVE_BYTES = 4096;
 
 /**
@@ -154,7 +154,7 @@ export class JsonlTrace extends BaseTrace {
     try {
       const current = this.parts.at(-1) as { path: string; bytes: number };
       if (this.rotateBytes !== undefined && current.bytes > 0 && current.bytes + len > this.rotateBytes) this.rotate();
-      if (!this.own && this.bytes + len > this.maxBytes - RESERVE_BYTES) {
+      if (!this.own && this.bytes + len > this.maxBytes - Math.min(RESERVE_BYTES, Math.floor(this.maxBytes / 8))) {
         this.capped = true;
         this.drop(len);
         this.notes.push({ kind: 'note', message: 'trace-capped', data: {
