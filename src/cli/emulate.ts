@@ -1,10 +1,11 @@
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { RigSchema } from '../plan/rig-schema.js';
-import { loadYamlFile } from '../plan/load-yaml.js';
+import { loadRigFile } from '../plan/load-rig.js';
 import { runStamp } from '../core/clock.js';
-import { ERROR_CODES } from '../core/errors.js';
+import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import { startRig, waitConnected } from '../runner/rig-runtime.js';
 import { EXIT, reportError } from './exit.js';
+import { outputDirOption, positiveNumberOption, seedOption } from './option-checks.js';
 
 export interface EmulateOptions {
   rig: string;
@@ -13,21 +14,52 @@ export interface EmulateOptions {
   connectTimeout: string;
 }
 
+export interface ValidatedEmulateOptions {
+  rig: string;
+  trace: string | undefined;
+  seed: number | undefined;
+  connectTimeoutMs: number;
+}
+
+/** Longest --connect-timeout (a day): more is a typo. */
+const MAX_CONNECT_TIMEOUT_S = 86_400;
+
+/** Check the flags before anything starts; every problem at once (a HarnessError USAGE, exit 2). */
+export function validateEmulateOptions(opts: EmulateOptions): ValidatedEmulateOptions {
+  const problems: string[] = [];
+  if (opts.rig.trim() === '') problems.push('--rig: expected a rig file');
+  const seed = seedOption(opts.seed, problems);
+  const seconds = positiveNumberOption('--connect-timeout', opts.connectTimeout, problems, { max: MAX_CONNECT_TIMEOUT_S, example: '30' });
+  if (opts.trace !== undefined) {
+    let isDir = false;
+    try {
+      isDir = statSync(opts.trace).isDirectory();
+    } catch { /* absent: created */ }
+    if (opts.trace.trim() === '') problems.push('--trace: expected a file name');
+    else if (isDir) problems.push(`--trace: ${opts.trace} is a folder, expected a file name`);
+    else outputDirOption('--trace', dirname(opts.trace), problems);
+  }
+  if (problems.length > 0) throw new HarnessError(ERROR_CODES.USAGE, problems.join('\n'), { problems });
+  return { rig: opts.rig, trace: opts.trace, seed, connectTimeoutMs: Math.round(seconds * 1000) };
+}
+
 /**
  * `chargebench emulate --rig <file>`: start the rig's virtual devices in real time, print one
  * `ready` line with the endpoints, run until SIGINT/SIGTERM, shut down cleanly with exit 0.
  */
-export async function emulateCommand(opts: EmulateOptions): Promise<number> {
+export async function emulateCommand(raw: EmulateOptions): Promise<number> {
   let rig;
+  let opts: ValidatedEmulateOptions;
   try {
-    rig = loadYamlFile(opts.rig, RigSchema, ERROR_CODES.RIG_INVALID);
+    opts = validateEmulateOptions(raw);
+    rig = loadRigFile(opts.rig);
   } catch (err) {
     return reportError(err);
   }
   const runId = `emulate-${runStamp()}`;
   let rt;
   try {
-    rt = await startRig(rig, { clock: 'real', traceFile: opts.trace, runId, seed: opts.seed ? Number(opts.seed) : undefined, rigDir: dirname(opts.rig) });
+    rt = await startRig(rig, { clock: 'real', traceFile: opts.trace, runId, seed: opts.seed, rigDir: dirname(opts.rig) });
   } catch (err) {
     return reportError(err);
   }
@@ -43,7 +75,7 @@ export async function emulateCommand(opts: EmulateOptions): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   try {
-    await waitConnected(rt, Number(opts.connectTimeout) * 1000);
+    await waitConnected(rt, opts.connectTimeoutMs);
   } catch (err) {
     const code = reportError(err);
     await rt.close();

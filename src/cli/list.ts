@@ -1,6 +1,6 @@
-import { ERROR_CODES, isHarnessError } from '../core/errors.js';
-import { loadYamlFile } from '../plan/load-yaml.js';
-import { type Plan, PlanSchema, type Step } from '../plan/plan-schema.js';
+import { isHarnessError } from '../core/errors.js';
+import { loadPlanFile } from '../plan/load-plan.js';
+import type { Plan, Step } from '../plan/plan-schema.js';
 import { EXIT, reportError } from './exit.js';
 
 function budgetText(s: { within?: string | undefined; from?: string | undefined }): string {
@@ -87,7 +87,7 @@ export function listCommand(files: string[]): number {
   let worst: number = EXIT.PASSED;
   for (const file of files) {
     try {
-      const plan = loadYamlFile(file, PlanSchema, ERROR_CODES.PLAN_INVALID);
+      const { plan } = loadPlanFile(file);
       process.stdout.write(`${formatPlan(file, plan).join('\n')}\n`);
     } catch (err) {
       const code = reportError(err);

@@ -54,11 +54,14 @@ program
 
 program
   .command('validate')
-  .description('check rig and plan files (a top-level `steps` key makes a plan) and list every problem with its file and field; with --rig, check the plans against that rig (stations, marks, meters, steps its devices cannot do)')
-  .argument('<files...>', 'rig or plan files')
-  .option('--rig <file>', 'check the plans against this rig')
+  .description('check rig and plan files with the checks run and emulate make, and list every problem with its file and field; '
+    + 'a file is a plan when its $schema names plan.schema.json or it has steps/timeout/tags, a rig when its $schema names rig.schema.json or it has devices; '
+    + 'with --rig, the plans are also checked against that rig as run does (stations, marks, meters, steps its devices cannot do)')
+  .argument('[files...]', 'rig or plan files')
+  .option('--rig <file>', 'also check this rig, and check the plans against it (as run --rig would)')
+  .option('--kind <kind>', 'plan or rig: take every file as this kind instead of telling them apart')
   .option('--param <name=value>', 'a plan parameter (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-  .action((files: string[], opts: { rig?: string; param: string[] }) => {
+  .action((files: string[], opts: { rig?: string; kind?: string; param: string[] }) => {
     exitCode = validateCommand(files, opts);
   });
 

@@ -4,6 +4,7 @@ import { createReporters, JsonReporter, JunitReporter, parseReporterNames } from
 import type { RunResult } from '../runner/results.js';
 import { parseParamFlags } from '../plan/params.js';
 import { EXIT, reportError } from './exit.js';
+import { outputDirOption, positiveNumberOption, seedOption } from './option-checks.js';
 
 /** The `run` command's options as commander hands them over (strings, defaults applied). */
 export interface RunCommandOptions {
@@ -36,16 +37,8 @@ function usage(message: string, details: Record<string, unknown> = {}): HarnessE
 /** Check the flags; every problem is listed at once (a HarnessError USAGE, exit 2). */
 export function validateRunOptions(opts: RunCommandOptions): ValidatedRunOptions {
   const problems: string[] = [];
-  const scaleText = opts.budgetScale.trim();
-  const budgetScale = Number(scaleText);
-  if (scaleText === '' || !Number.isFinite(budgetScale) || budgetScale <= 0) {
-    problems.push(`--budget-scale: expected a positive number (e.g. 1.5), got ${JSON.stringify(opts.budgetScale)}`);
-  }
-  let seed: number | undefined;
-  if (opts.seed !== undefined) {
-    seed = /^\s*-?\d+\s*$/.test(opts.seed) ? Number(opts.seed) : Number.NaN;
-    if (!Number.isSafeInteger(seed)) problems.push(`--seed: expected an integer, got ${JSON.stringify(opts.seed)}`);
-  }
+  const budgetScale = positiveNumberOption('--budget-scale', opts.budgetScale, problems, { max: 1000, example: '1.5' });
+  const seed = seedOption(opts.seed, problems);
   if (opts.grep !== undefined) {
     try {
       new RegExp(opts.grep);
@@ -59,7 +52,7 @@ export function validateRunOptions(opts: RunCommandOptions): ValidatedRunOptions
   } catch (err) {
     problems.push(`--reporter: ${(err as Error).message}`);
   }
-  if (opts.outputDir.trim() === '') problems.push('--output-dir: expected a folder');
+  outputDirOption('--output-dir', opts.outputDir, problems);
   let params: Record<string, string> = {};
   try {
     params = parseParamFlags(opts.param ?? []);

@@ -1,64 +1,85 @@
-import { readFileSync } from 'node:fs';
-import { isMap, parseDocument } from 'yaml';
 import { ERROR_CODES, HarnessError, isHarnessError } from '../core/errors.js';
-import { applyPlanParams, applyRigEnv, parseParamFlags } from '../plan/params.js';
-import { type Rig } from '../plan/rig-schema.js';
+import { detectKind, type FileKind } from '../plan/file-kind.js';
+import { parseYamlValue, readInputFile } from '../plan/load-yaml.js';
+import { planFromValue } from '../plan/load-plan.js';
+import { loadRigFile, rigFromValue } from '../plan/load-rig.js';
+import { parseParamFlags } from '../plan/params.js';
+import type { Rig } from '../plan/rig-schema.js';
 import { checkPlanAgainstRig } from '../runner/plan-check.js';
-import { clockFor } from '../runner/run.js';
-import { loadYamlFile, parseYamlText } from '../plan/load-yaml.js';
-import { PlanSchema } from '../plan/plan-schema.js';
-import { RigSchema } from '../plan/rig-schema.js';
 import { EXIT, reportError } from './exit.js';
 
-/** A file is a plan when its top level has a `steps` key, else a rig (also when the YAML is broken). */
-export function fileKind(text: string): 'plan' | 'rig' {
-  const doc = parseDocument(text);
-  return isMap(doc.contents) && doc.contents.has('steps') ? 'plan' : 'rig';
+export interface ValidateCommandOptions {
+  kind?: string | undefined;
+  rig?: string | undefined;
+  param?: string[] | undefined;
 }
 
-function validateFile(file: string, rig: Rig | undefined, params: Record<string, string>): void {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    loadYamlFile(file, RigSchema, ERROR_CODES.RIG_INVALID); // throws the "cannot read" error
-    return;
-  }
-  if (fileKind(text) === 'plan') {
-    const plan = parseYamlText(text, file, PlanSchema, ERROR_CODES.PLAN_INVALID, (raw) => applyPlanParams(raw, file, params).raw);
-    if (rig) {
-      const problems = checkPlanAgainstRig(file, plan, rig);
-      if (problems.length) throw new HarnessError(ERROR_CODES.PLAN_INVALID, problems.join('\n'), { problems });
-    }
-  } else {
-    clockFor(parseYamlText(text, file, RigSchema, ERROR_CODES.RIG_INVALID, (raw) => applyRigEnv(raw, file, process.env)));
-  }
+export interface ValidatedValidateOptions {
+  kind: FileKind | undefined;
+  rig: string | undefined;
+  params: Record<string, string>;
 }
 
-/** `chargebench validate <files...> [--rig r]`: check rig and plan files; every problem of every file is listed. */
-export function validateCommand(files: string[], opts: { rig?: string | undefined; param?: string[] | undefined } = {}): number {
-  let worst: number = EXIT.PASSED;
-  let rig: Rig | undefined;
+/** Check the flags; every problem at once (a HarnessError USAGE, exit 2). */
+export function validateValidateOptions(files: string[], opts: ValidateCommandOptions): ValidatedValidateOptions {
+  const problems: string[] = [];
+  if (opts.kind !== undefined && opts.kind !== 'plan' && opts.kind !== 'rig') {
+    problems.push(`--kind: expected plan or rig, got ${JSON.stringify(opts.kind)}`);
+  }
+  if (opts.rig !== undefined && opts.rig.trim() === '') problems.push('--rig: expected a rig file');
+  if (files.length === 0 && opts.rig === undefined) problems.push('validate: give files to check (or --rig <file>)');
   let params: Record<string, string> = {};
   try {
     params = parseParamFlags(opts.param ?? []);
-    if (opts.rig) {
-      rig = loadYamlFile(opts.rig, RigSchema, ERROR_CODES.RIG_INVALID, (raw) => applyRigEnv(raw, opts.rig as string, process.env));
-      clockFor(rig);
-      process.stdout.write(`ok ${opts.rig}\n`);
-    }
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (problems.length > 0) throw new HarnessError(ERROR_CODES.USAGE, problems.join('\n'), { problems });
+  return { kind: opts.kind as FileKind | undefined, rig: opts.rig, params };
+}
+
+/**
+ * One file, through exactly the loaders `run` and `emulate` use (src/plan/load-plan.ts,
+ * src/plan/load-rig.ts): what passes here passes there. The kind comes from --kind or from the
+ * file itself (see detectKind).
+ */
+function validateFile(file: string, kind: FileKind | undefined, rig: Rig | undefined, params: Record<string, string>): void {
+  // Until the kind is known, read and parse errors carry the plan code (plan and rig both exit 2).
+  const code = kind === 'rig' ? ERROR_CODES.RIG_INVALID : ERROR_CODES.PLAN_INVALID;
+  const value = parseYamlValue(readInputFile(file, code), file, code);
+  if ((kind ?? detectKind(value, file)) === 'plan') {
+    const plan = planFromValue(value, file, params);
+    // against the rig, exactly as `run` checks before it starts
+    const problems = rig ? checkPlanAgainstRig(file, plan, rig) : [];
+    if (problems.length) throw new HarnessError(ERROR_CODES.PLAN_INVALID, problems.join('\n'), { problems });
+  } else {
+    rigFromValue(value, file);
+  }
+}
+
+/**
+ * `chargebench validate <files...> [--rig <file>] [--kind plan|rig]`: check rig and plan files;
+ * every problem of every file is listed. With --rig, that rig is checked first (as `run` would).
+ */
+export function validateCommand(files: string[], opts: ValidateCommandOptions = {}): number {
+  let v: ValidatedValidateOptions;
+  try {
+    v = validateValidateOptions(files, opts);
   } catch (err) {
     return reportError(err);
   }
-  for (const file of files) {
+  let worst: number = EXIT.PASSED;
+  const check = (file: string, fn: () => void): void => {
     try {
-      validateFile(file, rig, params);
-      process.stdout.write(`ok ${file}${rig ? ` (against ${opts.rig})` : ''}\n`);
+      fn();
+      process.stdout.write(`ok ${file}\n`);
     } catch (err) {
       const code = reportError(err);
-      if (!isHarnessError(err)) return code;
-      worst = Math.max(worst, code);
+      worst = Math.max(worst, isHarnessError(err) ? code : EXIT.INFRA);
     }
-  }
+  };
+  let rig: Rig | undefined;
+  if (v.rig !== undefined) check(v.rig, () => { rig = loadRigFile(v.rig as string); });
+  for (const file of files) check(file, () => validateFile(file, v.kind, rig, v.params));
   return worst;
 }

@@ -1,5 +1,5 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import type { Clock } from './clock.js';
 import { ERROR_CODES, HarnessError } from './errors.js';
 
@@ -15,26 +15,70 @@ export type TraceRecord = TraceEvent & { seq: number; t: number };
 
 export type TraceListener = (record: TraceRecord) => void;
 
+/** What a trace wrote and what it had to leave out (the run's trace metadata). */
+export interface TraceStats {
+  /** Records handed to the trace (every one reached the subscribers). */
+  records: number;
+  /** Bytes on disk now, over the kept parts. */
+  bytes: number;
+  /** Records and bytes left out of the file because of the size cap or a write error. */
+  droppedRecords: number;
+  droppedBytes: number;
+  /** The files of this run, in write order (the first is `path`); deleted parts are not listed. */
+  parts: string[];
+  /** Parts deleted because of `keep`. */
+  deletedParts: string[];
+  /** Why writing stopped, when the disk refused. */
+  writeError?: string | undefined;
+}
+
+/** Size limits of a JSONL trace (rig `trace:` section). */
+export interface TraceLimits {
+  /** Most bytes the run's kept parts may take; beyond it records are dropped from the file. */
+  maxBytes?: number | undefined;
+  /** Start a new part when the current one would grow past this size. */
+  rotateBytes?: number | undefined;
+  /** Keep the first part and this many newest later parts; older parts are deleted. */
+  keep?: number | undefined;
+}
+
 /** Where every frame and event of a run goes. */
 export interface Trace {
   record(event: TraceEvent): void;
   subscribe(listener: TraceListener): () => void;
   close(): void;
-  /** The JSONL file, when there is one. */
+  /** The JSONL file, when there is one (the first part when the trace rotates). */
   readonly path: string | undefined;
+  stats(): TraceStats;
 }
 
 abstract class BaseTrace implements Trace {
   private seq = 0;
   private readonly listeners = new Set<TraceListener>();
+  /** Records the trace itself adds about itself (a cap reached, a part deleted), written next. */
+  protected readonly notes: TraceEvent[] = [];
+  /** True while such a note is being recorded: it is written even past the cap (room is reserved). */
+  protected own = false;
+  protected count = 0;
   abstract readonly path: string | undefined;
 
   constructor(protected readonly clock: Clock) {}
 
   record(event: TraceEvent): void {
     const rec = { seq: this.seq++, t: round3(this.clock.now()), ...event } as TraceRecord;
+    this.count++;
     this.write(rec);
     for (const l of this.listeners) l(rec);
+    while (this.notes.length > 0 && !this.own) this.recordOwn(this.notes.shift() as TraceEvent);
+  }
+
+  protected recordOwn(event: TraceEvent): void {
+    this.own = true;
+    try {
+      this.record(event);
+    } finally {
+      this.own = false;
+    }
   }
 
   subscribe(listener: TraceListener): () => void {
@@ -42,38 +86,147 @@ abstract class BaseTrace implements Trace {
     return () => this.listeners.delete(listener);
   }
 
+  stats(): TraceStats {
+    return { records: this.count, bytes: 0, droppedRecords: 0, droppedBytes: 0, parts: [], deletedParts: [] };
+  }
+
   protected abstract write(rec: TraceRecord): void;
   abstract close(): void;
 }
 
+/** Default cap of a run's trace on disk. */
+export const DEFAULT_TRACE_MAX_BYTES = 512 * 1024 * 1024;
+/** Room kept below the cap for the trace's own records about dropping (an eighth of small caps). */
+const RESERVE_BYTES = 4096;
+
 /**
- * Append-only JSONL file, one record per line, written synchronously: a crash loses at most the
- * frame being recorded.
+ * JSONL file, one record per line, written synchronously: a crash loses at most the frame being
+ * recorded. Each run starts a fresh file (an old file of the same name, and its old parts, are
+ * replaced). Limits: past `rotateBytes` a new part `<name>.2.jsonl`, `<name>.3.jsonl`, ... begins
+ * (with `keep`, the first part and the `keep` newest later ones stay); once the kept parts would pass
+ * `maxBytes`, records are left out of the file from then on, with one record saying so and a
+ * summary at close. Subscribers get every record either way. A write error stops the file, never
+ * the run (see stats().writeError).
  */
 export class JsonlTrace extends BaseTrace {
   private fd: number | undefined;
   readonly path: string;
+  private readonly maxBytes: number;
+  private readonly rotateBytes: number | undefined;
+  private readonly keep: number | undefined;
+  private readonly parts: { path: string; bytes: number }[] = [];
+  private readonly deletedParts: string[] = [];
+  private bytes = 0;
+  private capped = false;
+  private droppedRecords = 0;
+  private droppedBytes = 0;
+  private writeError: string | undefined;
 
-  constructor(clock: Clock, path: string) {
+  constructor(clock: Clock, path: string, limits: TraceLimits = {}) {
     super(clock);
     this.path = path;
+    this.maxBytes = limits.maxBytes ?? DEFAULT_TRACE_MAX_BYTES;
+    this.rotateBytes = limits.rotateBytes;
+    this.keep = limits.keep;
     try {
       mkdirSync(dirname(path), { recursive: true });
-      this.fd = openSync(path, 'a');
+      removeOldParts(path);
+      this.fd = openSync(path, 'w');
     } catch (err) {
       throw new HarnessError(ERROR_CODES.TRACE_IO, `cannot open trace file ${path}: ${(err as Error).message}`, { path }, { cause: err });
     }
+    this.parts.push({ path, bytes: 0 });
+  }
+
+  /** Name of part `n` (n >= 2): run.jsonl -> run.2.jsonl. */
+  static partPath(path: string, n: number): string {
+    const ext = extname(path);
+    return `${path.slice(0, path.length - ext.length)}.${n}${ext}`;
   }
 
   protected write(rec: TraceRecord): void {
-    if (this.fd === undefined) return;
-    writeSync(this.fd, JSON.stringify(rec) + '\n');
+    const line = JSON.stringify(rec) + '\n';
+    const len = Buffer.byteLength(line);
+    if (this.fd === undefined || (this.capped && !this.own)) {
+      this.drop(len);
+      return;
+    }
+    try {
+      const current = this.parts.at(-1) as { path: string; bytes: number };
+      if (this.rotateBytes !== undefined && current.bytes > 0 && current.bytes + len > this.rotateBytes) this.rotate();
+      if (!this.own && this.bytes + len > this.maxBytes - Math.min(RESERVE_BYTES, Math.floor(this.maxBytes / 8))) {
+        this.capped = true;
+        this.drop(len);
+        this.notes.push({ kind: 'note', message: 'trace-capped', data: {
+          maxBytes: this.maxBytes, firstDroppedSeq: rec.seq,
+          detail: `the trace reached its cap of ${this.maxBytes} bytes (rig trace.maxBytes): records from seq ${rec.seq} on are left out of the file`,
+        } });
+        return;
+      }
+      writeSync(this.fd, line);
+      this.bytes += len;
+      (this.parts.at(-1) as { bytes: number }).bytes += len;
+    } catch (err) {
+      this.writeError = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      this.closeFd();
+      this.drop(len);
+    }
   }
 
-  close(): void {
+  private drop(len: number): void {
+    this.droppedRecords++;
+    this.droppedBytes += len;
+  }
+
+  private rotate(): void {
+    this.closeFd();
+    const n = this.parts.length + this.deletedParts.length + 1;
+    const next = JsonlTrace.partPath(this.path, n);
+    this.fd = openSync(next, 'w');
+    this.parts.push({ path: next, bytes: 0 });
+    if (this.keep !== undefined && this.parts.length - 1 > this.keep) {
+      const old = this.parts.splice(1, 1)[0] as { path: string; bytes: number };
+      rmSync(old.path, { force: true });
+      this.bytes -= old.bytes;
+      this.deletedParts.push(old.path);
+      this.notes.push({ kind: 'note', message: 'trace-part-deleted', data: {
+        part: old.path, bytes: old.bytes, keep: this.keep,
+        detail: `deleted ${old.path} (${old.bytes} bytes): trace.keep keeps the first part and the ${this.keep} newest`,
+      } });
+    }
+  }
+
+  override stats(): TraceStats {
+    return {
+      records: this.count, bytes: this.bytes, droppedRecords: this.droppedRecords, droppedBytes: this.droppedBytes,
+      parts: this.parts.map((p) => p.path), deletedParts: [...this.deletedParts], writeError: this.writeError,
+    };
+  }
+
+  private closeFd(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
+
+  close(): void {
+    if (this.fd !== undefined && this.droppedRecords > 0) {
+      this.recordOwn({ kind: 'note', message: 'trace-dropped', data: {
+        droppedRecords: this.droppedRecords, droppedBytes: this.droppedBytes, maxBytes: this.maxBytes,
+        detail: `${this.droppedRecords} records (${this.droppedBytes} bytes) were left out of this file by the size cap`,
+      } });
+    }
+    this.closeFd();
+  }
+}
+
+/** Parts of an earlier run under the same name (run.2.jsonl, ...): a fresh run must not inherit them. */
+function removeOldParts(path: string): void {
+  const dir = dirname(path);
+  const ext = extname(path);
+  const stem = basename(path, ext);
+  const isPart = (name: string): boolean => name.startsWith(`${stem}.`) && name.endsWith(ext)
+    && /^\d+$/.test(name.slice(stem.length + 1, name.length - ext.length));
+  for (const name of readdirSync(dir)) if (isPart(name)) rmSync(join(dir, name), { force: true });
 }
 
 /** Keeps records in memory (unit tests of pure logic, and `--no-trace` runs). */

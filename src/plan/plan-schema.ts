@@ -1,11 +1,19 @@
 import { z } from 'zod';
-import { isDuration } from '../core/duration.js';
+import { durationProblem } from '../core/duration.js';
 import { QUANTITIES } from '../../emulators/meter/map.js';
 
-/** "500ms", "2s", "15m": validated here, parsed by the runner. */
-export const Duration = z.string().refine(isDuration, { message: 'expected a duration like "500ms", "2s" or "15m"' });
+const duration = (positive: boolean) => z.string().superRefine((text, ctx) => {
+  const problem = durationProblem(text, { positive });
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+/** "500ms", "2s", "15m", at most 30 days: validated here, parsed by the runner. */
+export const Duration = duration(false);
+/** A duration where zero makes no sense (a budget, a plan's timeout). */
+export const PositiveDuration = duration(true);
 
-const evse = z.string().min(1).describe('Station identity, or a selector: "evse[*]" (all), "evse[0]" (by index), "CB16-*" (glob)');
+/** Longest station selector (a glob of a few hundred characters is a mistake, not a selection). */
+export const MAX_SELECTOR_LENGTH = 200;
+const evse = z.string().min(1).max(MAX_SELECTOR_LENGTH).describe('Station identity, or a selector: "evse[*]" (all), "evse[0]" (by index), "CB16-*" (glob)');
 const connector = z.number().int().min(1).default(1).describe('Connector (1.6) / EVSE (2.0.1) number on the station');
 const base = {
   name: z.string().optional().describe('Label shown in reports (default: derived from the step)'),
@@ -14,7 +22,7 @@ const base = {
 
 /** Any step may carry a budget: how long after the previous step (or a mark) its effect must be seen. */
 const budget = {
-  within: Duration.optional().describe('Budget: the step must complete within this time, measured from the previous step or from `from`'),
+  within: PositiveDuration.optional().describe('Budget: an action must complete within this time from its start; an expect must see its effect within this time from the previous step\'s trigger or from `from`'),
   from: z.string().optional().describe('Measure from this mark instead of from the previous step\'s trigger (the frame or action that started it); effects seen after that point count, even before this step starts'),
 };
 
@@ -151,7 +159,7 @@ export const PlanSchema = z.object({
   name: z.string().min(1).describe('Plan name'),
   description: z.string().optional().describe('What the plan proves'),
   tags: z.array(z.string()).default([]).describe('Free labels (for --grep)'),
-  timeout: Duration.default('30m').describe('Budget of the whole plan'),
+  timeout: PositiveDuration.default('30m').describe('Budget of the whole plan'),
   params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a parameter name is letters, digits and _'), z.string()).default({})
     .describe('Default values of the plan\'s parameters: "${name}" anywhere in a string of the plan is replaced by --param name=value or this default'),
   steps: z.array(StepSchema).min(1).describe('What happens, in order'),

@@ -5,13 +5,15 @@ import { SiteConfigSchema } from '../../emulators/site/config.js';
 import { MeterConfigSchema } from '../../emulators/meter/config.js';
 import { HandsAdapterSchema } from './hands-schema.js';
 
+const IDENTITY_TEMPLATE = /^([A-Za-z0-9*\-_=:+|@.]|\{n(:\d{1,2})?\})+$/;
+
 /** One virtual EVSE entry; `count` > 1 expands to several stations named from `identity`. */
 export const RigEvseSchema = StationConfigSchema.extend({
-  identity: z.string().min(1).max(48).regex(/^([A-Za-z0-9*\-_=:+|@.]|\{n(:\d+)?\})+$/, 'use letters, digits and *-_=:+|@. only, plus {n} or {n:03} for a running number')
+  identity: z.string().min(1).max(48).regex(IDENTITY_TEMPLATE, 'use letters, digits and *-_=:+|@. only, plus {n} or {n:03} for a running number (width at most 2 digits)')
     .describe('Charge point identity (appended to the CSMS URL); {n} / {n:03} insert the running number when count > 1'),
   count: z.number().int().min(1).max(10_000).default(1)
     .describe('How many stations this entry stands for; identities get a running number: CP{n} or CP{n:03}'),
-  startAt: z.number().int().min(0).default(1).describe('First running number when count > 1'),
+  startAt: z.number().int().min(0).max(999_999_999).default(1).describe('First running number when count > 1'),
 }).strict().describe('Virtual charging station(s)');
 
 const headers = z.record(z.string(), z.string()).default({}).describe('Extra HTTP headers (e.g. Authorization)');
@@ -38,6 +40,21 @@ export const DrAdapterSchema = z.discriminatedUnion('kind', [
   }).strict().describe('POST {"event":"site-limit","limitKw":..,"limitW":..,"at":..} to a webhook'),
 ]).describe('How a demand-response event reaches the control stack');
 
+const MIB = 1024 * 1024;
+export const TraceConfigSchema = z.object({
+  dir: z.string().min(1).default('.chargebench/traces').describe('Folder for the JSONL trace of each run'),
+  enabled: z.boolean().default(true).describe('Write the trace file (frames are always observed)'),
+  maxBytes: z.number().int().min(64 * 1024).max(2 ** 50).default(512 * MIB)
+    .describe('Most bytes a run\'s trace may take on disk (all kept parts); beyond it records are dropped from the file (a record says so) but still observed'),
+  rotateBytes: z.number().int().min(64 * 1024).max(2 ** 50).optional()
+    .describe('Start a new part when the current one reaches this size: <name>.jsonl, then <name>.2.jsonl, <name>.3.jsonl, ...'),
+  keep: z.number().int().min(1).max(10_000).optional()
+    .describe('With rotateBytes: keep the first part (the run\'s start) and the `keep` newest later parts; older parts are deleted (a record says so)'),
+}).strict().superRefine((t, ctx) => {
+  if (t.rotateBytes !== undefined && t.rotateBytes > t.maxBytes) ctx.addIssue({ code: 'custom', path: ['rotateBytes'], message: `must not exceed maxBytes (${t.maxBytes})` });
+  if (t.keep !== undefined && t.rotateBytes === undefined) ctx.addIssue({ code: 'custom', path: ['keep'], message: 'keep needs rotateBytes (parts to keep)' });
+});
+
 export const RigSchema = z.object({
   $schema: z.string().optional().describe('JSON Schema reference for editors'),
   name: z.string().min(1).describe('Name of the bench or emulator setup'),
@@ -45,10 +62,7 @@ export const RigSchema = z.object({
   seed: z.number().int().default(1).describe('Seed of every random stream (reconnect jitter, ids)'),
   clock: z.enum(['auto', 'virtual', 'real']).default('auto')
     .describe('virtual: emulated-only rigs run faster than real time and replay identically; auto picks virtual when every device is emulated'),
-  trace: z.object({
-    dir: z.string().default('.chargebench/traces').describe('Folder for the JSONL trace of each run'),
-    enabled: z.boolean().default(true).describe('Write the trace file (frames are always observed)'),
-  }).strict().prefault({}).describe('Where the evidence goes'),
+  trace: TraceConfigSchema.prefault({}).describe('Where the evidence goes, and how much of it'),
   site: SiteConfigSchema.prefault({}).describe('The site supply (phases, breakers, building load) every device shares'),
   csms: CsmsConfigSchema.optional().describe('The built-in emulated CSMS; absent when every EVSE points at an external csmsUrl'),
   evses: z.array(RigEvseSchema).default([]).describe('Virtual charging stations'),
@@ -83,6 +97,11 @@ export const RigSchema = z.object({
     dr: DrAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),
   }).strict().prefault({}).describe('How plans drive the control stack under test'),
 }).strict().superRefine((rig, ctx) => {
+  checkIdentities(rig, ctx);
+  const external = externalParts(rig);
+  if (rig.clock === 'virtual' && external.length > 0) {
+    ctx.addIssue({ code: 'custom', path: ['clock'], message: `virtual needs every device and the control stack emulated; external: ${external.join(', ')} (they run in real time): use auto or real` });
+  }
   if (rig.chargers.length > 0 && !rig.csms) {
     ctx.addIssue({ code: 'custom', path: ['chargers'], message: 'real chargers connect to the built-in CSMS: add a csms section' });
   }
@@ -104,15 +123,63 @@ export const RigSchema = z.object({
 export type Rig = z.output<typeof RigSchema>;
 export type RigEvse = z.output<typeof RigEvseSchema>;
 
+/** The identity of running number `n` of an entry: "CP{n:03}" -> "CP007". */
+export function identityFor(template: string, n: number): string {
+  return template.replace(/\{n(?::(\d{1,2}))?\}/g, (_m, width?: string) => String(n).padStart(Number(width ?? 0), '0'));
+}
+
 /** Expand `count` entries into one station config each. */
 export function expandEvses(rig: Rig): z.output<typeof StationConfigSchema>[] {
   const out: z.output<typeof StationConfigSchema>[] = [];
   for (const { count, startAt, ...station } of rig.evses) {
-    for (let k = 0; k < count; k++) {
-      const n = startAt + k;
-      const identity = station.identity.replace(/\{n(?::(\d+))?\}/g, (_m, width?: string) => String(n).padStart(Number(width ?? 0), '0'));
-      out.push({ ...station, identity });
-    }
+    for (let k = 0; k < count; k++) out.push({ ...station, identity: identityFor(station.identity, startAt + k) });
   }
   return out;
+}
+
+/** Parts of a rig that run outside the harness (and so in real time), named by field. */
+export function externalParts(rig: Rig): string[] {
+  const out: string[] = [];
+  rig.evses.forEach((e, i) => { if (e.csmsUrl !== undefined) out.push(`evses[${i}].csmsUrl`); });
+  if (rig.controlStack.trigger !== undefined && rig.controlStack.trigger.kind !== 'builtin') out.push('controlStack.trigger');
+  if (rig.controlStack.dr !== undefined && rig.controlStack.dr.kind !== 'builtin') out.push('controlStack.dr');
+  if (!rig.csms) out.push('an external CSMS (no csms section)');
+  if (rig.chargers.length > 0) out.push('chargers');
+  if (rig.benchMeters.length > 0) out.push('benchMeters');
+  return out;
+}
+
+/** Longest identity after expansion (OCPP 2.0.1 allows 48 characters; a running number must fit). */
+const MAX_IDENTITY = 48;
+
+/**
+ * Identities after `count` expansion: each at most 48 characters (checked from the template, before
+ * any string is built), and every one unique across entries and real chargers.
+ */
+function checkIdentities(rig: Rig, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, string>();
+  const claim = (identity: string, where: string, path: PropertyKey[]): boolean => {
+    const first = seen.get(identity);
+    if (first !== undefined) {
+      ctx.addIssue({ code: 'custom', path, message: `identity ${identity} is also ${first}: every station needs its own identity` });
+      return false;
+    }
+    seen.set(identity, where);
+    return true;
+  };
+  rig.evses.forEach((e, i) => {
+    if (!IDENTITY_TEMPLATE.test(e.identity)) return; // reported by the field's own check
+    if (e.count > 1 && !/\{n(:\d+)?\}/.test(e.identity)) return; // reported below: needs a running number
+    const last = e.startAt + e.count - 1;
+    const longest = e.identity.replace(/\{n(?::(\d{1,2}))?\}/g, (_m, width?: string) => 'x'.repeat(Math.max(Number(width ?? 0), String(last).length)));
+    if (longest.length > MAX_IDENTITY) {
+      ctx.addIssue({ code: 'custom', path: ['evses', i, 'identity'], message: `expands to ${longest.length} characters (e.g. ${identityFor(e.identity, last)}), more than the ${MAX_IDENTITY} an identity may have` });
+      return;
+    }
+    for (let k = 0; k < e.count; k++) {
+      const n = e.startAt + k;
+      if (!claim(identityFor(e.identity, n), `evses[${i}]${e.count > 1 ? ` (n=${n})` : ''}`, ['evses', i, 'identity'])) return;
+    }
+  });
+  rig.chargers.forEach((c, i) => { claim(c.identity, `chargers[${i}]`, ['chargers', i, 'identity']); });
 }

@@ -1,6 +1,6 @@
 /**
- * A plan checked against a rig before anything runs: stations its selectors name, marks its `from:`
- * uses, meters it reads, and steps the rig's devices cannot do (a real charger without hands cannot
+ * A plan checked against a rig before anything runs (marks are checked with the plan itself, in
+ * src/plan/load-plan.ts): stations its selectors name, meters it reads, and steps the rig's devices cannot do (a real charger without hands cannot
  * be plugged in). `chargebench validate --rig` and `run` share it, so a run never stops half-way
  * on something knowable up front.
  */
@@ -46,7 +46,6 @@ export function checkPlanAgainstRig(file: string, plan: Plan, rig: Rig): string[
   const hands = !!(rig as { hands?: { kind?: string } }).hands && (rig as { hands?: { kind?: string } }).hands?.kind !== 'none';
   const meters = new Set([...rig.meters.map((m) => m.id), ...rig.benchMeters.map((m) => m.id)]);
   const problems: string[] = [];
-  const marks = new Set<string>();
 
   const visit = (steps: Step[], path: string, groupSel?: string): void => {
     steps.forEach((raw, i) => {
@@ -60,8 +59,6 @@ export function checkPlanAgainstRig(file: string, plan: Plan, rig: Rig): string[
           problems.push(err.message);
         }
       }
-      if ('from' in step && step.from && !marks.has(step.from)) problems.push(`${file}: ${where}.from: no mark "${step.from}" before this step`);
-      if (step.kind === 'mark') marks.add(step.mark);
       if (step.kind === 'expect' && step.meter && !meters.has(step.meter.id)) {
         problems.push(`${file}: ${where}.meter.id: no meter "${step.meter.id}" in the rig (meters: ${[...meters].join(', ') || 'none'})`);
       }

@@ -1,5 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { RealClock } from '../core/clock.js';
 import { Quiescence } from '../core/clock-quiescence.js';
@@ -58,8 +57,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
   const clock: Clock = quiescence ? new VirtualClock({ quiescence }) : new RealClock();
   const ledger = quiescence ? new FrameLedger(quiescence) : undefined;
   const traceFile = opts.traceFile ?? join(rig.trace.dir, `${opts.runId}.jsonl`);
-  if (rig.trace.enabled) mkdirSync(resolve(traceFile, '..'), { recursive: true });
-  const trace: Trace = rig.trace.enabled ? new JsonlTrace(clock, traceFile) : new NullTrace(clock);
+  const trace: Trace = rig.trace.enabled ? new JsonlTrace(clock, traceFile, rig.trace) : new NullTrace(clock);
   const rngs = new RngFactory(opts.seed ?? rig.seed);
   trace.record({ kind: 'note', message: 'rig starting', data: { rig: rig.name, seed: rngs.seed, clock: opts.clock } });
   let csms: EmulatedCsms | undefined;

@@ -1,11 +1,10 @@
 import { dirname, join } from 'node:path';
 import { RealClock, isoTime } from '../core/clock.js';
 import { ERROR_CODES, HarnessError, isHarnessError } from '../core/errors.js';
-import { loadYamlFile } from '../plan/load-yaml.js';
-import { applyPlanParams, applyRigEnv } from '../plan/params.js';
+import { loadPlanFiles } from '../plan/load-plan.js';
+import { loadRigFile } from '../plan/load-rig.js';
+import type { Rig } from '../plan/rig-schema.js';
 import { checkPlanAgainstRig } from './plan-check.js';
-import { type Plan, PlanSchema } from '../plan/plan-schema.js';
-import { type Rig, RigSchema } from '../plan/rig-schema.js';
 import { runPlan } from './plan-runner.js';
 import { preflight } from './preflight.js';
 import type { Reporter } from './reporter.js';
@@ -42,28 +41,6 @@ export function clockFor(rig: Rig): 'virtual' | 'real' {
   return rig.clock;
 }
 
-/** Load every plan first: all problems of all files at once. */
-function loadPlans(files: string[], given: Record<string, string>): { file: string; plan: Plan; params: Record<string, string> }[] {
-  const problems: string[] = [];
-  const plans: { file: string; plan: Plan; params: Record<string, string> }[] = [];
-  for (const file of files) {
-    try {
-      let params: Record<string, string> = {};
-      const plan = loadYamlFile(file, PlanSchema, ERROR_CODES.PLAN_INVALID, (raw) => {
-        const applied = applyPlanParams(raw, file, given);
-        params = applied.params;
-        return applied.raw;
-      });
-      plans.push({ file, plan, params });
-    } catch (err) {
-      if (!isHarnessError(err)) throw err;
-      problems.push(err.message);
-    }
-  }
-  if (problems.length) throw new HarnessError(ERROR_CODES.PLAN_INVALID, problems.join('\n'), { problems });
-  return plans;
-}
-
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'plan';
 }
@@ -73,10 +50,10 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
   const wall = new RealClock();
   const wallStart = wall.wallTime();
   const t0 = wall.now();
-  const rig = loadYamlFile(o.rig, RigSchema, ERROR_CODES.RIG_INVALID, (raw) => applyRigEnv(raw, o.rig, process.env));
+  const rig = loadRigFile(o.rig);
   const clock = clockFor(rig);
   const seed = o.seed ?? rig.seed;
-  let plans = loadPlans(o.plans, o.params ?? {});
+  let plans = loadPlanFiles(o.plans, o.params ?? {});
   if (o.grep) {
     const re = new RegExp(o.grep, 'i');
     const all = plans;

@@ -112,7 +112,7 @@ describe('chargebench list / validate / run usage (real child process)', () => {
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n').map((l) => l.replace(/^chargebench: /, ''));
     expect(lines.filter((l) => l.startsWith(`${plan}: `))).toHaveLength(4);
-    expect(lines).toContain(`${plan}: steps[1].within: expected a duration like "500ms", "2s" or "15m"`);
+    expect(lines).toContain(`${plan}: steps[1].within: expected a duration like "500ms", "2s" or "15m", got "5 seconds"`);
     expect(lines.some((l) => l.startsWith(`${rig}: csms.port: `))).toBe(true);
     // a rig is not judged by the plan schema, nor a plan by the rig schema
     expect(lines.some((l) => l.startsWith(`${rig}: steps`))).toBe(false);

@@ -140,7 +140,7 @@ describe('chargebench run interrupted', () => {
     const { startCli } = await import('../support/cli.js');
     const dir = tmp();
     const plan = join(dir, 'long.yaml');
-    writeFileSync(plan, 'name: long\nsteps:\n  - { kind: boot, evse: "evse[*]" }\n  - { kind: wait, duration: 3650d }\n  - { kind: expect, boot: { evse: "evse[*]", status: Accepted } }\n');
+    writeFileSync(plan, 'name: long\nsteps:\n  - { kind: boot, evse: "evse[*]" }\n  - { kind: wait, duration: 30d }\n  - { kind: expect, boot: { evse: "evse[*]", status: Accepted } }\n');
     const cli = startCli(['run', plan, '--rig', RIG, '--reporter', 'list,json', '--output-dir', join(dir, 'out')]);
     await new Promise<void>((resolve) => {
       const onData = (d: Buffer): void => { if (String(d).includes('1 boot')) { cli.child.stdout?.off('data', onData); resolve(); } };
@@ -159,7 +159,7 @@ describe('plan timeout', () => {
   it('ends a wait that outlasts the plan timeout and fails the plan, in virtual time', () => {
     const dir = tmp();
     const plan = join(dir, 'long.yaml');
-    writeFileSync(plan, 'name: long\ntimeout: 10m\nsteps:\n  - { kind: boot, evse: "evse[*]" }\n  - { kind: wait, duration: 3650d }\n  - { kind: mark, mark: never }\n');
+    writeFileSync(plan, 'name: long\ntimeout: 10m\nsteps:\n  - { kind: boot, evse: "evse[*]" }\n  - { kind: wait, duration: 30d }\n  - { kind: mark, mark: never }\n');
     const r = runCli(['run', plan, '--rig', RIG, '--reporter', 'json', '--output-dir', join(dir, 'out')], { timeoutMs: 30_000 });
     expect(r.code).toBe(1);
     const rep = report(join(dir, 'out'));
