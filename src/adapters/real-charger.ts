@@ -8,6 +8,7 @@ import type { Clock } from '../core/clock.js';
 import type { Trace } from '../core/trace.js';
 import { type Evse, type EvseCapability, type LinkEvent, type PowerReading, UnsupportedError } from '../devices/evse.js';
 import { LinkLog } from '../devices/link-log.js';
+import { versionStrategy } from '../devices/ocpp-version.js';
 import type { EmulatedCsms } from '../../emulators/csms/csms.js';
 import { ChargerPower } from './charger-power.js';
 import type { HandsAdapter, HandsResult } from './hands.js';
@@ -54,10 +55,10 @@ export class RealCharger implements Evse {
   }
   isConnected(): boolean { return !!this.csms.station(this.identity)?.connected; }
   connectorStatus(c: number): string | undefined {
-    return this.csms.connectorStatuses(this.identity).find((x) => (this.version === '1.6' ? x.connectorId : x.evseId) === c)?.status;
+    return this.csms.connectorStatuses(this.identity).find((x) => versionStrategy(this.version).connectorOf(x) === c)?.status;
   }
   private tx(c: number): { transactionId: string | number } | undefined {
-    return this.csms.activeTransactions(this.identity).find((t) => (this.version === '1.6' ? t.connectorId : t.evseId) === c);
+    return this.csms.activeTransactions(this.identity).find((t) => versionStrategy(this.version).connectorOf(t) === c);
   }
   hasTransaction(c: number): boolean { return !!this.tx(c); }
   transactionId(c: number): string | number | undefined { return this.tx(c)?.transactionId; }

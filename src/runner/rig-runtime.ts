@@ -7,18 +7,13 @@ import { RngFactory } from '../core/rng.js';
 import { JsonlTrace, NullTrace, type Trace } from '../core/trace.js';
 import { VirtualClock } from '../core/virtual-clock.js';
 import { FrameLedger } from '../transport/frame-ledger.js';
-import { EmulatedCsms } from '../../emulators/csms/csms.js';
-import { createStation } from '../../emulators/evse/create-station.js';
+import type { EmulatedCsms } from '../../emulators/csms/csms.js';
 import type { ChargeStation } from '../../emulators/evse/station.js';
-import { expandEvses, type Rig } from '../plan/rig-schema.js';
+import type { Rig } from '../plan/rig-schema.js';
 import type { SiteModel } from '../../emulators/site/site-model.js';
-import { wireStationsToSite } from '../../emulators/site/station-supply.js';
-import { VirtualEvse } from '../../emulators/evse/virtual-evse.js';
 import type { Evse } from '../devices/evse.js';
-import { RealCharger } from '../adapters/real-charger.js';
-import { createHandsAdapter } from '../adapters/hands.js';
-import { toHandsConfig } from '../plan/hands-schema.js';
-import { type MeterHandle, startMeters } from './rig-meters.js';
+import { DEVICE_KINDS, type RigBuild } from './device-kinds.js';
+import type { MeterHandle } from './rig-meters.js';
 
 export interface RigRuntime {
   rig: Rig;
@@ -60,41 +55,24 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
   const trace: Trace = rig.trace.enabled ? new JsonlTrace(clock, traceFile, rig.trace) : new NullTrace(clock);
   const rngs = new RngFactory(opts.seed ?? rig.seed);
   trace.record({ kind: 'note', message: 'rig starting', data: { rig: rig.name, seed: rngs.seed, clock: opts.clock } });
-  let csms: EmulatedCsms | undefined;
-  const stations: ChargeStation[] = [];
-  let meters: MeterHandle[] = [];
-  const evses: { evse: Evse; connectors: number }[] = [];
+  const b: RigBuild = {
+    rig, clock, trace, rngs, ledger, rigDir: opts.rigDir, ask: opts.ask,
+    csms: undefined, stations: [], evses: [], site: undefined, meters: [], closers: [],
+  };
   const close = async (): Promise<void> => {
-    for (const d of evses) (d.evse as VirtualEvse | RealCharger).close();
-    await Promise.allSettled(stations.map((s) => s.stop()));
-    await Promise.allSettled(meters.map((m) => m.close()));
-    await csms?.close();
+    for (const d of b.evses) d.evse.close();
+    for (const c of [...b.closers].reverse()) await c();
     trace.record({ kind: 'note', message: 'rig stopped' });
     trace.close();
   };
   try {
-    if (rig.csms) csms = await EmulatedCsms.start(rig.csms, { clock, trace, rng: rngs.stream('csms'), ledger });
-    for (const cfg of expandEvses(rig)) {
-      stations.push(createStation(cfg, { clock, trace, rng: rngs.stream(`evse:${cfg.identity}`), ledger, defaultCsmsUrl: csms?.url }));
-    }
+    for (const kind of DEVICE_KINDS) await kind.start(b);
   } catch (err) {
     await close();
     throw err;
   }
-  const site = wireStationsToSite(rig.site, clock, trace, stations);
-  for (const s of stations) evses.push({ evse: new VirtualEvse(s, trace), connectors: s.config.evses });
-  if (csms && rig.chargers.length) {
-    const hands = rig.hands ? createHandsAdapter(toHandsConfig(rig.hands), { clock, trace, ask: opts.ask }) : undefined;
-    for (const c of rig.chargers) {
-      evses.push({ evse: new RealCharger(c.identity, c.ocppVersion, csms, trace, hands, clock, c.staleAfterS * 1000), connectors: c.connectors });
-    }
-  }
-  try {
-    meters = await startMeters(rig, { clock, trace, rngs, site, stations, rigDir: opts.rigDir });
-  } catch (err) {
-    await close();
-    throw err;
-  }
+  const { csms, stations, evses, meters } = b;
+  const site = b.site as SiteModel;
   // On the virtual clock every power-up is a timer, so the clock runs them one at a time and the
   // interleaving of the stations' handshakes is a function of the seed, not of socket timing.
   for (const s of stations) {

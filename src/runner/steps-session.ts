@@ -1,5 +1,6 @@
 import type { Step } from '../plan/plan-schema.js';
 import type { Evse } from '../devices/evse.js';
+import { versionStrategy } from '../devices/ocpp-version.js';
 import type { RunContext } from './context.js';
 import { type Budget, budgetFor, withLinkCause } from './budget.js';
 import { failed, judge, type Outcome } from './outcome.js';
@@ -103,9 +104,7 @@ export async function startStep(ctx: RunContext, step: StepOf<'start'>, where: s
   let answers: unknown[];
   if (step.remote) {
     const idle = stations.filter((s) => !s.hasTransaction(step.connector));
-    const got = await remote(ctx, where, idle, b, (s) => (s.version === '1.6'
-      ? { action: 'RemoteStartTransaction', payload: { connectorId: step.connector, idTag: step.idTag } }
-      : { action: 'RequestStartTransaction', payload: { evseId: step.connector, remoteStartId: Math.floor(triggerT) % 2_147_483_647, idToken: { idToken: step.idTag, type: 'Central' } } }));
+    const got = await remote(ctx, where, idle, b, (s) => versionStrategy(s.version).remoteStart(step.connector, step.idTag, Math.floor(triggerT) % 2_147_483_647));
     answers = stations.map((s) => (idle.includes(s) ? got[idle.indexOf(s)] : { status: 'Accepted' }));
   } else {
     const got = await ctx.driver.settle(Promise.all(stations.map((s) => (s.hasTransaction(step.connector) ? 'Accepted' : s.authorize(step.connector, step.idTag)))), b.waitMs);
@@ -133,9 +132,7 @@ export async function stopStep(ctx: RunContext, step: StepOf<'stop'>, where: str
     answer = await remote(ctx, where, stations, b, (s) => {
       const id = s.transactionId(step.connector);
       if (id === undefined) throw new Error(`${s.identity}: the CSMS does not know the transaction's id yet`);
-      return s.version === '1.6'
-        ? { action: 'RemoteStopTransaction', payload: { transactionId: id } }
-        : { action: 'RequestStopTransaction', payload: { transactionId: String(id) } };
+      return versionStrategy(s.version).remoteStop(id);
     });
   }
   const out = await allReach(ctx, stations, (s) => !s.hasTransaction(step.connector), `transaction stopped on ${stations.map((s) => s.identity).join(', ')}`, b);
