@@ -16,10 +16,13 @@ export interface Budget {
   lateMs: number;
 }
 
-/** Budget (scaled) and its anchor for a step with `within` / `from`. */
-export function budgetFor(ctx: RunContext, step: { within?: string | undefined; from?: string | undefined }, where: string, prevTrigger: number): Budget {
+/**
+ * Budget (scaled) and its anchor for a step with `within` / `from`. `start` is where measuring
+ * begins without a mark: an action passes its own start, an expect the previous step's trigger.
+ */
+export function budgetFor(ctx: RunContext, step: { within?: string | undefined; from?: string | undefined }, where: string, start: number): Budget {
   const budgetMs = step.within ? ctx.scaled(step.within, `${where}.within`) : undefined;
-  const anchor = step.from ? ctx.markTime(step.from, where) : prevTrigger;
+  const anchor = step.from ? ctx.markTime(step.from, where) : start;
   if (budgetMs === undefined) {
     const waitMs = Math.round(DEFAULT_WAIT_MS * ctx.budgetScale);
     return { budgetMs, anchor, waitMs, lateMs: waitMs };

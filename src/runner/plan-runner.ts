@@ -86,10 +86,10 @@ async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Prom
 
   const run = async (step: Step, where: string): Promise<Outcome> => {
     switch (step.kind) {
-      case 'boot': case 'connect': return bootStep(ctx, step, where, prevTrigger);
+      case 'boot': case 'connect': return bootStep(ctx, step, where);
       case 'plug': case 'unplug': return plugStep(ctx, step, where);
-      case 'authorize': return authorizeStep(ctx, step, where, prevTrigger);
-      case 'start': return startStep(ctx, step, where, prevTrigger);
+      case 'authorize': return authorizeStep(ctx, step, where);
+      case 'start': return startStep(ctx, step, where);
       case 'stop': return stopStep(ctx, step, where, prevTrigger);
       case 'wait': {
         const ms = ctx.scaled(step.duration, `${where}.duration`) / o.budgetScale;
@@ -98,7 +98,7 @@ async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Prom
         return ms > left ? { status: 'failed', message: `the plan's timeout of ${o.plan.timeout} ran out during this wait`, cause: 'timeout' } : { status: 'passed', triggerT: ctx.driver.now() };
       }
       case 'mark': ctx.marks.set(step.mark, ctx.driver.now()); return { status: 'passed', triggerT: ctx.driver.now() };
-      case 'trigger': return triggerStep(ctx, step, where, prevTrigger);
+      case 'trigger': return triggerStep(ctx, step, where);
       case 'dr': return drStep(ctx, step, where, baselineW);
       case 'inject': return injectStep(ctx, step, where);
       case 'expect': return expectStep(ctx, step, where, prevTrigger);

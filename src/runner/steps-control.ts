@@ -8,10 +8,10 @@ import { failed, judge, type Outcome } from './outcome.js';
 
 type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
 
-export async function triggerStep(ctx: RunContext, step: StepOf<'trigger'>, where: string, prevTrigger: number): Promise<Outcome> {
+export async function triggerStep(ctx: RunContext, step: StepOf<'trigger'>, where: string): Promise<Outcome> {
   const stations = ctx.select(step.evse, `${where}.evse`);
   const trigger = ctx.requireTrigger(where);
-  const b = budgetFor(ctx, step, where, ctx.driver.now()); // an action is measured from its own start
+  const b = budgetFor(ctx, step, where, ctx.driver.now());
   const triggerT = ctx.driver.now();
   const answers = await ctx.driver.settle(Promise.all(stations.map((s) => trigger.send(s.identity, s.version, step.action, step.payload))), b.waitMs);
   const answer = stations.length === 1 ? answers[0] : Object.fromEntries(stations.map((s, i) => [s.identity, answers[i]]));

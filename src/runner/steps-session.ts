@@ -21,9 +21,9 @@ async function allReach(ctx: RunContext, stations: Evse[], done: (s: Evse) => bo
   return withLinkCause(ctx, out, stations.filter((s) => missing.length === 0 || missing.includes(s.identity)), b.anchor, opts);
 }
 
-export async function bootStep(ctx: RunContext, step: StepOf<'boot' | 'connect'>, where: string, prevTrigger: number): Promise<Outcome> {
+export async function bootStep(ctx: RunContext, step: StepOf<'boot' | 'connect'>, where: string): Promise<Outcome> {
   const stations = ctx.select(step.evse, `${where}.evse`);
-  const b = budgetFor(ctx, step, where, ctx.driver.now()); // an action is measured from its own start
+  const b = budgetFor(ctx, step, where, ctx.driver.now());
   const triggerT = ctx.driver.now();
   for (const s of stations) await s.powerUp();
   // a charger booted before the run reconnects without a BootNotification: that counts when allowed
@@ -64,9 +64,9 @@ function authorizeAnswer(ctx: RunContext, s: Evse, idTag: string, from: number):
   return undefined;
 }
 
-export async function authorizeStep(ctx: RunContext, step: StepOf<'authorize'>, where: string, prevTrigger: number): Promise<Outcome> {
+export async function authorizeStep(ctx: RunContext, step: StepOf<'authorize'>, where: string): Promise<Outcome> {
   const stations = ctx.select(step.evse, `${where}.evse`);
-  const b = budgetFor(ctx, step, where, ctx.driver.now()); // an action is measured from its own start
+  const b = budgetFor(ctx, step, where, ctx.driver.now());
   const triggerT = ctx.driver.now();
   const results = await ctx.driver.settle(Promise.all(stations.map((s) => s.authorize(step.connector, step.idTag))), b.waitMs);
   // a real charger reports nothing to us: read the CSMS's answer to its Authorize from the trace
@@ -91,9 +91,9 @@ async function remote(ctx: RunContext, where: string, stations: Evse[], b: Budge
   })), b.waitMs);
 }
 
-export async function startStep(ctx: RunContext, step: StepOf<'start'>, where: string, prevTrigger: number): Promise<Outcome> {
+export async function startStep(ctx: RunContext, step: StepOf<'start'>, where: string): Promise<Outcome> {
   const stations = ctx.select(step.evse, `${where}.evse`);
-  const b = budgetFor(ctx, step, where, ctx.driver.now()); // an action is measured from its own start
+  const b = budgetFor(ctx, step, where, ctx.driver.now());
   const triggerT = ctx.driver.now();
   // a local start plugs in and presents the token; a remote one plugs in a virtual EV (a real one is plugged by the bench)
   for (const s of stations) {
@@ -121,7 +121,7 @@ export async function startStep(ctx: RunContext, step: StepOf<'start'>, where: s
 
 export async function stopStep(ctx: RunContext, step: StepOf<'stop'>, where: string, prevTrigger: number): Promise<Outcome> {
   const stations = ctx.select(step.evse, `${where}.evse`);
-  const b = budgetFor(ctx, step, where, ctx.driver.now()); // an action is measured from its own start
+  const b = budgetFor(ctx, step, where, ctx.driver.now());
   const triggerT = ctx.driver.now();
   const idle = stations.filter((s) => !s.hasTransaction(step.connector));
   if (idle.length) return withLinkCause(ctx, failed(`stop: no transaction on ${idle.map((s) => s.identity).join(', ')} connector ${step.connector}`, { triggerT }), idle, prevTrigger);
