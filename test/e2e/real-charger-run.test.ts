@@ -7,36 +7,22 @@
  * named first; an already-booted charger passes `boot` with allowReconnect; a charger that never
  * connects exits 3 naming it.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RealClock } from '../../src/core/clock.js';
 import type { RunResult, StepResult } from '../../src/runner/results.js';
-import { ROOT, startCli } from '../support/cli.js';
+import { startCli } from '../support/cli.js';
+import { freePort } from '../support/net.js';
+import { PEER, PY, peerMissing } from '../support/peer-charger.js';
 
-const PY = '/usr/bin/python3';
-const PEER = join(ROOT, 'test', 'peers', 'real_charger.py');
-const hasPeer = spawnSync(PY, ['-c', 'import websockets'], { encoding: 'utf8' }).status === 0;
-if (!hasPeer) {
-  const why = `${PY} cannot import websockets (apt-get install python3-websockets; .ci/run does)`;
-  if (process.env.CI) throw new Error(why);
-  console.warn(`real-charger-run: skipped, ${why}`);
-}
+const hasPeer = peerMissing('real-charger-run') === undefined;
 
 const clock = new RealClock();
 const cleanup: (() => void)[] = [];
 afterEach(() => { for (const f of cleanup.splice(0)) f(); });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 interface Peer { child: ChildProcess; hands: string; log: () => string }
 

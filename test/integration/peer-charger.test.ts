@@ -3,25 +3,17 @@
  * python3-websockets, nothing of chargebench) against the emulated CSMS over real loopback
  * sockets, and chargebench's `http` hands adapter driving the peer's hands server.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RealClock } from '../../src/core/clock.js';
 import { Rng } from '../../src/core/rng.js';
 import { MemoryTrace, type TraceRecord } from '../../src/core/trace.js';
 import { HttpHands } from '../../src/adapters/hands.js';
 import { EmulatedCsms } from '../../emulators/csms/index.js';
-import { ROOT } from '../support/cli.js';
+import { PEER, PY, peerMissing } from '../support/peer-charger.js';
 
-const PY = '/usr/bin/python3';
-const PEER = join(ROOT, 'test', 'peers', 'real_charger.py');
-const pyHasWebsockets = spawnSync(PY, ['-c', 'import websockets'], { encoding: 'utf8' }).status === 0;
-if (!pyHasWebsockets) {
-  const why = `${PY} cannot import websockets (apt-get install python3-websockets; .ci/run does)`;
-  if (process.env.CI) throw new Error(why);
-  console.warn(`peer-charger: skipped, ${why}`);
-}
+const pyHasWebsockets = peerMissing('peer-charger') === undefined;
 
 type Payload = Record<string, unknown>;
 interface Call { seq: number; t: number; action: string; payload: Payload }
