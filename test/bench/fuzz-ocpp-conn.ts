@@ -103,13 +103,16 @@ export class FuzzOcppConn {
     });
   }
 
+  /** Send one frame; only frames that really went out on an open socket are counted. */
   private write(data: string | Buffer, binary: boolean, tracked: string | undefined, ops: string[]): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || (this.closing && tracked === undefined && ops.length === 0)) return;
     if (tracked !== undefined) {
       this.pending.set(tracked, ops);
       this.stats.tracked++;
     }
     this.stats.framesSent++;
-    this.ws?.send(data, { binary });
+    ws.send(data, { binary }, (err) => { if (err) this.stats.framesSent--; });
   }
 
   /** Resolves true when every tracked frame has its answer, false after `ms` or when the socket closed. */
