@@ -2,7 +2,8 @@
  * Modbus TCP for the emulated meter: MBAP framing over a net.Server. Several requests may arrive
  * in one TCP chunk and a request may be split over chunks; each complete frame is handed to the
  * meter's PDU handler. A malformed header (protocol id not 0, a length outside 2..254) is dropped
- * and the connection closed, as real devices do; nothing a peer sends can crash the server.
+ * and the connection closed, as real devices do; nothing a peer sends can crash the server. Bytes of
+ * a frame still incomplete when the connection closes are recorded as `modbus-truncated`.
  *
  * Answers without quirk latency are written synchronously in the data callback; late answers are
  * timers on the meter's clock (so a VirtualClock run stays deterministic).
@@ -102,6 +103,8 @@ export class MeterTcpServer {
     socket.on('error', () => { /* peer reset: 'close' follows */ });
     socket.on('close', () => {
       this.sockets.delete(socket);
+      // a frame the peer never completed: recorded, so no input leaves the trace unaccounted
+      if (buf.length > 0) this.note('truncated', { link: 'tcp', remote, bytes: buf.length, head: buf.subarray(0, 16).toString('hex') });
       this.note('connection', { link: 'tcp', remote, state: 'closed' });
     });
   }
