@@ -104,6 +104,8 @@ export class StationLink {
     const link = this.link;
     this.link = undefined;
     if (!link) return;
+    // answers still held back (response latency) go out first, with virtual time free to pass
+    await link.answersReleased();
     // the close handshake is work in flight: a VirtualClock must not run ahead of it (a reboot's delay starts after it)
     const done = this.host.ledger?.begin(`close ${this.host.identity}`);
     try {

@@ -90,6 +90,8 @@ export class OcppLink extends EventEmitter {
   hooks: FrameHooks = {};
   /** Actions of the peer's CALLs being answered, by message id (only while an outgoing hook is set). */
   private readonly answering = new Map<string, string>();
+  /** Answers held back by `beforeAnswer` (time passing before they go out). */
+  private readonly heldAnswers = new Set<Promise<boolean>>();
 
   /** Writes a frame exactly as given (ocpp-rpc's own sendRaw, before CALLERROR translation). */
   private readonly writeRaw: (message: string) => void;
@@ -225,11 +227,30 @@ export class OcppLink extends EventEmitter {
       done?.();
     }
     // a delayed answer is time passing, not work in flight: the virtual clock may advance through it
-    if (this.hooks.beforeAnswer && !(await this.hooks.beforeAnswer(o.method))) {
-      this.answering.delete(o.messageId);
-      return (ocppRpc as unknown as { NOREPLY: unknown }).NOREPLY as Payload;
+    if (this.hooks.beforeAnswer) {
+      const held = this.hooks.beforeAnswer(o.method);
+      this.heldAnswers.add(held);
+      let send: boolean;
+      try {
+        send = await held;
+      } finally {
+        this.heldAnswers.delete(held);
+      }
+      if (!send) {
+        this.answering.delete(o.messageId);
+        return (ocppRpc as unknown as { NOREPLY: unknown }).NOREPLY as Payload;
+      }
     }
     return result;
+  }
+
+  /**
+   * Resolves when no answer is held back by `beforeAnswer` any more. A clean close waits for
+   * pending answers, so an owner that counts the close as work in flight awaits this first (the
+   * virtual clock must be free to let the held answers' time pass).
+   */
+  async answersReleased(): Promise<void> {
+    while (this.heldAnswers.size > 0) await Promise.allSettled([...this.heldAnswers]);
   }
 
   /** Write a frame through the outgoing hook (if any). */

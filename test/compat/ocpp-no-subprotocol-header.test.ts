@@ -14,7 +14,7 @@ describe('ocpp/no-subprotocol-header (raw ws CSMS sees the handshake)', () => {
     await csms?.close();
   });
 
-  async function handshake(quirks: Record<string, unknown>[]): Promise<{ protocolHeader: string | undefined; quirkRecords: number; booted: boolean }> {
+  async function handshake(quirks: { id: string; params?: Record<string, unknown> }[]): Promise<{ protocolHeader: string | undefined; quirkRecords: number; booted: boolean }> {
     csms = await startRawCsms();
     const clock = new RealClock();
     const trace = new MemoryTrace(clock);

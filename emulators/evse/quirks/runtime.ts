@@ -38,6 +38,7 @@ export class StationQuirks {
   constructor(private readonly o: StationQuirksOptions) {
     this.timingRng = o.rng.fork('timing');
     for (const q of stationQuirkRegistry().resolve(o.entries, `station ${o.identity}`)) this.install(q.def.id, q.params);
+    this.refresh();
   }
 
   ids(): string[] {
