@@ -42,4 +42,19 @@ describe('ocpp/delay-responses on OCPP 1.6', () => {
       await run.rig.cleanup();
     }
   });
+
+  it('lifting an injected delay brings back the delay the station is configured with', async () => {
+    const run = await bootedRig({ quirks: [{ id: 'ocpp/delay-responses', params: { delayMs: 300 } }] });
+    try {
+      run.s.quirks.setResponseFaults({ delayMs: 900 });
+      expect(run.s.responseFaults.delayMs).toBe(900);
+      run.s.quirks.setResponseFaults({ delayMs: 0 });
+      expect(run.s.responseFaults.delayMs).toBe(300);
+      await csmsCall(run, 'GetConfiguration', { key: ['HeartbeatInterval'] });
+      const call = run.rig.frames('Q1', 'csms', 'out').find((f) => f[0] === 2 && f[2] === 'GetConfiguration');
+      expect(answerDelay(run.rig.records(), String(call?.[1]))).toBe(300);
+    } finally {
+      await run.rig.cleanup();
+    }
+  });
 });

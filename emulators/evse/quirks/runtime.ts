@@ -32,6 +32,9 @@ export class StationQuirks {
   private quirks: StationQuirk[] = [];
   private readonly timingRng: Rng;
   private everAccepted = false;
+  /** Configured quirks set aside while an injected one with the same id runs (a marker when there was none). */
+  private readonly configured = new Map<string, StationQuirk>();
+  private readonly injectedMarker: StationQuirk = { id: 'injected' };
   /** Installed on every connection of the station (a shared object: changes apply at once). */
   readonly linkHooks: FrameHooks = {};
 
@@ -58,14 +61,25 @@ export class StationQuirks {
 
   /** The plan's response faults, as quirks (VirtualEvse.setResponseFaults keeps its behaviour). */
   setResponseFaults(f: { delayMs?: number; drop?: boolean }): void {
-    if (f.delayMs !== undefined) {
-      if (f.delayMs > 0) this.add('ocpp/delay-responses', { delayMs: f.delayMs });
-      else this.remove('ocpp/delay-responses');
+    if (f.delayMs !== undefined) this.inject('ocpp/delay-responses', f.delayMs > 0 ? { delayMs: f.delayMs } : undefined);
+    if (f.drop !== undefined) this.inject('ocpp/drop-responses', f.drop ? {} : undefined);
+  }
+
+  /** Install (params) or lift (undefined) an injected quirk; lifting brings back a configured one with the same id. */
+  private inject(id: string, params: Record<string, unknown> | undefined): void {
+    if (!this.configured.has(id)) {
+      if (params === undefined) return;
+      this.configured.set(id, this.quirks.find((q) => q.id === id) ?? this.injectedMarker);
     }
-    if (f.drop !== undefined) {
-      if (f.drop) this.add('ocpp/drop-responses');
-      else this.remove('ocpp/drop-responses');
+    if (params !== undefined) {
+      this.add(id, params);
+      return;
     }
+    const own = this.configured.get(id);
+    this.configured.delete(id);
+    this.quirks = this.quirks.filter((q) => q.id !== id);
+    if (own && own !== this.injectedMarker) this.quirks.push(own);
+    this.refresh();
   }
 
   get responseFaults(): ResponseFaults {
