@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_JSON_DEPTH } from '../../src/transport/frame-screen.js';
+import { QuirkEntrySchema } from '../quirks/registry.js';
 import { EvSpecSchema } from './ev-model.js';
+import { stationQuirkRegistry } from './quirks/index.js';
+import { TimingSchema } from './timing.js';
 
 const AcSchema = z.object({
   kind: z.literal('AC'),
@@ -84,6 +87,9 @@ export const StationConfigSchema = z.object({
   localAuthListEnabled: z.boolean().default(true).describe('Support a local authorization list'),
   supplyPhases: z.array(z.enum(['L1', 'L2', 'L3'])).min(1).max(3).optional()
     .describe('Site supply phases the station is wired to (default: L1..Ln for n AC phases; L1-L3 for DC)'),
+  quirks: z.array(QuirkEntrySchema).superRefine((list, ctx) => stationQuirkRegistry().check(list, ctx)).default([])
+    .describe('Firmware quirks this station shows (ids from the quirk catalogue, e.g. ocpp/no-boot-after-reconnect), each with its params'),
+  timing: TimingSchema,
 });
 
 export type StationConfig = z.output<typeof StationConfigSchema>;

@@ -28,6 +28,8 @@ export interface SessionHost {
   persist(): void;
   /** Install a TxProfile that came with a remote start, once its transaction exists. */
   installTxProfile(profile: NormalizedProfile, c: Connector, tx: Transaction): void;
+  /** The readings as the station reports them (physics quirks); default unchanged. */
+  shapeSample?(connector: number, sample: MeterValue[]): MeterValue[];
 }
 
 /**
@@ -155,8 +157,10 @@ export class Sessions {
 
   /** Current meter readings of a connector (also without a transaction: register only). */
   sample(c: Connector): MeterValue[] {
-    if (c.physics) return meterSample(c.physics, { ev: this.host.config.ev, supply: this.supply });
-    return [{ measurand: 'Energy.Active.Import.Register', value: round1(this.host.memory.registersWh[c.id - 1] ?? 0), unit: 'Wh' }];
+    const raw: MeterValue[] = c.physics
+      ? meterSample(c.physics, { ev: this.host.config.ev, supply: this.supply })
+      : [{ measurand: 'Energy.Active.Import.Register', value: round1(this.host.memory.registersWh[c.id - 1] ?? 0), unit: 'Wh' }];
+    return this.host.shapeSample ? this.host.shapeSample(c.id, raw) : raw;
   }
 
   /** Meter readings of a connector settled to this instant (triggered MeterValues). */

@@ -4,9 +4,10 @@ import type { Rng } from '../../src/core/rng.js';
 import type { Trace } from '../../src/core/trace.js';
 import type { FrameLedger } from '../../src/transport/frame-ledger.js';
 import { connectStation } from '../../src/transport/ocpp-client.js';
-import type { OcppLink, ResponseFaults } from '../../src/transport/ocpp-link.js';
+import type { OcppLink } from '../../src/transport/ocpp-link.js';
 import type { Payload } from '../../src/transport/ocpp-types.js';
 import type { StationConfig } from './config.js';
+import type { StationQuirks } from './quirks/runtime.js';
 import { clientSecurity } from './security.js';
 
 /** What the connection needs from its station. */
@@ -27,6 +28,8 @@ export interface StationLinkHost {
   /** The connection was lost (a reconnect is already scheduled). */
   lost(): void;
   connectFailed(err: unknown): void;
+  /** The station's quirks: handshake, probe, frame hooks, suppressed calls. */
+  quirks: StationQuirks;
 }
 
 /**
@@ -39,8 +42,6 @@ export class StationLink {
   private reconnectAttempt = 0;
   private reconnectTimer: TimerHandle | undefined;
   private networkDown = false;
-  /** Injected faults on the station's answers to the CSMS. */
-  readonly responseFaults: ResponseFaults = { delayMs: 0, drop: false };
   /** Why the last connection attempt failed (for error messages). */
   lastConnectError: string | undefined;
 
@@ -56,7 +57,10 @@ export class StationLink {
   }
 
   async call(action: string, payload: Payload, timeoutMs?: number): Promise<Payload> {
-    return this.require().call(action, payload, timeoutMs);
+    const link = this.require();
+    const suppressed = this.host.quirks.outgoingCall(action, payload);
+    if (suppressed) return suppressed.result;
+    return link.call(action, payload, timeoutMs);
   }
 
   /** One connection attempt; on failure a reconnect is scheduled. */
@@ -66,11 +70,15 @@ export class StationLink {
     let link: OcppLink;
     try {
       if (this.networkDown) throw new HarnessError(ERROR_CODES.CONNECT_FAILED, `${h.identity}: network down (injected fault)`);
+      const url = h.csmsUrl();
+      await h.quirks.beforeConnect({ url, identity: h.identity, version: h.config.ocppVersion, clock: h.clock, trace: h.trace, ledger: h.ledger });
+      const hs = h.quirks.handshake({ url, offerSubprotocol: true, headers: {}, autoPong: true });
       link = await connectStation({
-        url: h.csmsUrl(), identity: h.identity, versions: [h.config.ocppVersion === '1.6' ? 'ocpp1.6' : 'ocpp2.0.1'],
+        url, identity: h.identity, versions: [h.config.ocppVersion === '1.6' ? 'ocpp1.6' : 'ocpp2.0.1'],
         security: clientSecurity(h.config.security, h.passwordOverride()),
         clock: h.clock, trace: h.trace, ledger: h.ledger, callTimeoutMs: h.config.callTimeoutS * 1000,
         limits: { maxFrameBytes: h.config.maxFrameBytes, maxJsonDepth: h.config.maxJsonDepth },
+        headers: hs.headers, offerSubprotocol: hs.offerSubprotocol, autoPong: hs.autoPong,
       });
     } catch (err) {
       this.lastConnectError = (err as Error).message;
@@ -83,7 +91,7 @@ export class StationLink {
       return;
     }
     this.link = link;
-    link.faults = this.responseFaults;
+    link.hooks = h.quirks.linkHooks;
     this.reconnectAttempt = 0;
     link.on('close', () => this.onClose(link));
     await h.opened(link);
@@ -96,6 +104,8 @@ export class StationLink {
     const link = this.link;
     this.link = undefined;
     if (!link) return;
+    // answers still held back (response latency) go out first, with virtual time free to pass
+    await link.answersReleased();
     // the close handshake is work in flight: a VirtualClock must not run ahead of it (a reboot's delay starts after it)
     const done = this.host.ledger?.begin(`close ${this.host.identity}`);
     try {

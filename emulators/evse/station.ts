@@ -5,6 +5,8 @@ import type { Rng } from '../../src/core/rng.js';
 import type { Trace } from '../../src/core/trace.js';
 import type { FrameLedger } from '../../src/transport/frame-ledger.js';
 import type { OcppLink, ResponseFaults } from '../../src/transport/ocpp-link.js';
+import { applyConnectorFaults } from './connector-faults.js';
+import { StationQuirks } from './quirks/runtime.js';
 import type { Payload } from '../../src/transport/ocpp-types.js';
 import { type StationConfig, type StationConfigInput, StationConfigSchema } from './config.js';
 import type { Connector, DetailedStatus } from './connector.js';
@@ -33,7 +35,7 @@ export interface StationDeps {
   memory?: StationMemory | undefined;
   /** Persist memory after each change (file-backed stations). */
   persist?: ((m: StationMemory) => void) | undefined;
-  /** Delay between going down and booting again on a reset (ms). */
+  /** Delay between going down and booting again on a reset (ms); default: the config's timing.rebootDurationMs. */
   rebootDelayMs?: number;
 }
 
@@ -57,6 +59,8 @@ export class ChargeStation extends EventEmitter {
   readonly dialect: StationDialect;
   /** The connection to the CSMS (backoff, injected network faults). */
   readonly net: StationLink;
+  /** Firmware quirks and seeded timing (hook points for the link, the dialect and the state machine). */
+  readonly quirks: StationQuirks;
   private bootState: BootState = 'Offline';
   private acceptedThisPowerCycle = false;
   private running = false;
@@ -80,6 +84,15 @@ export class ChargeStation extends EventEmitter {
     this.heartbeatS = this.config.heartbeatIntervalS ?? Number(this.memory.settings.HeartbeatInterval ?? 300);
     this.auth = new Authorizer(this);
     this.ops = new StationOperations(this);
+    this.quirks = new StationQuirks({
+      identity: this.identity, version: this.config.ocppVersion, electrical: this.config.electrical.kind, clock: this.clock, trace: this.trace,
+      rng: deps.rng, timing: this.config.timing, entries: this.config.quirks,
+      actions: {
+        send: (action, payload) => this.call(action, payload),
+        statusCalls: () => this.sessions.connectors.map((c) => this.dialect.statusNotification(c)),
+        discardQueuedTransactionMessages: () => this.queue.discardAll(),
+      },
+    });
     this.sessions = new Sessions({
       identity: this.identity, clock: this.clock, trace: this.trace, config: this.config, memory: this.memory, profiles: this.profiles,
       setting: (n) => this.setting(n),
@@ -92,6 +105,7 @@ export class ChargeStation extends EventEmitter {
       txEnded: (c, tx, sample, reason) => this.enqueue(this.dialect.txEnded(c, tx, sample, reason), tx.localTxId, 'tx-ended', { connector: c.id, tx, reason }),
       persist: () => this.persist(),
       installTxProfile: (profile) => { this.ops.installProfile(profile); },
+      shapeSample: (c, sample) => this.quirks.meterSample(c, sample),
     });
     this.net = new StationLink({
       identity: this.identity, config: this.config, clock: this.clock, trace: this.trace, rng: deps.rng, ledger: deps.ledger,
@@ -101,6 +115,7 @@ export class ChargeStation extends EventEmitter {
       opened: (link) => this.onOpened(link),
       lost: () => this.onLost(),
       connectFailed: (err) => this.emit('connect-failed', err),
+      quirks: this.quirks,
     });
     this.queue = new TxQueue({
       identity: this.identity, memory: this.memory, clock: this.clock, trace: this.trace,
@@ -131,9 +146,9 @@ export class ChargeStation extends EventEmitter {
     return this.net.connected;
   }
 
-  /** Injected faults on this station's answers to the CSMS. */
+  /** Injected faults on this station's answers to the CSMS (ocpp/delay-responses, ocpp/drop-responses). */
   get responseFaults(): ResponseFaults {
-    return this.net.responseFaults;
+    return this.quirks.responseFaults;
   }
 
   /** Why the last connection attempt failed (for error messages). */
@@ -167,6 +182,10 @@ export class ChargeStation extends EventEmitter {
     this.memory.bootCount++;
     this.persist();
     this.bootReason = reason;
+    this.quirks.emit({ type: 'power-up', reason });
+    const bootMs = this.quirks.duration('boot');
+    if (bootMs > 0) await this.clock.sleep(bootMs);
+    if (!this.running) return;
     this.setState('Connecting');
     await this.net.connect();
   }
@@ -187,11 +206,14 @@ export class ChargeStation extends EventEmitter {
    */
   async reboot(kind: 'Soft' | 'Hard' = 'Soft', reason: BootReason = 'RemoteReset'): Promise<void> {
     const stopReason: StopReason = kind === 'Hard' ? 'HardReset' : 'SoftReset';
+    this.quirks.emit({ type: 'reset', kind });
+    const abrupt = this.quirks.resetStyle() === 'abrupt';
     for (const c of this.sessions.connectors) if (c.tx) this.sessions.stop(c.id, stopReason);
-    await this.settleQueue(2000);
+    if (abrupt) this.net.drop();
+    else await this.settleQueue(2000);
     await this.stop();
     this.trace.record({ kind: 'device', device: this.identity, event: 'reboot', data: { kind } });
-    this.timers.reboot = this.clock.setTimer(this.deps.rebootDelayMs ?? 2000, () => void this.start(reason), `reboot ${this.identity}`);
+    this.timers.reboot = this.clock.setTimer(this.quirks.duration('reboot', this.deps.rebootDelayMs), () => void this.start(reason), `reboot ${this.identity}`);
   }
 
   // ---- what a driver and an EV do (plans and tests drive these) ----
@@ -219,24 +241,12 @@ export class ChargeStation extends EventEmitter {
    * supply phase). The connector is Faulted while any cause remains.
    */
   fault(connector: number, errorCode = 'OtherError', info?: string, cause = 'injected'): void {
-    const c = this.sessions.connector(connector);
-    c.faults ??= new Map();
-    c.faults.delete(cause);
-    c.faults.set(cause, { errorCode, info });
-    this.applyFaults(c);
+    applyConnectorFaults(this.sessions, connector, (faults) => faults.set(cause, { errorCode, info }), cause);
   }
 
   /** Clear one cause's fault (default "injected"); the connector stays Faulted for the other causes. */
   clearFault(connector: number, cause = 'injected'): void {
-    const c = this.sessions.connector(connector);
-    if (!c.faults?.delete(cause)) return;
-    this.applyFaults(c);
-  }
-
-  private applyFaults(c: Connector): void {
-    c.fault = c.faults && c.faults.size > 0 ? [...c.faults.values()].at(-1) : undefined;
-    this.sessions.limitsChanged();
-    this.sessions.report(c);
+    applyConnectorFaults(this.sessions, connector, undefined, cause);
   }
 
   /** A driver presents an RFID card: authorize, then start (now if plugged, else when plugged). */
@@ -305,8 +315,10 @@ export class ChargeStation extends EventEmitter {
   private async onOpened(link: OcppLink): Promise<void> {
     this.dialect.install(link, this);
     this.emit('connected');
-    if (this.acceptedThisPowerCycle) this.onAccepted();
-    else await this.boot();
+    const boot = this.quirks.bootOnConnect(this.acceptedThisPowerCycle);
+    this.quirks.emit({ type: 'connected', resumed: !boot });
+    if (boot) await this.boot();
+    else this.onAccepted();
   }
 
   private async boot(): Promise<void> {
@@ -386,6 +398,7 @@ export class ChargeStation extends EventEmitter {
     if (s === this.bootState) return;
     this.bootState = s;
     this.emit('state', s);
+    this.quirks.emit({ type: 'state', state: s });
   }
 
   private cancelTimers(): void {

@@ -57,6 +57,14 @@ export class TxQueue {
     this.retryTimer = undefined;
   }
 
+  /** Throw away every queued message (a quirk: lost across a reboot); returns how many. */
+  discardAll(): number {
+    const n = this.o.memory.queue.splice(0).length;
+    this.o.persist();
+    for (const w of this.idleWaiters.splice(0)) w();
+    return n;
+  }
+
   /** Resolves when the queue is empty. */
   whenEmpty(): Promise<void> {
     if (this.length === 0) return Promise.resolve();

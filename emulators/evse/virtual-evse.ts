@@ -44,9 +44,9 @@ export class VirtualEvse implements Evse {
   async fault(c: number, errorCode: string): Promise<void> { this.station.fault(c, errorCode); }
   async clearFault(c: number): Promise<void> { this.station.clearFault(c); }
   async setNetwork(up: boolean): Promise<void> { this.station.setNetwork(up); }
+  /** Late or missing answers: installs / removes the ocpp/delay-responses and ocpp/drop-responses quirks. */
   setResponseFaults(f: { delayMs?: number; drop?: boolean }): void {
-    if (f.delayMs !== undefined) this.station.responseFaults.delayMs = f.delayMs;
-    if (f.drop !== undefined) this.station.responseFaults.drop = f.drop;
+    this.station.quirks.setResponseFaults(f);
   }
   async reboot(): Promise<void> { await this.station.reboot('Hard', 'PowerUp'); }
 

@@ -14,6 +14,7 @@ import type { Trace } from '../../src/core/trace.js';
 import { PHASES, type Phase, type SiteModel } from '../site/site-model.js';
 import type { MapEntry, MeterMap, Quantity } from './map.js';
 import { encodeRaw, encodeString, encodeValue, type WordOrder } from './registers.js';
+import { quirkFiring } from '../quirks/firing.js';
 import type { EntryEncoding, MeterQuirk, MeterSource, QuirkContext, ReadRequest, RequestVerdict } from './quirks/types.js';
 
 export type { MeterSource } from './quirks/types.js';
@@ -253,11 +254,7 @@ export class VirtualMeter {
       clock: this.clock,
       rng: rngs.stream(`meter:${this.id}:${q.id}`),
       map: this.map,
-      fire: (detail) => {
-        this.touched?.add(q.id);
-        this.trace.record({ kind: 'quirk', device: this.id, quirk: q.id, ...(detail === undefined ? {} : { detail }) });
-      },
-      touch: () => this.touched?.add(q.id),
+      ...quirkFiring(this.trace, this.id, q.id, () => this.touched?.add(q.id)),
     }));
     this.source = this.quirks.reduce<MeterSource>((src, q) => (q.wrapSource ? q.wrapSource(src) : src), this.rawSource);
   }

@@ -44,6 +44,14 @@ export class Rng {
     return min + this.next() * (max - min);
   }
 
+  /**
+   * An independent child stream named `name`, seeded from this stream's current state without
+   * advancing it (adding a child never shifts the parent's sequence).
+   */
+  fork(name: string): Rng {
+    return new Rng(`${this.a}.${this.b}.${this.c}.${this.d}`, name);
+  }
+
   /** A random v4-shaped UUID from this stream (deterministic for the seed). */
   uuid(): string {
     const hex = Array.from({ length: 4 }, () => this.nextUint32().toString(16).padStart(8, '0')).join('');

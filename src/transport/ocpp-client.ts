@@ -30,6 +30,10 @@ export interface ConnectOptions {
   callTimeoutMs?: number;
   /** Extra handshake headers (quirks). */
   headers?: Record<string, string>;
+  /** Offer the versions as Sec-WebSocket-Protocol (default true; false: no header and no schema validation, the link assumes versions[0]). */
+  offerSubprotocol?: boolean;
+  /** Answer WebSocket pings (default true). */
+  autoPong?: boolean;
   /** Limits on frames from the CSMS; default DEFAULT_FRAME_LIMITS. */
   limits?: FrameLimits | undefined;
 }
@@ -46,12 +50,12 @@ export async function connectStation(opts: ConnectOptions): Promise<OcppLink> {
     throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `${opts.identity}: security profile ${sec.profile} needs a wss:// URL, got ${url}`, { station: opts.identity });
   }
   const limits = opts.limits ?? DEFAULT_FRAME_LIMITS;
-  const wsOpts = { maxPayload: transportCapBytes(limits), ...(secure ? { ca: sec.ca, cert: sec.profile === 3 ? sec.cert : undefined, key: sec.profile === 3 ? sec.key : undefined } : {}) };
+  const wsOpts = { maxPayload: transportCapBytes(limits), autoPong: opts.autoPong ?? true, ...(secure ? { ca: sec.ca, cert: sec.profile === 3 ? sec.cert : undefined, key: sec.profile === 3 ? sec.key : undefined } : {}) };
   const peer = new RPCClient({
     identity: opts.identity,
     endpoint: url,
-    protocols: opts.versions,
-    strictMode: true,
+    protocols: opts.offerSubprotocol === false ? [] : opts.versions,
+    strictMode: opts.offerSubprotocol !== false, // ocpp-rpc validates only a negotiated subprotocol
     reconnect: false,
     callTimeoutMs: Infinity,
     pingIntervalMs: 0,
@@ -61,7 +65,7 @@ export async function connectStation(opts: ConnectOptions): Promise<OcppLink> {
   } as never) as unknown as RpcPeer & { connect(): Promise<unknown> };
   const link = new OcppLink(peer, {
     endpoint: 'evse', station: opts.identity, clock: opts.clock, trace: opts.trace, ledger: opts.ledger,
-    callTimeoutMs: opts.callTimeoutMs, limits, remoteAddress: url,
+    callTimeoutMs: opts.callTimeoutMs, limits, remoteAddress: url, assumedVersion: opts.versions[0],
   });
   const done = opts.ledger?.begin(`connect ${opts.identity}`);
   try {

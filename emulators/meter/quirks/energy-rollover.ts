@@ -11,7 +11,8 @@ const FACTOR = { Wh: 1, kWh: 1000 } as const;
 export const energyRollover = defineMeterQuirk({
   id: 'meter/energy-rollover',
   description: 'Energy counters (import and export) wrap around at a configurable value and restart from 0',
-  source: 'to source (quirks.md: ocpp/meter-register-rollover, "energy register wraps around, e.g. at 2^32 Wh or a display limit")',
+  source: 'issue 5 of olehs/PZEM004T (energy counter of a PZEM-004T meter wraps at its register limit, read back below the previous value)',
+  hookPoints: ['physics'],
   params: z.object({
     wrapAt: z.number().positive().describe('Counter value at which it wraps to 0, in `unit`'),
     unit: z.enum(['Wh', 'kWh']).default('kWh').describe('Unit of wrapAt and startAt'),

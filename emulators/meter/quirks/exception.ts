@@ -6,7 +6,8 @@ import { defineMeterQuirk } from './types.js';
 export const exceptionQuirk = defineMeterQuirk({
   id: 'meter/exception',
   description: 'Answers a Modbus exception instead of the registers: 02 (illegal data address) for given addresses, or 04 (server device failure), always or with a seeded probability',
-  source: 'to source (meters answering 04 while their measurement core restarts; 02 for registers a firmware version dropped)',
+  source: 'issue 53 of reaper7/SDM_Energy_Meter (Eastron SDM meters answering Modbus errors 2 and 4 on a polled line)',
+  hookPoints: ['response'],
   params: z.object({
     code: z.union([z.literal(2), z.literal(4)]).default(4).describe('Exception code: 2 illegal data address, 4 server device failure'),
     addresses: addressSet.optional().describe('Only reads touching these addresses (numbers or { from, to }); default every read'),

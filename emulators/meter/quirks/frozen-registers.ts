@@ -34,7 +34,8 @@ function capture(src: MeterSource): Snapshot {
 export const frozenRegisters = defineMeterQuirk({
   id: 'meter/frozen-registers',
   description: 'Values stop updating while the meter still answers every read (stale registers): the measurement freezes at a given time, optionally for a limited time',
-  source: 'to source (reported in the field for meters whose measurement core hangs while the Modbus interface keeps running)',
+  source: 'issue 2 of DabblerDK/MEP-SW-ESP32 (meter readings stuck on a fixed value for hours while still answering)',
+  hookPoints: ['physics'],
   params: z.object({
     after: durationMs.default(0).describe('When the values freeze, from the meter\'s creation ("0s": frozen from the start)'),
     for: durationMs.optional().describe('How long they stay frozen; default for ever'),

@@ -4,6 +4,7 @@ import { energyRollover } from './energy-rollover.js';
 import { exceptionQuirk } from './exception.js';
 import { frozenRegisters } from './frozen-registers.js';
 import { slowAnswer } from './slow-answer.js';
+import { QuirkRegistry } from '../../quirks/registry.js';
 import type { MeterQuirkDefinition } from './types.js';
 import { wordSwap } from './word-swap.js';
 import { wrongScaleFactor } from './wrong-scale-factor.js';
@@ -11,6 +12,9 @@ import { wrongScaleFactor } from './wrong-scale-factor.js';
 export const METER_QUIRKS = [wordSwap, frozenRegisters, slowAnswer, exceptionQuirk, energyRollover, wrongScaleFactor] as const;
 
 export type MeterQuirkId = (typeof METER_QUIRKS)[number]['id'];
+
+/** The meter quirks by id, on the generic registry (unknown ids and bad params named with their path). */
+export const meterQuirkRegistry = (): QuirkRegistry<MeterQuirkDefinition> => new QuirkRegistry<MeterQuirkDefinition>('meter', METER_QUIRKS as readonly MeterQuirkDefinition[]);
 
 export function meterQuirk(id: string): MeterQuirkDefinition | undefined {
   return (METER_QUIRKS as readonly MeterQuirkDefinition[]).find((q) => q.id === id);

@@ -9,7 +9,8 @@ import { defineMeterQuirk } from './types.js';
 export const slowAnswer = defineMeterQuirk({
   id: 'meter/slow-answer',
   description: 'Answers late (fixed or seeded random latency) and sometimes not at all (timeout), as meters under load or behind busy gateways do',
-  source: 'to source (quirks.md: meter/slow-or-timeout, "answers late or not at all under load")',
+  source: 'issue 69 of RichiH/modbus_exporter (Peacefair PZEM-003/017 meter fails to answer requests at a higher rate; gateway exception 11)',
+  hookPoints: ['response'],
   params: z.object({
     delay: durationMs.optional().describe('Fixed latency of every answer'),
     delayMin: durationMs.optional().describe('Random latency: lower bound (seeded)'),

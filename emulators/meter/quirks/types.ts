@@ -11,8 +11,7 @@
  * wrap), and the first application / state change of a static behaviour (word swap, frozen).
  */
 import type { z } from 'zod';
-import type { Clock } from '../../../src/core/clock.js';
-import type { Rng } from '../../../src/core/rng.js';
+import { defineQuirk, type BaseQuirkContext, type HookPoint, type QuirkDefinition } from '../../quirks/types.js';
 import type { MapEntry, MeterMap } from '../map.js';
 import type { WordOrder } from '../registers.js';
 import type { Phase } from '../../site/site-model.js';
@@ -29,17 +28,9 @@ export interface MeterSource {
   frequency(): number;
 }
 
-export interface QuirkContext {
-  /** The meter's id (trace `device`). */
-  device: string;
-  clock: Clock;
-  /** This quirk's own seeded stream. */
-  rng: Rng;
+/** A meter quirk's context: the generic one (device, clock, own Rng stream, fire/touch) plus the register map. */
+export interface QuirkContext extends BaseQuirkContext {
   map: MeterMap;
-  /** Record a `{kind:'quirk'}` trace event (and touch). */
-  fire(detail?: string): void;
-  /** Mark the current transaction as shaped by this quirk. */
-  touch(): void;
 }
 
 export interface ReadRequest {
@@ -74,16 +65,11 @@ export interface MeterQuirk {
   encoding?(entry: MapEntry, enc: EntryEncoding): EntryEncoding;
 }
 
-export interface MeterQuirkDefinition<S extends z.ZodType = z.ZodType> {
-  /** Stable id, e.g. "meter/word-swap". */
-  id: string;
-  description: string;
-  /** Where the behaviour was seen in the field ("to source" while it still needs a public reference). */
-  source: string;
-  params: S;
-  create(params: z.output<S>, ctx: QuirkContext): MeterQuirk;
-}
+/** A meter quirk: the generic definition with the meter's hooks (physics: wrapSource; response: onRequest; outgoing frame: encoding). */
+export type MeterQuirkDefinition<S extends z.ZodType = z.ZodType> = QuirkDefinition<S, MeterQuirk, QuirkContext>;
 
-export function defineMeterQuirk<S extends z.ZodType>(def: MeterQuirkDefinition<S>): MeterQuirkDefinition<S> {
-  return def;
+export function defineMeterQuirk<S extends z.ZodType>(
+  def: Omit<MeterQuirkDefinition<S>, 'deviceKinds' | 'hookPoints'> & { hookPoints: readonly HookPoint[] },
+): MeterQuirkDefinition<S> {
+  return defineQuirk<S, MeterQuirk, QuirkContext>({ ...def, deviceKinds: ['meter'] });
 }

@@ -7,7 +7,8 @@ const WIDE = ['float32', 'int32', 'uint32', 'acc32'] as const;
 export const wordSwap = defineMeterQuirk({
   id: 'meter/word-swap',
   description: 'Serves 32-bit values (float32, int32, uint32, acc32) with their two registers swapped relative to the map\'s documented word order, so a master decoding per the vendor document reads garbage',
-  source: 'to source (vendor manuals differ by model and firmware; some meters have a configurable register order)',
+  source: 'issue 3 of serhmarch/ModbusTools (CHINT DTSU666 float32 with a non-default register order); issue 17467 of arendst/Tasmota',
+  hookPoints: ['outgoing-frame'],
   params: z.object({
     types: z.array(z.enum(WIDE)).min(1).default([...WIDE]).describe('Which 32-bit types are swapped'),
     entries: z.array(z.string()).optional().describe('Only these map entries (names); default every entry of those types'),

@@ -8,7 +8,8 @@ import { defineMeterQuirk } from './types.js';
 export const wrongScaleFactor = defineMeterQuirk({
   id: 'meter/wrong-scale-factor',
   description: 'SunSpec scale factor registers are off by N from the exponent the values are encoded with (values read 10^N off)',
-  source: 'to source (SunSpec devices reporting a scale factor that does not match their values)',
+  source: 'issue 14 of CJNE/ha-sunspec (Fronius Gen24 DC power read with a scale factor that does not match the value)',
+  hookPoints: ['outgoing-frame'],
   params: z.object({
     offset: z.number().int().refine((n) => n !== 0, 'offset must not be 0').default(1).describe('N added to the scale factor register'),
     scaleFactors: z.array(z.string()).optional().describe('Names of the scale factor entries affected (e.g. W_SF); default every one'),
