@@ -106,7 +106,7 @@ export function shippedProfilesDir(): string {
 export function profilePath(ref: string, baseDir: string): { path?: string; tried: string[] } {
   const looksLikePath = ref.includes('/') || ref.includes('\\') || /\.ya?ml$/i.test(ref);
   const candidates = looksLikePath ? [isAbsolute(ref) ? ref : resolve(baseDir, ref)]
-    : [join(baseDir, 'firmware-matrix', 'profiles', `${ref}.yaml`), join(baseDir, 'profiles', `${ref}.yaml`), join(shippedProfilesDir(), `${ref}.yaml`)];
+    : [resolve(baseDir, 'firmware-matrix', 'profiles', `${ref}.yaml`), resolve(baseDir, 'profiles', `${ref}.yaml`), resolve(shippedProfilesDir(), `${ref}.yaml`)];
   const path = candidates.find((c) => existsSync(c));
   return path ? { path, tried: candidates } : { tried: candidates };
 }
