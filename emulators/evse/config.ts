@@ -85,6 +85,10 @@ export const StationConfigSchema = z.object({
   bootRetryDefaultS: z.number().int().min(1).default(30).describe('Retry interval when the CSMS answers Pending/Rejected with interval 0'),
   authorizeRemoteStart: z.boolean().default(false).describe('Send Authorize before a remote start (AuthorizeRemoteTxRequests)'),
   localAuthListEnabled: z.boolean().default(true).describe('Support a local authorization list'),
+  settings: z.record(z.string().min(1).max(200), z.string().max(2500)).default({})
+    .describe('Configuration keys (1.6) / station settings that replace the defaults derived from the fields above (e.g. MeterValueSampleInterval: "300")'),
+  features: z.array(z.string().min(1).max(60)).min(1).optional()
+    .describe('Feature profiles (1.6: Core, SmartCharging, ...) or functional blocks (2.0.1: SmartCharging, Reservation, ...) the station supports; operations of others are refused (1.6: NotImplemented, 2.0.1: NotSupported). Default: all'),
   supplyPhases: z.array(z.enum(['L1', 'L2', 'L3'])).min(1).max(3).optional()
     .describe('Site supply phases the station is wired to (default: L1..Ln for n AC phases; L1-L3 for DC)'),
   quirks: z.array(QuirkEntrySchema).superRefine((list, ctx) => stationQuirkRegistry().check(list, ctx)).default([])

@@ -80,7 +80,7 @@ export class ChargeStation extends EventEmitter {
     this.memory = deps.memory ?? emptyMemory(this.config.evses);
     this.profiles = new ProfileStore({ ocppVersion: this.config.ocppVersion, evseCount: this.config.evses });
     this.dialect = deps.dialect(this);
-    this.memory.settings = { ...this.dialect.defaultSettings(this.config), ...this.memory.settings };
+    this.memory.settings = { ...this.dialect.defaultSettings(this.config), ...this.config.settings, ...this.memory.settings };
     this.heartbeatS = this.config.heartbeatIntervalS ?? Number(this.memory.settings.HeartbeatInterval ?? 300);
     this.auth = new Authorizer(this);
     this.ops = new StationOperations(this);

@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { emulateCommand } from './emulate.js';
 import { EXIT } from './exit.js';
 import { listCommand } from './list.js';
+import { draftProfileCommand, type MatrixCommandOptions, matrixCommand } from './matrix.js';
+import { mergeReportsCommand } from './merge-reports.js';
 import { type RunCommandOptions, runCommand } from './run.js';
 import { schemasCommand } from './schemas.js';
 import { validateCommand } from './validate.js';
@@ -40,8 +42,40 @@ program
   .option('--budget-scale <f>', 'multiply every time budget (slow benches), recorded in the report', '1')
   .option('--param <name=value>', 'a plan parameter: "${name}" in the plans becomes value (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
   .option('--continue', 'after a failed step, record it and go on with the plan (as if every step had continue: true)')
+  .option('--shard <i/n>', 'run only the i-th of n parts of the plans (stable by plan path); join the parts with merge-reports')
   .action(async (plans: string[], opts: RunCommandOptions) => {
     exitCode = await runCommand(plans, opts);
+  });
+
+program
+  .command('matrix')
+  .description('run every plan of a matrix file against every firmware profile; writes matrix.json, matrix-junit.xml and matrix.html; exit 1 only on unexpected results (a failure not listed as expected, or an unexpected pass)')
+  .argument('<matrix>', 'matrix file (YAML), e.g. firmware-matrix/matrix.yaml')
+  .option('--output-dir <dir>', 'folder for the matrix outputs and each cell\'s report.json and trace', 'out-matrix')
+  .option('--shard <i/n>', 'run only the i-th of n parts of the cells (stable by plan and profile); join the parts with merge-reports')
+  .option('--seed <n>', 'seed of every cell (default: the matrix\'s, else the rig\'s)')
+  .option('--budget-scale <f>', 'multiply every time budget', '1')
+  .action(async (file: string, opts: MatrixCommandOptions) => {
+    exitCode = await matrixCommand(file, opts);
+  });
+
+program
+  .command('merge-reports')
+  .description('join the output folders of run --shard or matrix --shard into one report (report.json + junit.xml, or the matrix\'s three files)')
+  .argument('<dirs...>', 'shard output folders')
+  .option('--output-dir <dir>', 'folder for the merged report', 'out-merged')
+  .action((dirs: string[], opts: { outputDir: string }) => {
+    exitCode = mergeReportsCommand(dirs, opts);
+  });
+
+program
+  .command('draft-profile')
+  .description('turn a feature probe\'s report.json into a draft firmware profile (YAML)')
+  .argument('<report>', 'report.json of a run of test-plans/feature-probe-16.yaml or -201.yaml')
+  .requiredOption('--id <id>', 'id of the new profile (its file name without .yaml)')
+  .option('--out <file>', 'write the profile here instead of printing it')
+  .action(async (report: string, opts: { id: string; out?: string }) => {
+    exitCode = await draftProfileCommand(report, opts);
   });
 
 program

@@ -5,6 +5,7 @@ import type { RunResult } from '../runner/results.js';
 import { parseParamFlags } from '../plan/params.js';
 import { EXIT, reportError } from './exit.js';
 import { outputDirOption, positiveNumberOption, seedOption } from './option-checks.js';
+import { inShard, parseShard, planKey, type Shard } from '../runner/shard.js';
 
 /** The `run` command's options as commander hands them over (strings, defaults applied). */
 export interface RunCommandOptions {
@@ -16,6 +17,7 @@ export interface RunCommandOptions {
   budgetScale: string;
   param?: string[] | undefined;
   continue?: boolean | undefined;
+  shard?: string | undefined;
 }
 
 /** The options after validation, in the shape `runPlans` takes (minus plans and signal). */
@@ -28,6 +30,7 @@ export interface ValidatedRunOptions {
   budgetScale: number;
   params: Record<string, string>;
   continueOnFailure: boolean;
+  shard?: Shard | undefined;
 }
 
 function usage(message: string, details: Record<string, unknown> = {}): HarnessError {
@@ -59,8 +62,16 @@ export function validateRunOptions(opts: RunCommandOptions): ValidatedRunOptions
   } catch (err) {
     problems.push((err as Error).message);
   }
+  let shard: Shard | undefined;
+  if (opts.shard !== undefined) {
+    try {
+      shard = parseShard(opts.shard);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
   if (problems.length > 0) throw usage(problems.join('\n'), { problems });
-  return { rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true };
+  return { rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true, shard };
 }
 
 /** Exit code for a finished run: 0 passed, 1 a test failed, 3 a plan the harness could not run, 130 interrupted. */
@@ -119,8 +130,12 @@ export async function runCommand(plans: string[], opts: RunCommandOptions): Prom
     const { runPlans } = await import('../runner/run.js');
     // A rig with the prompt trigger adapter asks the operator; only possible on an interactive console.
     const ask = process.stdin.isTTY ? (q: string) => askOperator(q, controller.signal) : undefined;
+    // --shard i/n: this machine's plans, by a stable hash of each plan file's path
+    const mine = inShard(plans, (f) => planKey(f), v.shard);
+    if (v.shard) process.stderr.write(`chargebench: shard ${v.shard.index}/${v.shard.total}: ${mine.length} of ${plans.length} plan(s)\n`);
+    const shard = v.shard ? { index: v.shard.index, total: v.shard.total, planOrder: plans } : undefined;
     const result = await runPlans(
-      { plans, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure },
+      { plans: mine, shard, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure },
       reporters,
     );
     if (v.reporters.includes('list')) {

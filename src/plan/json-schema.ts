@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { FirmwareProfileSchema } from './firmware-profile.js';
+import { MatrixSchema } from './matrix-schema.js';
 import { PlanSchema } from './plan-schema.js';
 import { RigSchema } from './rig-schema.js';
 
@@ -7,6 +9,8 @@ export function jsonSchemas(): Record<string, unknown> {
   return {
     'rig.schema.json': z.toJSONSchema(RigSchema, { io: 'input', unrepresentable: 'any' }),
     'plan.schema.json': z.toJSONSchema(PlanSchema, { io: 'input', unrepresentable: 'any' }),
+    'firmware-profile.schema.json': z.toJSONSchema(FirmwareProfileSchema, { io: 'input', unrepresentable: 'any' }),
+    'matrix.schema.json': z.toJSONSchema(MatrixSchema, { io: 'input', unrepresentable: 'any' }),
   };
 }
 

@@ -2,7 +2,7 @@ import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import { kindHint } from './file-kind.js';
 import { checkSchema, parseYamlValue, readInputFile } from './load-yaml.js';
 import { applyRigEnv } from './params.js';
-import { type Rig, RigSchema } from './rig-schema.js';
+import { applyFirmwareProfiles, type Rig, RigSchema } from './rig-schema.js';
 import { writableDirProblem } from './writable-dir.js';
 
 const CODE = ERROR_CODES.RIG_INVALID;
@@ -14,7 +14,7 @@ const CODE = ERROR_CODES.RIG_INVALID;
  */
 export function rigFromValue(raw: unknown, file: string, env: NodeJS.ProcessEnv = process.env): Rig {
   let rig: Rig;
-  const value = applyRigEnv(raw, file, env); // "${env:NAME}" in any string
+  const value = applyFirmwareProfiles(applyRigEnv(raw, file, env), file); // "${env:NAME}" in any string; firmware: <profile>
   try {
     rig = checkSchema(value, file, RigSchema, CODE);
   } catch (err) {

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { CsmsConfigSchema } from '../../emulators/csms/config.js';
-import { StationConfigSchema } from '../../emulators/evse/config.js';
+import { dirname } from 'node:path';
+import { FirmwareSchema, StationConfigSchema } from '../../emulators/evse/config.js';
+import { ERROR_CODES, HarnessError } from '../core/errors.js';
+import { loadFirmwareProfile, stationFieldsOf } from './firmware-profile.js';
 import { SiteConfigSchema } from '../../emulators/site/config.js';
 import { MeterConfigSchema } from '../../emulators/meter/config.js';
 import { HandsAdapterSchema } from './hands-schema.js';
@@ -14,6 +17,10 @@ export const RigEvseSchema = StationConfigSchema.extend({
   count: z.number().int().min(1).max(10_000).default(1)
     .describe('How many stations this entry stands for; identities get a running number: CP{n} or CP{n:03}'),
   startAt: z.number().int().min(0).max(999_999_999).default(1).describe('First running number when count > 1'),
+  firmware: z.union([
+    z.string().min(1).max(500).describe('A firmware profile: an id (firmware-matrix/profiles/<id>.yaml next to the rig, then the shipped profiles) or a path relative to the rig file; it fills vendor, model, firmwareVersion, ocppVersion, settings, features, quirks and timing (the entry\'s own fields win)'),
+    FirmwareSchema,
+  ]).optional().describe('A firmware profile (id or path), or the firmware images and transfer limits'),
 }).strict().describe('Virtual charging station(s)');
 
 const headers = z.record(z.string(), z.string()).default({}).describe('Extra HTTP headers (e.g. Authorization)');
@@ -111,6 +118,9 @@ export const RigSchema = z.object({
     }
   }
   rig.evses.forEach((e, i) => {
+    if (typeof e.firmware === 'string') {
+      ctx.addIssue({ code: 'custom', path: ['evses', i, 'firmware'], message: `firmware profile ${e.firmware} was not resolved (load the rig from its file)` });
+    }
     if (!e.csmsUrl && !rig.csms) {
       ctx.addIssue({ code: 'custom', path: ['evses', i, 'csmsUrl'], message: 'no csmsUrl and no csms section: the station has nothing to connect to' });
     }
@@ -131,7 +141,8 @@ export function identityFor(template: string, n: number): string {
 /** Expand `count` entries into one station config each. */
 export function expandEvses(rig: Rig): z.output<typeof StationConfigSchema>[] {
   const out: z.output<typeof StationConfigSchema>[] = [];
-  for (const { count, startAt, ...station } of rig.evses) {
+  for (const { count, startAt, firmware, ...rest } of rig.evses) {
+    const station = { ...rest, firmware: FirmwareSchema.parse(typeof firmware === 'object' ? firmware : undefined) };
     for (let k = 0; k < count; k++) out.push({ ...station, identity: identityFor(station.identity, startAt + k) });
   }
   return out;
@@ -182,4 +193,33 @@ function checkIdentities(rig: Rig, ctx: z.RefinementCtx): void {
     }
   });
   rig.chargers.forEach((c, i) => { claim(c.identity, `chargers[${i}]`, ['chargers', i, 'identity']); });
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Replace each `evses[i].firmware: <profile>` of raw rig data by the profile's station fields; the
+ * entry's own fields win (settings key by key). Runs before the schema check, so an unknown profile
+ * or a bad profile file is an error naming the rig field and the profile file.
+ */
+export function applyFirmwareProfiles(raw: unknown, rigFile: string): unknown {
+  if (!isRecord(raw) || !Array.isArray(raw.evses)) return raw;
+  const shape = RigEvseSchema.shape as Record<string, unknown>;
+  const problems: string[] = [];
+  const evses = raw.evses.map((e: unknown, i: number) => {
+    if (!isRecord(e) || typeof e.firmware !== 'string') return e;
+    try {
+      const profile = loadFirmwareProfile(e.firmware, dirname(rigFile), `${rigFile}: evses[${i}].firmware`);
+      const fields = stationFieldsOf(profile, (key) => key in shape);
+      const { firmware: _ref, ...own } = e;
+      const settings = { ...(fields.settings as Record<string, string>), ...(isRecord(own.settings) ? own.settings : {}) };
+      return { ...fields, ...own, settings };
+    } catch (err) {
+      if (!(err instanceof HarnessError)) throw err;
+      problems.push(...((err.details.problems as string[] | undefined) ?? [err.message]));
+      return e;
+    }
+  });
+  if (problems.length) throw new HarnessError(ERROR_CODES.RIG_INVALID, problems.join('\n'), { file: rigFile, problems });
+  return { ...raw, evses };
 }

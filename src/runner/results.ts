@@ -72,6 +72,8 @@ export interface RunResult {
   clock: 'virtual' | 'real';
   budgetScale: number;
   plans: PlanResult[];
+  /** Set on a shard's run (--shard i/n): which part, and every plan file of the whole run in order (merge-reports restores it). */
+  shard?: { index: number; total: number; planOrder: string[] } | undefined;
   /** Wall-clock fields: the only ones that differ between two runs with the same seed. */
   wall: { startedAt: string; durationMs: number };
 }

@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { RealClock, isoTime } from '../core/clock.js';
 import { ERROR_CODES, HarnessError, isHarnessError } from '../core/errors.js';
 import { loadPlanFiles } from '../plan/load-plan.js';
-import { loadRigFile } from '../plan/load-rig.js';
+import { loadRigFile, rigFromValue } from '../plan/load-rig.js';
 import type { Rig } from '../plan/rig-schema.js';
 import { checkPlanAgainstRig } from './plan-check.js';
 import { runPlan } from './plan-runner.js';
@@ -24,6 +24,10 @@ export interface RunOptions {
   params?: Record<string, string> | undefined;
   /** Go on after a failed step in every plan (--continue). */
   continueOnFailure?: boolean | undefined;
+  /** Raw rig data to use instead of reading `rig` (a matrix cell's rig); `rig` still names it and anchors its relative paths. */
+  rigValue?: unknown;
+  /** Recorded in the result when this run is one shard of a larger one (the plans are already this shard's). */
+  shard?: { index: number; total: number; planOrder: string[] } | undefined;
 }
 
 /** Virtual when every device and the control stack are emulated; real otherwise. */
@@ -50,7 +54,7 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
   const wall = new RealClock();
   const wallStart = wall.wallTime();
   const t0 = wall.now();
-  const rig = loadRigFile(o.rig);
+  const rig = o.rigValue !== undefined ? rigFromValue(o.rigValue, o.rig) : loadRigFile(o.rig);
   const clock = clockFor(rig);
   const seed = o.seed ?? rig.seed;
   let plans = loadPlanFiles(o.plans, o.params ?? {});
@@ -94,7 +98,7 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
     : results.some((r) => r.status === 'error') ? 'error'
       : results.some((r) => r.status === 'failed') ? 'failed' : 'passed';
   const run: RunResult = {
-    status, seed, rig: o.rig, rigName: rig.name, clock, budgetScale: o.budgetScale, plans: results,
+    status, seed, rig: o.rig, rigName: rig.name, clock, budgetScale: o.budgetScale, plans: results, shard: o.shard,
     wall: { startedAt: isoTime(wallStart), durationMs: Math.round(wall.now() - t0) },
   };
   for (const r of reporters) await r.onRunEnd?.(run);

@@ -3,6 +3,7 @@ import { requireCapability } from '../devices/evse.js';
 import type { Step } from '../plan/plan-schema.js';
 import type { RunContext } from './context.js';
 import { budgetFor, withLinkCause } from './budget.js';
+import { callRefusal, isCallRefusal, refusalCause } from './call-refusal.js';
 import { containsSubset } from './json-subset.js';
 import { failed, judge, type Outcome } from './outcome.js';
 
@@ -13,11 +14,20 @@ export async function triggerStep(ctx: RunContext, step: StepOf<'trigger'>, wher
   const trigger = ctx.requireTrigger(where);
   const b = budgetFor(ctx, step, where, ctx.driver.now());
   const triggerT = ctx.driver.now();
-  const answers = await ctx.driver.settle(Promise.all(stations.map((s) => trigger.send(s.identity, s.version, step.action, step.payload))), b.waitMs);
+  // a CALLERROR or a call timeout is the station's answer (a failed step that keeps it), not a harness error
+  const ask = (identity: string, version: '1.6' | '2.0.1') => trigger.send(identity, version, step.action, step.payload)
+    .catch((err: unknown) => callRefusal(err) ?? Promise.reject(err));
+  const answers = await ctx.driver.settle(Promise.all(stations.map((s) => ask(s.identity, s.version))), b.waitMs);
   const answer = stations.length === 1 ? answers[0] : Object.fromEntries(stations.map((s, i) => [s.identity, answers[i]]));
   const evidence = (): string[] => ctx.evidence(stations.map((s) => s.identity));
+  const refused = stations.map((s, i) => [s, answers[i]] as const).filter(([, a]) => isCallRefusal(a));
+  if (refused.length) {
+    const first = answers.find(isCallRefusal)!;
+    const what = refused.map(([s, a]) => `${isCallRefusal(a) && a.callError === 'timeout' ? 'no answer' : `CALLERROR ${isCallRefusal(a) ? a.callError : ''}`} from ${s.identity}`).join(', ');
+    return { ...failed(`${step.action}: ${what} (${first.description})`, { evidence: evidence(), answer, triggerT }), cause: refusalCause(first) };
+  }
   if (step.expectStatus !== undefined) {
-    const wrong = stations.map((s, i) => [s, answers[i]?.status] as const).filter(([, st]) => st !== step.expectStatus);
+    const wrong = stations.map((s, i) => [s, (answers[i] as { status?: unknown } | undefined)?.status] as const).filter(([, st]) => st !== step.expectStatus);
     if (wrong.length) {
       return withLinkCause(ctx, failed(`${step.action}: expected status ${step.expectStatus}, got ${wrong.map(([s, st]) => `${String(st)} from ${s.identity}`).join(', ')}`, { evidence: evidence(), answer, triggerT }), wrong.map(([s]) => s), triggerT);
     }

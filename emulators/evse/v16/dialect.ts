@@ -219,7 +219,7 @@ export function defaultSettings16(config: StationConfig): Record<string, string>
     StopTxnAlignedData: '',
     NumberOfConnectors: String(config.evses),
     ConnectorPhaseRotation: 'NotApplicable',
-    SupportedFeatureProfiles: 'Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger',
+    SupportedFeatureProfiles: config.features?.join(',') ?? 'Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger',
     ChargeProfileMaxStackLevel: '8',
     ChargingScheduleAllowedChargingRateUnit: 'Current,Power',
     ChargingScheduleMaxPeriods: '24',

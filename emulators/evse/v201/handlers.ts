@@ -7,6 +7,7 @@ import { createRPCError } from 'ocpp-rpc';
 import type { OcppLink } from '../../../src/transport/ocpp-link.js';
 import type { ChargeStation } from '../station.js';
 import type { Handler201, HandlerTable201 } from './handlers-common.js';
+import { blockOffers } from './functional-blocks.js';
 import { DEVICE_HANDLERS_201 } from './handlers-device.js';
 import { SMART_CHARGING_HANDLERS_201 } from './handlers-smart.js';
 import { listenToStation, TX_HANDLERS_201 } from './handlers-tx.js';
@@ -44,7 +45,8 @@ const HANDLED: readonly string[] = Object.keys(HANDLERS_201);
  */
 export function install(link: OcppLink, station: ChargeStation): string[] {
   link.handleMany(OCPP201_ACTIONS, (ctx) => {
-    const handler: Handler201 | undefined = Object.hasOwn(HANDLERS_201, ctx.action) ? HANDLERS_201[ctx.action] : undefined;
+    const offered = blockOffers(station.config.features, ctx.action); // the station's functional blocks (config.features)
+    const handler: Handler201 | undefined = offered && Object.hasOwn(HANDLERS_201, ctx.action) ? HANDLERS_201[ctx.action] : undefined;
     if (!handler) throw createRPCError('NotSupported', `${ctx.action} is not supported by this charging station`);
     return handler(ctx.params as never, station);
   });
