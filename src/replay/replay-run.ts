@@ -47,16 +47,47 @@ export async function replayStations(o: ReplayOptions): Promise<StationOutcome[]
     const wait = due - o.clock.now();
     if (wait > 0) await o.clock.sleep(wait);
   };
-  return Promise.all(o.stations.map((s) => replayOne(s, o, at)));
+  const order = new Turns(o.stations);
+  return Promise.all(o.stations.map((s) => replayOne(s, o, at, order)));
 }
 
-async function replayOne(s: StationScript, o: ReplayOptions, at: (t: number) => Promise<void>): Promise<StationOutcome> {
+/**
+ * The recorded order across stations: a station CALL goes out only once every CALL recorded
+ * before it (of any station) was answered or given up on, so interleavings (two sessions
+ * sharing a site limit) replay as recorded at any speed.
+ */
+class Turns {
+  private readonly done = new Map<Exchange, { promise: Promise<void>; resolve: () => void }>();
+  private readonly prev = new Map<Exchange, Exchange>();
+
+  constructor(stations: StationScript[]) {
+    const all = stations.flatMap((s) => s.up).sort((a, b) => a.t - b.t);
+    all.forEach((ex, i) => {
+      let resolve = (): void => undefined;
+      const promise = new Promise<void>((r) => { resolve = r; });
+      this.done.set(ex, { promise, resolve });
+      if (i > 0) this.prev.set(ex, all[i - 1] as Exchange);
+    });
+  }
+
+  async before(ex: Exchange): Promise<void> {
+    const p = this.prev.get(ex);
+    if (p) await this.done.get(p)?.promise;
+  }
+
+  finished(ex: Exchange): void {
+    this.done.get(ex)?.resolve();
+  }
+}
+
+async function replayOne(s: StationScript, o: ReplayOptions, at: (t: number) => Promise<void>, turns: Turns): Promise<StationOutcome> {
   const seenDown: { action: string; t: number }[] = [];
   const used = new Set<Exchange>();
   const unscripted: string[] = [];
   const respond = (call: { id: string; action: string }, t: number): string | undefined => {
     seenDown.push({ action: call.action, t });
-    const rec = s.down.find((d) => d.action === call.action && !used.has(d));
+    // by action, then by order; past the recorded ones, the last recorded answer repeats (still counted as extra)
+    const rec = s.down.find((d) => d.action === call.action && !used.has(d)) ?? s.down.findLast((d) => d.action === call.action);
     if (!rec) {
       unscripted.push(call.action);
       return JSON.stringify([4, call.id, 'NotImplemented', `replay: the recorded station never received ${call.action}`, {}]);
@@ -74,6 +105,7 @@ async function replayOne(s: StationScript, o: ReplayOptions, at: (t: number) => 
     st = await ReplayStation.connect(o.url, s.identity, protocols, o.clock, o.trace, respond);
   } catch (err) {
     if (!isHarnessError(err)) throw err;
+    for (const ex of s.up) turns.finished(ex);
     const exchanges = s.up.map((ex) => diffExchange(s.identity, ex, undefined, ex.t, o.timingToleranceMs));
     return { station: s.identity, protocol: undefined, connectError: err.message, exchanges, calls: diffCalls(s.identity, s.down, [], o.ignore), unscripted };
   }
@@ -82,9 +114,11 @@ async function replayOne(s: StationScript, o: ReplayOptions, at: (t: number) => 
   try {
     for (const ex of s.up) {
       await at(ex.t);
+      await turns.before(ex);
       const payload = remapTransaction(ex.payload, txIds);
       const sentT = o.clock.now();
       const answer = await st.call(ex.id, ex.action, payload, o.answerTimeoutMs);
+      turns.finished(ex);
       learnTransaction(ex, answer?.payload, txIds);
       exchanges.push(diffExchange(s.identity, ex, answer, sentT, o.timingToleranceMs));
     }
@@ -93,6 +127,7 @@ async function replayOne(s: StationScript, o: ReplayOptions, at: (t: number) => 
     while (o.clock.now() < deadline && seenDown.length < s.down.length && st.isOpen) await o.clock.sleep(50);
     if (o.speed === 'max' && seenDown.length >= s.down.length) await o.clock.sleep(100); // one more beat for an extra CALL
   } finally {
+    for (const ex of s.up) turns.finished(ex);
     await st.close();
   }
   return { station: s.identity, protocol: st.protocol, exchanges, calls: diffCalls(s.identity, s.down, seenDown, o.ignore), unscripted };
