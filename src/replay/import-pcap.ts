@@ -44,7 +44,9 @@ export async function importPcap(path: string, sink: ImportSink, o: PcapOptions 
   const wsPorts = websocketPorts(tshark, path);
   const mbPorts = [...new Set([502, ...(o.modbusPorts ?? [])])];
   const decode = [...wsPorts.flatMap((p) => ['-d', `tcp.port==${p},http`]), ...mbPorts.filter((p) => p !== 502).flatMap((p) => ['-d', `tcp.port==${p},mbtcp`])];
-  const args = ['-n', '-r', path, ...decode, '-Y', 'http.request or websocket or mbtcp', '-T', 'fields', '-E', `separator=${SEP}`, '-E', `aggregator=${AGG}`, ...FIELDS.flatMap((f) => ['-e', f])];
+  // the Modbus/TCP dissector tells requests from responses by its server port (one port: the last named)
+  const mbPref = mbPorts.length > 1 ? ['-o', `mbtcp.tcp.port:${mbPorts.at(-1)}`] : [];
+  const args = ['-n', '-r', path, ...decode, ...mbPref, '-Y', 'http.request or websocket or mbtcp', '-T', 'fields', '-E', `separator=${SEP}`, '-E', `aggregator=${AGG}`, ...FIELDS.flatMap((f) => ['-e', f])];
   const child = spawn(tshark, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
