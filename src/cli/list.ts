@@ -25,6 +25,10 @@ export function stepSummary(step: Step): string {
       return `${at(step.evse, step.connector)} token ${step.idTag}${step.remote ? ' (remote)' : ''}${budgetText(step)}`;
     case 'stop':
       return `${at(step.evse, step.connector)}${step.remote ? ' (remote)' : ''}${budgetText(step)}`;
+    case 'send':
+      return `${step.station} ${step.action}${step.expectError ? ` -> ${step.expectError}` : step.expectAnswer ? ` -> ${JSON.stringify(step.expectAnswer)}` : ''}${budgetText(step)}`;
+    case 'answer':
+      return `${step.station} answers ${step.action}${step.error ? ` with ${step.error}` : ''}`;
     case 'wait':
       return step.duration;
     case 'mark':

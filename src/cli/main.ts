@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { emulateCommand } from './emulate.js';
+import { importCommand } from './import.js';
+import { planFromTraceCommand } from './plan-from-trace.js';
+import { replayCommand } from './replay.js';
 import { EXIT } from './exit.js';
 import { listCommand } from './list.js';
 import { draftProfileCommand, type MatrixCommandOptions, matrixCommand } from './matrix.js';
@@ -105,6 +108,57 @@ program
   .option('--out <dir>', 'output folder', 'schemas')
   .action((opts: { out: string }) => {
     exitCode = schemasCommand(opts.out);
+  });
+
+const importFlags = (cmd: Command): Command => cmd
+  .option('--format <format>', 'auto, trace, ocpp-json, csv, text, candump or pcap', 'auto')
+  .option('--perspective <side>', 'whose log it is: csms ("in" came from the station) or station', 'csms')
+  .option('--station <identity>', 'station of lines that name none (a charger\'s own log)')
+  .option('--columns <map>', 'CSV columns / text groups: ts=Time,station=ChargeBoxId,dir=Direction,frame=Message (or type=,id=,action=,payload=)')
+  .option('--delimiter <char>', 'CSV delimiter', ',')
+  .option('--pattern <regex>', 'text lines: a regular expression with named groups ts, station, dir, frame')
+  .option('--max-gap <s>', 'compress gaps longer than this (seconds) to 1 s', '21600')
+  .option('--modbus-port <port>', 'pcap: also decode this TCP port as Modbus/TCP (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--quiet', 'do not print each unreadable line');
+
+importFlags(program
+  .command('import')
+  .description('import field evidence (OCPP-J logs, CSV/text exports, traces, candump, pcap) into a chargebench trace')
+  .argument('<file>', 'log, export, trace or capture')
+  .requiredOption('-o, --output <file>', 'trace to write (JSONL)')
+  .option('--redact <kinds>', 'pseudonyms for idTags,serials,stations (seeded, consistent)')
+  .option('--seed <n>', 'seed of the pseudonyms', '1'))
+  .action(async (file: string, opts: Parameters<typeof importCommand>[1]) => {
+    exitCode = await importCommand(file, opts);
+  });
+
+importFlags(program
+  .command('replay')
+  .description('re-send recorded station frames to the rig\'s control stack and diff its answers against the field; exit 0 same, 1 different')
+  .argument('<trace>', 'chargebench trace, or a field log to import first')
+  .requiredOption('--rig <file>', 'rig whose control stack answers (built-in CSMS, or an evse csmsUrl)')
+  .option('--speed <x>', '1 = recorded pace, 10 = ten times faster, max = as fast as answers allow', '1')
+  .option('--stations <ids>', 'only these recorded stations (comma-separated)')
+  .option('--csms-url <url>', 'replay against this CSMS (ws://host:port/path) instead of the rig\'s')
+  .option('--output-dir <dir>', 'folder for replay.json and the replay\'s trace', 'out/replay')
+  .option('--answer-timeout <s>', 'seconds to wait for each answer', '30')
+  .option('--settle <s>', 'after the last station CALL, seconds to wait for the control stack\'s remaining CALLs', '2')
+  .option('--timing-tolerance <ms>', 'an answer this much slower than in the field is a difference', '1000')
+  .option('--ignore <actions>', 'control-stack actions left out of the missing/extra comparison'))
+  .action(async (file: string, opts: Parameters<typeof replayCommand>[1]) => {
+    exitCode = await replayCommand(file, opts);
+  });
+
+importFlags(program
+  .command('plan-from-trace')
+  .description('turn a trace (or field log) into an editable plan: send the recorded station CALLs, expect the answers, with budgets')
+  .argument('<trace>', 'chargebench trace, or a field log to import first')
+  .requiredOption('-o, --output <file>', 'plan file to write (YAML)')
+  .option('--expect <kind>', 'regression: expect the good answer where the field answer was a failure (the plan fails until the fault is fixed); field: expect exactly the field answers', 'regression')
+  .option('--stations <ids>', 'only these recorded stations (comma-separated)')
+  .option('--name <name>', 'plan name'))
+  .action(async (file: string, opts: Parameters<typeof planFromTraceCommand>[1]) => {
+    exitCode = await planFromTraceCommand(file, opts);
   });
 
 try {

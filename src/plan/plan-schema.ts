@@ -97,6 +97,28 @@ const Dr = z.object({
 const Load = z.object({ kind: z.literal('load'), ...base, kw: z.number().min(0).describe('Building load (kW), replacing the rig\'s profile from now on') }).strict()
   .describe('Set the building base load of the (emulated) site');
 
+const replayStation = z.string().min(1).max(48).regex(/^[A-Za-z0-9*\-_=:+|@.]+$/, 'an identity: letters, digits and *-_=:+|@. only')
+  .describe('Identity of a replay station: a raw OCPP-J connection to the rig\'s control stack (not one of the rig\'s EVSEs), opened by its first send');
+const Send = z.object({
+  kind: z.literal('send'), ...base, ...budget,
+  station: replayStation,
+  ocppVersion: z.enum(['1.6', '2.0.1']).default('1.6').describe('OCPP version the replay station speaks'),
+  action: z.string().min(1).describe('OCPP action of the CALL the station sends'),
+  payload: z.record(z.string(), z.unknown()).default({}).describe('CALL payload (as recorded)'),
+  expectAnswer: z.record(z.string(), z.unknown()).optional().describe('JSON subset the CALLRESULT payload must contain'),
+  expectError: z.string().optional().describe('CALLERROR code expected instead of a CALLRESULT'),
+  fieldTransactionId: z.union([z.number(), z.string()]).optional()
+    .describe('OCPP 1.6 StartTransaction: the transactionId the control stack gave in the field; later payloads of this station carrying it get the one it gives now'),
+}).strict().refine((s) => !(s.expectAnswer && s.expectError), { message: 'give expectAnswer or expectError, not both', path: ['expectError'] })
+  .describe('A replay station sends a recorded CALL to the control stack; with `within`, the answer must come within the budget');
+const Answer = z.object({
+  kind: z.literal('answer'), ...base,
+  station: replayStation,
+  action: z.string().min(1).describe('Action of the control stack\'s CALLs this answers'),
+  payload: z.record(z.string(), z.unknown()).default({}).describe('CALLRESULT payload'),
+  error: z.string().optional().describe('Answer a CALLERROR with this code instead'),
+}).strict().describe('How a replay station answers the control stack\'s CALLs of an action from now on: answer steps of one action are used in order, the last one repeats');
+
 const Comparison = z.enum(['<=', '<', '>=', '>', '==']);
 const MessageMatch = z.object({
   action: z.string().min(1).describe('OCPP action'),
@@ -135,11 +157,11 @@ const Expect = z.object({
 
 type StepInput = z.input<typeof Boot> | z.input<typeof Connect> | z.input<typeof Plug> | z.input<typeof Unplug> | z.input<typeof Authorize>
   | z.input<typeof Start> | z.input<typeof Stop> | z.input<typeof Wait> | z.input<typeof Mark> | z.input<typeof Trigger>
-  | z.input<typeof Inject> | z.input<typeof Dr> | z.input<typeof Expect> | z.input<typeof Load> | GroupInput;
+  | z.input<typeof Inject> | z.input<typeof Dr> | z.input<typeof Expect> | z.input<typeof Load> | z.input<typeof Send> | z.input<typeof Answer> | GroupInput;
 interface GroupInput { kind: 'group'; name?: string; continue?: boolean; for: string; parallel?: boolean; steps: StepInput[] }
 
 export const StepSchema: z.ZodType<Step, StepInput> = z.lazy(() => z.discriminatedUnion('kind', [
-  Boot, Connect, Plug, Unplug, Authorize, Start, Stop, Wait, Mark, Trigger, Inject, Dr, Expect, Load, Group,
+  Boot, Connect, Plug, Unplug, Authorize, Start, Stop, Wait, Mark, Trigger, Inject, Dr, Expect, Load, Send, Answer, Group,
 ]));
 
 const Group = z.object({
@@ -151,7 +173,7 @@ const Group = z.object({
 
 export type Step = z.output<typeof Boot> | z.output<typeof Connect> | z.output<typeof Plug> | z.output<typeof Unplug> | z.output<typeof Authorize>
   | z.output<typeof Start> | z.output<typeof Stop> | z.output<typeof Wait> | z.output<typeof Mark> | z.output<typeof Trigger>
-  | z.output<typeof Inject> | z.output<typeof Dr> | z.output<typeof Expect> | z.output<typeof Load>
+  | z.output<typeof Inject> | z.output<typeof Dr> | z.output<typeof Expect> | z.output<typeof Load> | z.output<typeof Send> | z.output<typeof Answer>
   | { kind: 'group'; name?: string | undefined; continue?: boolean | undefined; for: string; parallel: boolean; steps: Step[] };
 
 export const PlanSchema = z.object({

@@ -15,6 +15,7 @@ import { describeStep } from './step-label.js';
 import { injectStep, drStep, triggerStep } from './steps-control.js';
 import { expectStep } from './steps-expect.js';
 import { authorizeStep, bootStep, plugStep, startStep, stopStep } from './steps-session.js';
+import { answerStep, sendStep } from './steps-replay.js';
 
 export interface PlanRunOptions {
   file: string;
@@ -103,6 +104,7 @@ async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Prom
       case 'inject': return injectStep(ctx, step, where);
       case 'expect': return expectStep(ctx, step, where, prevTrigger);
       case 'load': rt.site.setBaseLoadKw(step.kw); return { status: 'passed', triggerT: ctx.driver.now() };
+      case 'send': case 'answer': return step.kind === 'send' ? sendStep(ctx, step, where) : answerStep(ctx, step);
       case 'group': throw new Error('groups are expanded by the runner');
     }
   };

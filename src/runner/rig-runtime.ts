@@ -27,6 +27,8 @@ export interface RigRuntime {
   site: SiteModel;
   /** Emulated and bench meters. */
   meters: MeterHandle[];
+  /** Pairs frames with their handling on the virtual clock (undefined on the real clock). */
+  ledger: FrameLedger | undefined;
   /** Tear down in reverse: stations, CSMS, trace. */
   close(): Promise<void>;
 }
@@ -80,7 +82,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     if (clock.isVirtual) clock.setTimer(0, () => void s.start(), `power-up ${s.identity}`);
     else void s.start();
   }
-  return { rig, clock, trace, csms, stations, evses, site, meters, close };
+  return { rig, clock, trace, csms, stations, evses, site, meters, ledger, close };
 }
 
 /** Wait until every station has connected at least once; an unreachable CSMS is an infrastructure error. */

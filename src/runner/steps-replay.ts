@@ -1,0 +1,122 @@
+/**
+ * `send` and `answer` steps: replay stations inside a plan. A replay station is an OCPP-J client
+ * (ocpp-rpc, traced and on the run's clock like every station link) that connects to the rig's
+ * control stack on its first send under a recorded identity, sends the recorded CALLs, and
+ * answers the control stack's CALLs as the plan's `answer` steps say. Links close with the rig.
+ */
+import { createRPCError } from 'ocpp-rpc';
+import { ERROR_CODES, HarnessError } from '../core/errors.js';
+import type { Step } from '../plan/plan-schema.js';
+import { connectStation } from '../transport/ocpp-client.js';
+import type { OcppLink } from '../transport/ocpp-link.js';
+import type { Payload } from '../transport/ocpp-types.js';
+import type { RunContext } from './context.js';
+import { containsSubset } from './json-subset.js';
+import { failed, fmt, type Outcome } from './outcome.js';
+
+type SendStep = Extract<Step, { kind: 'send' }>;
+type AnswerStep = Extract<Step, { kind: 'answer' }>;
+
+interface ReplayPeer {
+  link: OcppLink | undefined;
+  answers: Map<string, AnswerStep[]>;
+  /** Field transactionId -> the one the control stack gives now (OCPP 1.6). */
+  txIds: Map<unknown, unknown>;
+}
+
+const pools = new WeakMap<RunContext, Map<string, ReplayPeer>>();
+const SEND_TIMEOUT_MS = 30_000;
+
+function peer(ctx: RunContext, station: string): ReplayPeer {
+  let pool = pools.get(ctx);
+  if (!pool) {
+    const p = new Map<string, ReplayPeer>();
+    pools.set(ctx, p);
+    pool = p;
+    const off = ctx.rt.trace.subscribe((r) => {
+      if (r.kind === 'note' && r.message === 'rig stopped') {
+        off();
+        for (const x of p.values()) x.link?.drop();
+      }
+    });
+  }
+  let x = pool.get(station);
+  if (!x) {
+    x = { link: undefined, answers: new Map(), txIds: new Map() };
+    pool.set(station, x);
+  }
+  return x;
+}
+
+function controlStackUrl(ctx: RunContext): string {
+  const url = ctx.rt.csms?.url ?? ctx.rt.rig.evses.find((e) => e.csmsUrl)?.csmsUrl;
+  if (!url) throw new HarnessError(ERROR_CODES.RIG_INVALID, `${ctx.file}: send steps need a control stack: the rig has no csms section and no evse csmsUrl`);
+  return url;
+}
+
+async function linkFor(ctx: RunContext, step: SendStep, x: ReplayPeer): Promise<OcppLink> {
+  if (x.link?.isOpen) return x.link;
+  const link = await connectStation({
+    url: controlStackUrl(ctx), identity: step.station, versions: [step.ocppVersion === '2.0.1' ? 'ocpp2.0.1' : 'ocpp1.6'],
+    security: { profile: 0 }, clock: ctx.rt.clock, trace: ctx.rt.trace, ledger: ctx.rt.ledger, callTimeoutMs: SEND_TIMEOUT_MS,
+  });
+  link.handleAny(({ action }) => {
+    const list = x.answers.get(action);
+    const a = list && list.length > 1 ? list.shift() : list?.[0];
+    if (!a) throw createRPCError('NotImplemented', `replay station ${step.station} has no answer step for ${action}`);
+    if (a.error) throw createRPCError(a.error, `replayed answer (${a.error})`);
+    return a.payload as Payload;
+  });
+  x.link = link;
+  return link;
+}
+
+export function answerStep(ctx: RunContext, step: AnswerStep): Outcome {
+  const x = peer(ctx, step.station);
+  const list = x.answers.get(step.action) ?? [];
+  list.push(step);
+  x.answers.set(step.action, list);
+  return { status: 'passed', triggerT: ctx.driver.now() };
+}
+
+function remap(payload: Record<string, unknown>, ids: Map<unknown, unknown>): Record<string, unknown> {
+  return 'transactionId' in payload && ids.has(payload['transactionId']) ? { ...payload, transactionId: ids.get(payload['transactionId']) } : payload;
+}
+
+export async function sendStep(ctx: RunContext, step: SendStep, where: string): Promise<Outcome> {
+  const budgetMs = step.within ? ctx.scaled(step.within, `${where}.within`) : undefined;
+  const x = peer(ctx, step.station);
+  let link: OcppLink;
+  try {
+    link = await ctx.driver.settle(linkFor(ctx, step, x), SEND_TIMEOUT_MS);
+  } catch (err) {
+    return failed(`${step.station} could not connect to the control stack: ${(err as Error).message}`, { cause: 'error' });
+  }
+  const sentT = ctx.driver.now();
+  const payload = remap(step.payload, x.txIds);
+  const result = await ctx.driver.settle(
+    link.call(step.action, payload as Payload, budgetMs !== undefined ? Math.max(budgetMs * 2, 1000) : SEND_TIMEOUT_MS)
+      .then((answer) => ({ answer: answer as unknown, error: undefined as { code: string; message: string } | undefined }))
+      .catch((err: Error & { rpcErrorCode?: string; code?: string }) => ({ answer: undefined, error: { code: err.rpcErrorCode ?? err.code ?? 'Error', message: err.message } })),
+    SEND_TIMEOUT_MS * 2,
+  );
+  const measuredMs = ctx.driver.now() - sentT;
+  const what = `${step.station} ${step.action}`;
+  if (result.error && result.error.code === ERROR_CODES.CALL_TIMEOUT) {
+    return failed(`${what}: no answer within ${fmt(measuredMs)}`, { budgetMs, cause: 'timeout', triggerT: sentT });
+  }
+  if (step.action === 'StartTransaction' && step.fieldTransactionId !== undefined) {
+    const now = (result.answer as { transactionId?: unknown } | undefined)?.transactionId;
+    if (now !== undefined) x.txIds.set(step.fieldTransactionId, now);
+  }
+  const shown = { budgetMs, measuredMs, answer: result.error ?? result.answer, triggerT: sentT };
+  if (step.expectError !== undefined) {
+    if (result.error?.code !== step.expectError) return failed(`${what}: expected CALLERROR ${step.expectError}, got ${result.error ? `CALLERROR ${result.error.code}` : `CALLRESULT ${JSON.stringify(result.answer)}`}`, shown);
+  } else if (result.error) {
+    return failed(`${what}: answered CALLERROR ${result.error.code}: ${result.error.message}`, shown);
+  } else if (step.expectAnswer && !containsSubset(result.answer, step.expectAnswer)) {
+    return failed(`${what}: answer ${JSON.stringify(result.answer)} does not contain ${JSON.stringify(step.expectAnswer)}`, shown);
+  }
+  if (budgetMs !== undefined && measuredMs > budgetMs) return failed(`${what}: missed the budget of ${fmt(budgetMs)}: measured ${fmt(measuredMs)}`, { ...shown, cause: 'timeout' });
+  return { status: 'passed', ...shown };
+}
