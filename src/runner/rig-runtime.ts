@@ -19,6 +19,7 @@ import { RealCharger } from '../adapters/real-charger.js';
 import { createHandsAdapter } from '../adapters/hands.js';
 import { toHandsConfig } from '../plan/hands-schema.js';
 import { type MeterHandle, startMeters } from './rig-meters.js';
+import { type CanRuntime, converterFedStations, startCan } from './rig-can.js';
 
 export interface RigRuntime {
   rig: Rig;
@@ -32,6 +33,8 @@ export interface RigRuntime {
   site: SiteModel;
   /** Emulated and bench meters. */
   meters: MeterHandle[];
+  /** CAN buses, power modules and DC module controllers (rig `can:` / `converters:`). */
+  can?: CanRuntime | undefined;
   /** Tear down in reverse: stations, CSMS, trace. */
   close(): Promise<void>;
 }
@@ -63,10 +66,12 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
   let csms: EmulatedCsms | undefined;
   const stations: ChargeStation[] = [];
   let meters: MeterHandle[] = [];
+  let can: CanRuntime | undefined;
   const evses: { evse: Evse; connectors: number }[] = [];
   const close = async (): Promise<void> => {
     for (const d of evses) (d.evse as VirtualEvse | RealCharger).close();
     await Promise.allSettled(stations.map((s) => s.stop()));
+    await can?.close();
     await Promise.allSettled(meters.map((m) => m.close()));
     await csms?.close();
     trace.record({ kind: 'note', message: 'rig stopped' });
@@ -81,7 +86,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     await close();
     throw err;
   }
-  const site = wireStationsToSite(rig.site, clock, trace, stations);
+  const site = wireStationsToSite(rig.site, clock, trace, stations, converterFedStations(rig));
   for (const s of stations) evses.push({ evse: new VirtualEvse(s, trace), connectors: s.config.evses });
   if (csms && rig.chargers.length) {
     const hands = rig.hands ? createHandsAdapter(toHandsConfig(rig.hands), { clock, trace, ask: opts.ask }) : undefined;
@@ -91,6 +96,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
   }
   try {
     meters = await startMeters(rig, { clock, trace, rngs, site, stations, rigDir: opts.rigDir });
+    can = await startCan(rig, { clock, trace, rngs, site, stations });
   } catch (err) {
     await close();
     throw err;
@@ -102,7 +108,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     if (clock.isVirtual) clock.setTimer(0, () => void s.start(), `power-up ${s.identity}`);
     else void s.start();
   }
-  return { rig, clock, trace, csms, stations, evses, site, meters, close };
+  return { rig, clock, trace, csms, stations, evses, site, meters, can, close };
 }
 
 /** Wait until every station has connected at least once; an unreachable CSMS is an infrastructure error. */
