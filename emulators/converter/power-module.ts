@@ -18,7 +18,7 @@ import type { CanBus } from '../../src/transport/can/can-bus.js';
 import type { CanFrame } from '../../src/transport/can/frame.js';
 import type { Phase, SiteModel } from '../site/site-model.js';
 import type { ConverterConfig } from './config.js';
-import { BROADCAST, type CbpmCodec, type CbpmId, CMD, TO_MODULES } from './protocol.js';
+import { BROADCAST, type CbpmCodec, type CbpmId, CMD, parseCbpmId, TO_MODULES } from './protocol.js';
 import { type ConverterQuirk, converterQuirk } from './quirks/index.js';
 import { bitNames, LATCHED, STATUS_BITS, TRIPPING } from './status-bits.js';
 
@@ -156,7 +156,7 @@ export class PowerModule {
     if (!this.enabled || this.vOut === 0) return 'Standby';
     if (Math.abs(this.vOut - this.vSet) > 0.05 * this.vSet) return 'SoftStart';
     if (this.currentCap(this.vOut) < this.iSet) return 'Limited';
-    return this.iOut >= this.iSet - 1e-6 ? 'RunningCC' : 'RunningCV';
+    return this.iSet > 0 && this.iOut >= this.iSet - 1e-6 ? 'RunningCC' : 'RunningCV';
   }
 
   private currentCap(v: number): number {
@@ -231,8 +231,9 @@ export class PowerModule {
   }
 
   private onFrame(frame: CanFrame): void {
-    const msg = this.deps.codec.decode(frame);
-    if (!msg || msg.id.fromModule || !this.addressedToMe(msg.id)) return;
+    const id = frame.extended ? parseCbpmId(frame.id) : undefined;
+    if (!id || id.fromModule || !this.addressedToMe(id)) return;
+    const msg = this.deps.codec.decode(frame) ?? { id, message: '', signals: {} };
     this.update();
     this.armComm();
     const { cmd, src } = msg.id;

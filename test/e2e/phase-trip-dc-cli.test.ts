@@ -43,6 +43,18 @@ describe('phase-trip-dc', () => {
     expect(trace).toContain('"event":"power-stage-fault","data":{"errorCode":"UnderVoltage"');
   });
 
+  it('CAN faults: a silent module derates, error frames are retransmitted, a bus-off controller faults the station until it recovers', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cb-dc-faults-'));
+    dirs.push(out);
+    const r = runCli(['run', join(ROOT, 'test', 'fixtures', 'plans', 'dc-can-faults.yaml'), '--rig', join(ROOT, 'rigs', 'emulator-dc.yaml'), '--output-dir', out], { timeoutMs: 120_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const trace = readFileSync(join(out, 'traces', 'dc-can-faults.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(trace.filter((x) => x.kind === 'can-event' && x.event === 'error-frame')).toHaveLength(5);
+    expect(trace.filter((x) => x.kind === 'can-event' && x.event === 'bus-off').map((x) => x.node)).toEqual(['controller:CBDC-01']);
+    expect(trace.some((x) => x.event === 'power-stage-derated')).toBe(true);
+    expect(trace.find((x) => x.event === 'power-stage-fault')?.data).toEqual({ errorCode: 'OtherError', info: 'power modules silent' });
+  });
+
   it.skipIf(missing !== undefined)('passes with the modules on slcan over ptys, python-can bridging and reading the bus', async () => {
     const station = await createPtyPair();
     const modules = await createPtyPair();

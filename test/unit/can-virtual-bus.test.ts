@@ -71,6 +71,27 @@ describe('virtual CAN bus', () => {
     expect(order).toEqual(['x1fffffff', 'x3fc0000', 's100', 'x4000005']);
   });
 
+  it('a node that answers from inside its frame listener: one frame on the wire at a time, every injected error frame happens exactly once', async () => {
+    const clock = new VirtualClock();
+    const bus = new VirtualCanMedium(clock, { name: 'echo', bitrate: 125_000 });
+    const a = bus.attach('a');
+    const b = bus.attach('b');
+    b.onFrame((f) => {
+      if (f.id === 0x100) bus.injectErrorFrames(3); // errors while answers are being queued from inside the listener
+      if (f.id < 0x120) void b.send(ext(f.id + 0x10));
+    });
+    const wire: { startT: number; endT: number }[] = [];
+    bus.monitor((r) => wire.push({ startT: r.startT, endT: r.endT }));
+    let errorEvents = 0;
+    bus.monitorEvents((_n, e) => { if (e.kind === 'error-frame') errorEvents++; });
+    for (let i = 0; i < 5; i++) void a.send(ext(0x100 + i));
+    await clock.runUntilIdle();
+    expect(wire.length).toBe(10);
+    for (let i = 1; i < wire.length; i++) expect(wire[i]?.startT).toBeGreaterThanOrEqual((wire[i - 1]?.endT ?? 0) - 1e-9);
+    expect(bus.stats.errorFrames).toBe(3);
+    expect(errorEvents).toBe(3);
+  });
+
   it('filters by id and mask', async () => {
     const clock = new VirtualClock();
     const bus = new VirtualCanMedium(clock, { name: 'f' });

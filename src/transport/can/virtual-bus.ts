@@ -95,8 +95,19 @@ export class VirtualCanMedium {
 
   /** @internal a node queued a frame */
   wake(): void {
-    if (this.current || this.timer) return;
+    if (this.current || this.timer || this.finishing) return; // finish() picks the next frame itself
     this.startNext(Math.max(this.clock.now(), this.busyUntil));
+  }
+
+  private finishing = false;
+
+  private finish(): void {
+    this.finishing = true;
+    try {
+      this.finishFrames();
+    } finally {
+      this.finishing = false;
+    }
   }
 
   /** @internal */
@@ -128,7 +139,7 @@ export class VirtualCanMedium {
     this.timer = this.clock.setTimer(endT - this.clock.now(), () => this.finish(), `can ${this.name} frame end`);
   }
 
-  private finish(): void {
+  private finishFrames(): void {
     this.timer = undefined;
     // complete every frame whose end has passed (one per timer on the virtual clock)
     for (;;) {
