@@ -6,7 +6,7 @@ import { type Connector, type DetailedStatus, type Transaction, detailedStatus, 
 import type { StopReason, UpdateTrigger } from './dialect.js';
 import { pilotTransition, type PilotEvent } from './ev-model.js';
 import type { StationMemory } from './memory.js';
-import { advance, createSessionPhysics, meterSample, type MeterValue, type Supply } from './power-model.js';
+import { acceptedPowerW, advance, createSessionPhysics, meterSample, type MeterValue, type Supply } from './power-model.js';
 import { limitAt, type ElectricalContext } from './smart-charging/composite.js';
 import type { ProfileStore } from './smart-charging/store.js';
 import type { NormalizedProfile } from './smart-charging/profile.js';
@@ -40,6 +40,8 @@ export class Sessions {
   readonly connectors: Connector[];
   private readonly supply: Supply;
   readonly electrical: ElectricalContext;
+  /** Connectors fed by CAN power modules: what the modules deliver (W). */
+  private readonly supplyCapW = new Map<number, number>();
 
   constructor(private readonly host: SessionHost) {
     const e = host.config.electrical;
@@ -177,6 +179,26 @@ export class Sessions {
     return c.physics?.powerW ?? 0;
   }
 
+  /**
+   * Cap a connector's power at what its DC power modules deliver (W; emulators/converter): the
+   * connector then draws min(limit, EV acceptance, cap). undefined lifts the cap.
+   */
+  setSupplyCapW(id: number, w: number | undefined): void {
+    const c = this.connector(id);
+    this.settle(c);
+    if (w === undefined) this.supplyCapW.delete(id);
+    else this.supplyCapW.set(id, Math.max(0, w));
+    if (c.physics) c.physics = advance(c.physics, this.advanceInput(c)).state;
+  }
+
+  /** Power (W) the session would take now without a supply cap: min(limit, EV acceptance); 0 when not charging. */
+  demandW(id: number): number {
+    const c = this.connector(id);
+    this.settle(c);
+    if (!c.physics || !this.charging(c) || c.tx?.evFull) return 0;
+    return Math.min(c.limitW, acceptedPowerW(this.host.config.ev, c.physics.socPct, this.supply));
+  }
+
   /** Report the status if it changed; during a transaction that is also a charging-state change. */
   report(c: Connector): void {
     const s = detailedStatus(c);
@@ -199,13 +221,17 @@ export class Sessions {
     }
   }
 
+  private advanceInput(c: Connector): Parameters<typeof advance>[1] {
+    return {
+      nowMs: this.host.clock.now(), limitW: Math.min(c.limitW, this.supplyCapW.get(c.id) ?? Infinity), ev: this.host.config.ev, supply: this.supply,
+      charging: this.charging(c), rampMs: this.host.config.rampMs,
+    };
+  }
+
   /** Integrate energy up to now with the inputs in force since the last update. */
   private settle(c: Connector): void {
     if (!c.physics || !c.tx) return;
-    const r = advance(c.physics, {
-      nowMs: this.host.clock.now(), limitW: c.limitW, ev: this.host.config.ev, supply: this.supply,
-      charging: this.charging(c), rampMs: this.host.config.rampMs,
-    });
+    const r = advance(c.physics, this.advanceInput(c));
     c.physics = r.state;
     this.host.memory.registersWh[c.id - 1] = r.state.energyWh;
     if (r.full && !c.tx.evFull) {
@@ -234,12 +260,7 @@ export class Sessions {
         c.limitTimer = this.host.clock.setTimer(delay, () => this.refresh(c, 'LimitChanged'), `limit ${this.host.identity}/${c.id}`);
       }
       // apply the new target from now on (advance with dt=0 re-targets the ramp)
-      if (c.physics) {
-        c.physics = advance(c.physics, {
-          nowMs: this.host.clock.now(), limitW: c.limitW, ev: this.host.config.ev, supply: this.supply,
-          charging: this.charging(c), rampMs: this.host.config.rampMs,
-        }).state;
-      }
+      if (c.physics) c.physics = advance(c.physics, this.advanceInput(c)).state;
     }
     const prev = c.lastReported;
     this.report(c);

@@ -14,10 +14,15 @@ export function supplyCause(phase: string): string {
   return `phase:${phase}`;
 }
 
-/** Build the site model and wire the stations to it (draws and phase faults). */
-export function wireStationsToSite(config: SiteConfigInput, clock: Clock, trace: Trace, stations: readonly ChargeStation[]): SiteModel {
+/**
+ * Build the site model and wire the stations to it (draws and phase faults). Stations in
+ * `converterFed` draw through their CAN power modules (emulators/converter), which are the site's
+ * loads and report a phase loss themselves: they are not wired here.
+ */
+export function wireStationsToSite(config: SiteConfigInput, clock: Clock, trace: Trace, stations: readonly ChargeStation[], converterFed: ReadonlySet<string> = new Set()): SiteModel {
   const site = new SiteModel(config, clock);
   for (const s of stations) {
+    if (converterFed.has(s.identity)) continue;
     site.addEvse(s.identity, s.supplyPhases, () => ({ powerW: s.sessions.connectors.reduce((w, c) => w + s.sessions.powerW(c.id), 0) }));
   }
   const byId = new Map(stations.map((s) => [s.identity, s]));

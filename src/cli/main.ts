@@ -10,6 +10,7 @@ import { draftProfileCommand, type MatrixCommandOptions, matrixCommand } from '.
 import { mergeReportsCommand } from './merge-reports.js';
 import { type RunCommandOptions, runCommand } from './run.js';
 import { schemasCommand } from './schemas.js';
+import { traceExportCommand } from './trace-export.js';
 import { validateCommand } from './validate.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -159,6 +160,19 @@ importFlags(program
   .option('--name <name>', 'plan name'))
   .action(async (file: string, opts: Parameters<typeof planFromTraceCommand>[1]) => {
     exitCode = await planFromTraceCommand(file, opts);
+  });
+
+program
+  .command('trace')
+  .description('work with JSONL traces')
+  .command('export')
+  .description('export the CAN frames of a trace (candump log format: can-utils, python-can)')
+  .argument('<trace>', 'JSONL trace file')
+  .option('--format <format>', 'export format', 'candump')
+  .option('--out <file>', 'output file (default: stdout)')
+  .option('--start <epoch-seconds>', 'added to the trace\'s monotonic time', '0')
+  .action(async (file: string, opts: { format: string; out?: string; start: string }) => {
+    exitCode = await traceExportCommand(file, opts);
   });
 
 try {

@@ -9,7 +9,11 @@ export type TraceEvent =
   | { kind: 'conn'; endpoint: 'evse' | 'csms'; station: string; event: string; detail?: string }
   | { kind: 'quirk'; device: string; quirk: string; detail?: string }
   | { kind: 'device'; device: string; event: string; data?: unknown }
-  | { kind: 'note'; message: string; data?: unknown };
+  | { kind: 'note'; message: string; data?: unknown }
+  /** A CAN frame on a bus (id, hex payload) with the signals its DBC message decodes to. */
+  | { kind: 'can'; bus: string; sender?: string; id: number; extended: boolean; rtr?: boolean; dlc: number; data: string;
+      message?: string; src?: number; dest?: number; signals?: Record<string, number | string> }
+  | { kind: 'can-event'; bus: string; node: string; event: string; detail?: string };
 
 export type TraceRecord = TraceEvent & { seq: number; t: number };
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationProblem } from '../core/duration.js';
 import { QUANTITIES } from '../../emulators/meter/map.js';
+import { CAN_FAULTS, CanExpectSchema, canInjectFields, checkCanInject } from './can-steps-schema.js';
 
 const duration = (positive: boolean) => z.string().superRefine((text, ctx) => {
   const problem = durationProblem(text, { positive });
@@ -70,7 +71,7 @@ const Trigger = z.object({
 }).strict().describe('Make the control stack send an operation to a station and await the answer');
 
 const FAULTS = ['drop-connection', 'restore-connection', 'delay-responses', 'drop-responses', 'reject-boot', 'pend-boot',
-  'trip-phase', 'restore-phase', 'evse-fault', 'clear-fault', 'reboot'] as const;
+  'trip-phase', 'restore-phase', 'evse-fault', 'clear-fault', 'reboot', ...CAN_FAULTS] as const;
 const Inject = z.object({
   kind: z.literal('inject'), ...base,
   fault: z.enum(FAULTS).describe('The fault to inject'),
@@ -81,8 +82,10 @@ const Inject = z.object({
   intervalS: z.number().int().min(0).default(10).describe('Retry interval the CSMS answers with (reject-boot / pend-boot)'),
   delay: Duration.optional().describe('Extra latency per response (delay-responses)'),
   errorCode: z.string().default('OtherError').describe('Error code (evse-fault)'),
+  ...canInjectFields,
 }).strict().superRefine((s, ctx) => {
-  const needsEvse = !['trip-phase', 'restore-phase'].includes(s.fault);
+  checkCanInject(s, ctx);
+  const needsEvse = !['trip-phase', 'restore-phase', ...CAN_FAULTS].includes(s.fault);
   if (needsEvse && !s.evse) ctx.addIssue({ code: 'custom', path: ['evse'], message: `fault ${s.fault} needs an evse` });
   if ((s.fault === 'trip-phase' || s.fault === 'restore-phase') && !s.phase) ctx.addIssue({ code: 'custom', path: ['phase'], message: `fault ${s.fault} needs a phase (L1, L2 or L3)` });
   if (s.fault === 'delay-responses' && !s.delay) ctx.addIssue({ code: 'custom', path: ['delay'], message: 'delay-responses needs a delay like "2s"' });
@@ -149,10 +152,11 @@ const Expect = z.object({
     tolerance: Tolerance,
     hold: Duration.optional().describe('The condition must then keep holding this long'),
   }).strict().optional().describe('A value read from a meter (grid or sub-meter)'),
+  can: CanExpectSchema.optional(),
   not: z.boolean().default(false).describe('Pass when the condition does NOT occur within the budget'),
 }).strict().superRefine((s, ctx) => {
-  const n = [s.message, s.state, s.boot, s.connected, s.power, s.meter].filter((x) => x !== undefined).length;
-  if (n !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'an expect needs exactly one of message, state, boot, connected, power, meter' });
+  const n = [s.message, s.state, s.boot, s.connected, s.power, s.meter, s.can].filter((x) => x !== undefined).length;
+  if (n !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'an expect needs exactly one of message, state, boot, connected, power, meter, can' });
 }).describe('Wait for a condition; with `within`, a timing budget');
 
 type StepInput = z.input<typeof Boot> | z.input<typeof Connect> | z.input<typeof Plug> | z.input<typeof Unplug> | z.input<typeof Authorize>

@@ -7,6 +7,7 @@ import { loadFirmwareProfile, stationFieldsOf } from './firmware-profile.js';
 import { SiteConfigSchema } from '../../emulators/site/config.js';
 import { MeterConfigSchema } from '../../emulators/meter/config.js';
 import { HandsAdapterSchema } from './hands-schema.js';
+import { CanSectionSchema, checkCan, ConvertersSchema, externalCanParts } from './can-schema.js';
 
 const IDENTITY_TEMPLATE = /^([A-Za-z0-9*\-_=:+|@.]|\{n(:\d{1,2})?\})+$/;
 
@@ -99,12 +100,15 @@ export const RigSchema = z.object({
       .describe('A power sample older than this is stale: no value, never taken as live (set above the charger\'s MeterValueSampleInterval)'),
   }).strict()).default([]).describe('Real chargers on the bench (the device under test): they connect to the built-in CSMS'),
   hands: HandsAdapterSchema.optional().describe('Hands on the real chargers (plug, unplug, authorize, EV faults): http, prompt or none; absent: none'),
+  can: CanSectionSchema.optional().describe('CAN buses (virtual, slcan, SocketCAN) and the DC stations that drive power modules on them'),
+  converters: ConvertersSchema,
   controlStack: z.object({
     trigger: TriggerAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),
     dr: DrAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),
   }).strict().prefault({}).describe('How plans drive the control stack under test'),
 }).strict().superRefine((rig, ctx) => {
   checkIdentities(rig, ctx);
+  checkCan(rig, ctx);
   const external = externalParts(rig);
   if (rig.clock === 'virtual' && external.length > 0) {
     ctx.addIssue({ code: 'custom', path: ['clock'], message: `virtual needs every device and the control stack emulated; external: ${external.join(', ')} (they run in real time): use auto or real` });
@@ -157,6 +161,7 @@ export function externalParts(rig: Rig): string[] {
   if (!rig.csms) out.push('an external CSMS (no csms section)');
   if (rig.chargers.length > 0) out.push('chargers');
   if (rig.benchMeters.length > 0) out.push('benchMeters');
+  out.push(...externalCanParts(rig.can));
   return out;
 }
 

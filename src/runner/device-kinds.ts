@@ -19,6 +19,7 @@ import type { ChargeStation } from '../../emulators/evse/station.js';
 import { VirtualEvse } from '../../emulators/evse/virtual-evse.js';
 import type { SiteModel } from '../../emulators/site/site-model.js';
 import { wireStationsToSite } from '../../emulators/site/station-supply.js';
+import { type CanRuntime, converterFedStations, startCan } from './rig-can.js';
 import { type MeterHandle, startMeters } from './rig-meters.js';
 
 /** What the kinds build together; each kind adds its devices and its teardown. */
@@ -35,6 +36,7 @@ export interface RigBuild {
   evses: { evse: Evse & { close(): void }; connectors: number }[];
   site: SiteModel | undefined;
   meters: MeterHandle[];
+  can: CanRuntime | undefined;
   /** Teardown steps, run in reverse order of registration. */
   closers: (() => Promise<void> | void)[];
 }
@@ -63,7 +65,8 @@ const stationKind: DeviceKind = {
     }
     const stations = [...b.stations];
     b.closers.push(async () => { await Promise.allSettled(stations.map((s) => s.stop())); });
-    b.site = wireStationsToSite(b.rig.site, b.clock, b.trace, stations);
+    // stations fed by CAN power modules are not faulted by the site directly: their modules trip
+    b.site = wireStationsToSite(b.rig.site, b.clock, b.trace, stations, converterFedStations(b.rig));
     for (const s of stations) b.evses.push({ evse: new VirtualEvse(s, b.trace), connectors: s.config.evses });
   },
 };
@@ -92,5 +95,17 @@ const meterKind: DeviceKind = {
   },
 };
 
+/** CAN buses, DC power modules on them and the DC stations' module controllers (rig `can:` / `converters:`). */
+const converterKind: DeviceKind = {
+  name: 'converter',
+  async start(b) {
+    if (!b.site) throw new Error('converters need the site model: register the station kind first');
+    const can = await startCan(b.rig, { clock: b.clock, trace: b.trace, rngs: b.rngs, site: b.site, stations: b.stations });
+    if (!can) return;
+    b.can = can;
+    b.closers.push(() => can.close());
+  },
+};
+
 /** In start order. */
-export const DEVICE_KINDS: readonly DeviceKind[] = [csmsKind, stationKind, chargerKind, meterKind];
+export const DEVICE_KINDS: readonly DeviceKind[] = [csmsKind, stationKind, chargerKind, meterKind, converterKind];

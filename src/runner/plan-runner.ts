@@ -14,6 +14,7 @@ import { startRig, waitChargers, type RigRuntime } from './rig-runtime.js';
 import { describeStep } from './step-label.js';
 import { injectStep, drStep, triggerStep } from './steps-control.js';
 import { expectStep } from './steps-expect.js';
+import { canExpectStep } from './steps-can.js';
 import { authorizeStep, bootStep, plugStep, startStep, stopStep } from './steps-session.js';
 import { answerStep, sendStep } from './steps-replay.js';
 
@@ -102,7 +103,7 @@ async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Prom
       case 'trigger': return triggerStep(ctx, step, where);
       case 'dr': return drStep(ctx, step, where, baselineW);
       case 'inject': return injectStep(ctx, step, where);
-      case 'expect': return expectStep(ctx, step, where, prevTrigger);
+      case 'expect': return step.can ? canExpectStep(ctx, step, where, prevTrigger) : expectStep(ctx, step, where, prevTrigger);
       case 'load': rt.site.setBaseLoadKw(step.kw); return { status: 'passed', triggerT: ctx.driver.now() };
       case 'send': case 'answer': return step.kind === 'send' ? sendStep(ctx, step, where) : answerStep(ctx, step);
       case 'group': throw new Error('groups are expanded by the runner');

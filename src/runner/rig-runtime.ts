@@ -14,6 +14,7 @@ import type { SiteModel } from '../../emulators/site/site-model.js';
 import type { Evse } from '../devices/evse.js';
 import { DEVICE_KINDS, type RigBuild } from './device-kinds.js';
 import type { MeterHandle } from './rig-meters.js';
+import type { CanRuntime } from './rig-can.js';
 
 export interface RigRuntime {
   rig: Rig;
@@ -29,6 +30,8 @@ export interface RigRuntime {
   meters: MeterHandle[];
   /** Pairs frames with their handling on the virtual clock (undefined on the real clock). */
   ledger: FrameLedger | undefined;
+  /** CAN buses, power modules and DC module controllers (rig `can:` / `converters:`). */
+  can?: CanRuntime | undefined;
   /** Tear down in reverse: stations, CSMS, trace. */
   close(): Promise<void>;
 }
@@ -59,7 +62,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
   trace.record({ kind: 'note', message: 'rig starting', data: { rig: rig.name, seed: rngs.seed, clock: opts.clock } });
   const b: RigBuild = {
     rig, clock, trace, rngs, ledger, rigDir: opts.rigDir, ask: opts.ask,
-    csms: undefined, stations: [], evses: [], site: undefined, meters: [], closers: [],
+    csms: undefined, stations: [], evses: [], site: undefined, meters: [], can: undefined, closers: [],
   };
   const close = async (): Promise<void> => {
     for (const d of b.evses) d.evse.close();
@@ -82,7 +85,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     if (clock.isVirtual) clock.setTimer(0, () => void s.start(), `power-up ${s.identity}`);
     else void s.start();
   }
-  return { rig, clock, trace, csms, stations, evses, site, meters, ledger, close };
+  return { rig, clock, trace, csms, stations, evses, site, meters, ledger, can: b.can, close };
 }
 
 /** Wait until every station has connected at least once; an unreachable CSMS is an infrastructure error. */

@@ -37,7 +37,8 @@ export function clockFor(rig: Rig): 'virtual' | 'real' {
     || (rig.controlStack.dr !== undefined && rig.controlStack.dr.kind !== 'builtin')
     || !rig.csms
     || rig.chargers.length > 0
-    || rig.benchMeters.length > 0;
+    || rig.benchMeters.length > 0
+    || (rig.can?.buses ?? []).some((b) => b.kind !== 'virtual');
   if (rig.clock === 'virtual' && external) {
     throw new HarnessError(ERROR_CODES.RIG_INVALID, `rig ${rig.name}: clock: virtual needs every device and the control stack emulated (an external CSMS or hook runs in real time)`);
   }

@@ -7,7 +7,7 @@ export function describeStep(step: Step): string {
     case 'wait': return step.duration;
     case 'mark': return step.mark;
     case 'dr': return step.restore ? 'restore limit' : `limit ${step.limitKw} kW`;
-    case 'inject': return `${step.fault}${step.evse ? ` ${step.evse}` : ''}${step.phase ? ` ${step.phase}` : ''}`;
+    case 'inject': return `${step.fault}${step.evse ? ` ${step.evse}` : ''}${step.phase ? ` ${step.phase}` : ''}${step.converter ? ` ${step.converter}` : ''}${step.node ? ` ${step.node}` : ''}`;
     case 'trigger': return `${step.action} -> ${step.evse}`;
     case 'group': return `for ${step.for}`;
     case 'load': return `${step.kw} kW`;
@@ -16,6 +16,7 @@ export function describeStep(step: Step): string {
       if (step.state) return `${step.state.evse} ${step.state.status}`;
       if (step.boot) return `${step.boot.evse} ${step.boot.status}`;
       if (step.connected) return `${step.connected.evse} ${step.connected.value ? 'connected' : 'disconnected'}`;
+      if (step.can) return `${step.not ? 'no ' : ''}CAN ${step.can.message}${step.can.signal ? ` ${step.can.signal} ${step.can.op} ${String(step.can.value)}` : ''}`;
       if (step.meter) return `meter ${step.meter.id} ${step.meter.quantity} ${step.meter.op} ${step.meter.value}`;
       return `power ${step.power?.evse ?? 'site'} ${step.power?.op} ${step.power?.kw} kW`;
     }

@@ -6,6 +6,7 @@ import { budgetFor, withLinkCause } from './budget.js';
 import { callRefusal, isCallRefusal, refusalCause } from './call-refusal.js';
 import { containsSubset } from './json-subset.js';
 import { failed, judge, type Outcome } from './outcome.js';
+import { canInjectStep, isCanFault } from './steps-can.js';
 
 type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
 
@@ -57,6 +58,7 @@ export async function drStep(ctx: RunContext, step: StepOf<'dr'>, where: string,
 }
 
 export async function injectStep(ctx: RunContext, step: StepOf<'inject'>, where: string): Promise<Outcome> {
+  if (isCanFault(step.fault)) return canInjectStep(ctx, step, where);
   const stations = step.evse ? ctx.select(step.evse, `${where}.evse`) : [];
   const triggerT = ctx.driver.now();
   const record = (detail: string): void => ctx.rt.trace.record({ kind: 'device', device: 'harness', event: `inject:${step.fault}`, data: detail });
