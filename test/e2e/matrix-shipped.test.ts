@@ -45,6 +45,8 @@ describe('the shipped firmware matrix (real child process)', () => {
     expect(m.cells).toHaveLength(40);
     expect(m.totals).toMatchObject({ passed: 24, unsupported: 12, 'expected-failure': 4, failed: 0, 'unexpected-pass': 0, error: 0 });
     expect(m.wall.durationMs).toBeLessThan(60_000);
+    // every profile's quirks and timing reach the virtual stations
+    expect(m.profiles.filter((p) => p.unapplied.length).map((p) => p.id)).toEqual([]);
     expect(stdout).toMatch(/Matrix passed · 40 cell\(s\): 24 passed, 0 failed, 12 unsupported, 4 expected failure\(s\), 0 unexpected pass\(es\), 0 error\(s\)/);
   }, 150_000);
 
