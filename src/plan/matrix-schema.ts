@@ -23,6 +23,8 @@ export const ExpectedFailureSchema = z.object({
   plan: z.string().min(1).describe('Plan name or file (as in plans[].file)'),
   profile: z.string().min(1).describe('Profile id'),
   reason: z.string().min(1).describe('Why this cell is known to fail (a bug number, a quirk)'),
+  step: z.string().min(1).optional()
+    .describe('Name (or id) of the step the reason breaks: the cell is an expected failure only when its first failed step is this one, otherwise it fails (the firmware broke something else)'),
 }).strict();
 
 export const MatrixSchema = z.object({

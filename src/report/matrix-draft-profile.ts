@@ -93,7 +93,7 @@ function settingsFrom(plan: PlanResult, version: '1.6' | '2.0.1'): Record<string
 }
 
 function latency(c: ProbeCoverage): { fixed: number } | { uniform: [number, number] } | undefined {
-  const times = c.operations.filter((o) => o.verdict !== 'timeout').map((o) => o.ms);
+  const times = c.operations.filter((o) => o.verdict === 'supported' || o.verdict === 'refused').map((o) => o.ms);
   if (!times.length) return undefined;
   const min = Math.min(...times);
   const max = Math.max(...times);

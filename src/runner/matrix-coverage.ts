@@ -25,13 +25,14 @@ export const BLOCK_OF_201: Readonly<Record<string, string>> = {
   ...FUNCTIONAL_BLOCK_OF,
 };
 
-export type ProbeVerdict = 'supported' | 'refused' | 'timeout';
+/** disconnected: the link went away before the answer (a charger that exits on Reset). */
+export type ProbeVerdict = 'supported' | 'refused' | 'timeout' | 'disconnected';
 
 export interface ProbedOperation {
   action: string;
   feature: string;
   verdict: ProbeVerdict;
-  /** The status of the answer, the CALLERROR code, or "timeout". */
+  /** The status of the answer, the CALLERROR code, "timeout" or "disconnected". */
   answer: string;
   /** Time from the call to the answer on the run's clock (ms). */
   ms: number;
@@ -66,7 +67,7 @@ export function probeCoverage(plan: PlanResult): ProbeCoverage {
     seen.add(action);
     const a = s.answer;
     const refusal = isCallRefusal(a) ? a : undefined;
-    const verdict: ProbeVerdict = refusal ? (refusal.callError === 'timeout' ? 'timeout' : 'refused')
+    const verdict: ProbeVerdict = refusal ? (refusal.callError === 'timeout' || refusal.callError === 'disconnected' ? refusal.callError : 'refused')
       : s.status === 'skipped' || s.status === 'interrupted' ? 'timeout' : 'supported';
     const status = refusal?.callError ?? (typeof (a as { status?: unknown })?.status === 'string' ? String((a as { status: string }).status) : 'answered');
     operations.push({ action, feature: featureOf[action]!, verdict, answer: status, ms: Math.max(0, s.endedT - s.startedT) });

@@ -115,17 +115,21 @@ export function cellRig(rigRaw: Record<string, unknown>, profile: FirmwareProfil
   return { rig: { ...rigRaw, evses: out }, configured };
 }
 
-function firstFailure(plan: PlanResult): { message: string; allUnsupported: boolean } {
+function firstFailure(plan: PlanResult): { message: string; allUnsupported: boolean; step: { id: string; name: string } | undefined } {
   const failed = flattenSteps([...plan.steps, ...(plan.teardown ?? [])]).filter((s) => s.status === 'failed' && !s.children);
   const first = failed[0];
   return {
     message: first ? `step ${first.id} ${first.name}: ${first.cause ? `${first.cause}: ` : ''}${first.message ?? 'failed'}` : plan.error ?? 'failed',
     allUnsupported: failed.length > 0 && failed.every((s) => s.cause === 'unsupported'),
+    step: first ? { id: first.id, name: first.name } : undefined,
   };
 }
 
-/** Judge a cell from its plan result. */
-export function judgeCell(row: MatrixRow, profile: FirmwareProfile, plan: PlanResult, expected: string | undefined): Pick<MatrixCell, 'status' | 'reason' | 'coverage'> {
+/**
+ * Judge a cell from its plan result. `expected` is the expected failure's reason; with `expectedStep`
+ * (a step name or id) a failure counts as the expected one only when that step is the first to fail.
+ */
+export function judgeCell(row: MatrixRow, profile: FirmwareProfile, plan: PlanResult, expected: string | undefined, expectedStep?: string): Pick<MatrixCell, 'status' | 'reason' | 'coverage'> {
   if (plan.status === 'error' || plan.status === 'interrupted') return { status: 'error', reason: plan.error ?? plan.status };
   if (row.probe) {
     const found = probeCoverage(plan);
@@ -144,7 +148,11 @@ export function judgeCell(row: MatrixRow, profile: FirmwareProfile, plan: PlanRe
   }
   const f = firstFailure(plan);
   if (f.allUnsupported) return { status: 'unsupported', reason: f.message };
-  return expected !== undefined ? { status: 'expected-failure', reason: `${expected}; ${f.message}` } : { status: 'failed', reason: f.message };
+  if (expected === undefined) return { status: 'failed', reason: f.message };
+  if (expectedStep !== undefined && f.step?.name !== expectedStep && f.step?.id !== expectedStep) {
+    return { status: 'failed', reason: `expected to fail at step "${expectedStep}" (${expected}) but ${f.message}` };
+  }
+  return { status: 'expected-failure', reason: `${expected}; ${f.message}` };
 }
 
 function profileInfo(p: FirmwareProfile, base: string): MatrixProfileInfo {
@@ -196,14 +204,14 @@ async function runCell(o: MatrixOptions, l: Loaded, row: Loaded['rows'][number],
   }
   const dirRel = join('cells', slug(row.plan), profile.id);
   const dir = join(o.outputDir, dirRel);
-  const expected = l.matrix.expectedFailures.find((x) => x.profile === profile.id && (x.plan === row.plan || x.plan === row.name))?.reason;
+  const xfail = l.matrix.expectedFailures.find((x) => x.profile === profile.id && (x.plan === row.plan || x.plan === row.name));
   try {
     const run = await runPlans({
       plans: [row.abs], rig: l.rigFile, rigValue: rig, outputDir: dir, seed, budgetScale: o.budgetScale, signal: o.signal, params: row.spec.params,
     }, o.cellReporters(dir));
     const plan = run.plans[0];
     if (!plan) return { ...key, status: 'error', reason: 'the plan did not run', report: join(dirRel, 'report.json') };
-    const judged = judgeCell(row, profile, plan, expected);
+    const judged = judgeCell(row, profile, plan, xfail?.reason, xfail?.step);
     return {
       ...key, ...judged, report: join(dirRel, 'report.json'),
       trace: plan.trace ? relative(o.outputDir, plan.trace) : undefined, durationMs: plan.durationMs,

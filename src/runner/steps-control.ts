@@ -3,7 +3,7 @@ import { requireCapability } from '../devices/evse.js';
 import type { Step } from '../plan/plan-schema.js';
 import type { RunContext } from './context.js';
 import { budgetFor, withLinkCause } from './budget.js';
-import { callRefusal, isCallRefusal, refusalCause } from './call-refusal.js';
+import { type CallRefusal, callRefusal, isCallRefusal, refusalCause, refusalText } from './call-refusal.js';
 import { containsSubset } from './json-subset.js';
 import { failed, judge, type Outcome } from './outcome.js';
 import { canInjectStep, isCanFault } from './steps-can.js';
@@ -15,7 +15,8 @@ export async function triggerStep(ctx: RunContext, step: StepOf<'trigger'>, wher
   const trigger = ctx.requireTrigger(where);
   const b = budgetFor(ctx, step, where, ctx.driver.now());
   const triggerT = ctx.driver.now();
-  // a CALLERROR or a call timeout is the station's answer (a failed step that keeps it), not a harness error
+  // a CALLERROR, a call timeout or a link lost before the answer is the station's doing (a failed step
+  // that keeps it), not a harness error
   const ask = (identity: string, version: '1.6' | '2.0.1') => trigger.send(identity, version, step.action, step.payload)
     .catch((err: unknown) => callRefusal(err) ?? Promise.reject(err));
   const answers = await ctx.driver.settle(Promise.all(stations.map((s) => ask(s.identity, s.version))), b.waitMs);
@@ -24,8 +25,11 @@ export async function triggerStep(ctx: RunContext, step: StepOf<'trigger'>, wher
   const refused = stations.map((s, i) => [s, answers[i]] as const).filter(([, a]) => isCallRefusal(a));
   if (refused.length) {
     const first = answers.find(isCallRefusal)!;
-    const what = refused.map(([s, a]) => `${isCallRefusal(a) && a.callError === 'timeout' ? 'no answer' : `CALLERROR ${isCallRefusal(a) ? a.callError : ''}`} from ${s.identity}`).join(', ');
-    return { ...failed(`${step.action}: ${what} (${first.description})`, { evidence: evidence(), answer, triggerT }), cause: refusalCause(first) };
+    const what = refused.map(([s, a]) => refusalText(a as CallRefusal, s.identity)).join(', ');
+    const out: Outcome = { ...failed(`${step.action}: ${what} (${first.description})`, { evidence: evidence(), answer, triggerT }), cause: refusalCause(first) };
+    // a link that went away while the CSMS waited names when (and whether it came back), as other failures do
+    if (first.callError !== 'disconnected') return out;
+    return withLinkCause(ctx, out, refused.filter(([, a]) => (a as CallRefusal).callError === 'disconnected').map(([s]) => s), triggerT);
   }
   if (step.expectStatus !== undefined) {
     const wrong = stations.map((s, i) => [s, (answers[i] as { status?: unknown } | undefined)?.status] as const).filter(([, st]) => st !== step.expectStatus);
