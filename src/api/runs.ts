@@ -67,7 +67,7 @@ export class RunManager {
       onStepEnd: (file, result) => {
         for (const s of flatten(result)) {
           if (run.steps.length < MAX_STEP_ROWS) {
-            run.steps.push({ plan: file, id: s.id, kind: s.kind, name: s.name, status: s.status, budgetMs: s.budgetMs, measuredMs: s.measuredMs, message: s.message });
+            run.steps.push(row(file, s));
           }
         }
         publish({ kind: 'step', t: now(), run: id, plan: file, phase: 'end', step: result });
@@ -81,6 +81,8 @@ export class RunManager {
     ).then((result) => {
       run.result = result;
       run.status = result.status;
+      // the final list from the result: steps skipped after a failure never had a live step-end
+      run.steps = result.plans.flatMap((p) => [...p.steps, ...(p.teardown ?? [])].flatMap(flatten).slice(0, MAX_STEP_ROWS).map((st) => row(p.file, st)));
     }, (err: unknown) => {
       run.status = 'error';
       run.error = isHarnessError(err) ? `${err.message} [${err.code}]` : `internal error: ${(err as Error).message}`;
@@ -145,6 +147,10 @@ export class RunManager {
     for (const r of this.runs.values()) if (r.status === 'running') r.abort.abort(new Error('server stopping'));
     await Promise.allSettled([...this.runs.values()].map((r) => r.done));
   }
+}
+
+function row(plan: string, s: StepResult): StepRow {
+  return { plan, id: s.id, kind: s.kind, name: s.name, status: s.status, budgetMs: s.budgetMs, measuredMs: s.measuredMs, message: s.message };
 }
 
 function flatten(s: StepResult): StepResult[] {
