@@ -7,7 +7,7 @@ export async function api(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const type = res.headers.get('content-type') ?? '';
-  const data = type.includes('json') ? await res.json() : await res.text();
+  const data = type.startsWith('application/json') ? await res.json() : await res.text();
   if (!res.ok) {
     const err = new Error(data?.error ?? `HTTP ${res.status}`);
     err.body = data;

@@ -18,9 +18,9 @@ function ms(x) {
 function stepHtml(s, key) {
   let bar = '';
   if (s.budgetMs !== undefined || s.measuredMs !== undefined) {
-    const over = s.budgetMs !== undefined && s.measuredMs !== undefined && s.measuredMs > s.budgetMs;
+    const over = s.status === 'failed' || (s.budgetMs !== undefined && s.measuredMs !== undefined && s.measuredMs > s.budgetMs);
     const pct = s.budgetMs ? Math.min(100, (100 * (s.measuredMs ?? s.budgetMs)) / s.budgetMs) : 100;
-    bar = `<div class="bar${over ? ' over' : ''}" title="${esc(s.message ?? '')}"><i style="width:${pct.toFixed(1)}%"></i><b>${ms(s.measuredMs)}${s.budgetMs !== undefined ? ` / ${ms(s.budgetMs)}` : ''}</b></div>`;
+    bar = `<div class="bar${over ? ' over' : ''}" title="${esc(s.message ?? '')}"><i style="width:${pct.toFixed(1)}%"></i><b>${s.measuredMs === undefined ? 'not seen' : ms(s.measuredMs)}${s.budgetMs !== undefined ? ` / ${ms(s.budgetMs)}` : ''}</b></div>`;
   }
   const pad = s.depth ? `style="padding-left:${s.depth * 14}px"` : '';
   return `<div class="step" data-key="${esc(key)}"><span>${esc(s.id)}</span><span ${pad} title="${esc(s.message ?? '')}">${esc(s.name)}${s.message && s.status === 'failed' ? ` — <span class="bad">${esc(s.message)}</span>` : ''}</span><span class="${esc(s.status)}">${esc(s.status)}</span>${bar || '<span></span>'}</div>`;
@@ -156,7 +156,12 @@ export class ReportViewer {
       const to = step.endedT + 1000;
       const near = recs.filter((r) => r.t >= from && r.t <= to && r.kind !== 'note').slice(-200);
       lines.push('', `trace records from t=${from} to t=${to} ms (${near.length}):`);
-      for (const r of near) lines.push(r.kind === 'ocpp' ? `${r.t.toFixed(1).padStart(9)} ${r.station} ${r.endpoint} ${r.dir === 'out' ? '→' : '←'} ${pretty(r.raw)}` : `${r.t.toFixed(1).padStart(9)} [${r.kind}] ${r.station ?? r.device ?? ''} ${r.event ?? r.quirk ?? ''} ${r.data !== undefined ? JSON.stringify(r.data) : r.detail ?? ''}`);
+      for (const r of near) {
+        const t = r.t.toFixed(1).padStart(9);
+        lines.push(r.kind === 'ocpp' ? `${t} ${r.station} ${r.endpoint} ${r.dir === 'out' ? '→' : '←'} ${clip(r.raw)}`
+          : `${t} [${r.kind}] ${r.station ?? r.device ?? ''} ${r.event ?? r.quirk ?? ''} ${clip(r.data !== undefined ? JSON.stringify(r.data) : r.detail ?? '')}`);
+      }
+      lines.push('', 'Click a step to see the frames around it.');
     } else if (!recs) {
       lines.push('', 'open the plan\'s trace (.jsonl) to see the frames around this step');
     }
@@ -164,12 +169,8 @@ export class ReportViewer {
   }
 }
 
-function pretty(raw) {
-  try {
-    return JSON.stringify(JSON.parse(raw), null, 2).replace(/\n/g, '\n           ');
-  } catch {
-    return raw;
-  }
+function clip(text, max = 240) {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function parseJsonl(text) {
