@@ -17,7 +17,7 @@ export async function api(method, path, body) {
 }
 
 /** Open the live event stream; `onBatch(events)` gets each batch, `onState(up)` the link state. Reconnects. */
-export function connectEvents({ onBatch, onState, onMessage }) {
+export function connectEvents({ onBatch, onState, onMessage, stats }) {
   let ws;
   let retry = 500;
   const open = () => {
@@ -30,7 +30,11 @@ export function connectEvents({ onBatch, onState, onMessage }) {
       retry = Math.min(retry * 2, 10_000);
     };
     ws.onmessage = (m) => {
+      const t0 = performance.now();
       const msg = JSON.parse(m.data);
+      const ms = performance.now() - t0;
+      stats.parseMsTotal += ms;
+      stats.parseMsMax = Math.max(stats.parseMsMax, ms);
       if (msg.type === 'events') onBatch(msg.events);
       else onMessage?.(msg);
     };

@@ -10,7 +10,7 @@ import { VirtualList, cells } from './vlist.js';
 const devices = new Map();
 let order = [];
 let selected;
-const stats = { events: 0, batches: 0, applied: 0, dropped: 0 };
+const stats = { events: 0, batches: 0, applied: 0, dropped: 0, applyMsMax: 0, applyMsTotal: 0, parseMsMax: 0, parseMsTotal: 0 };
 
 // ---- stations ----
 const stationFilter = document.getElementById('station-filter');
@@ -112,6 +112,7 @@ const runs = new RunsPanel(async (id) => { showTab('report'); await viewer.openR
 let pending = [];
 let scheduled = false;
 function apply() {
+  const t0 = performance.now();
   scheduled = false;
   const batch = pending;
   pending = [];
@@ -141,9 +142,13 @@ function apply() {
   if (newFrames.length) frames.add(newFrames);
   if (stationsChanged) refreshStations();
   stats.applied += batch.length;
+  const ms = performance.now() - t0;
+  stats.applyMsTotal += ms;
+  stats.applyMsMax = Math.max(stats.applyMsMax, ms);
 }
 const connEl = document.getElementById('conn');
 connectEvents({
+  stats,
   onBatch: (events) => {
     stats.batches++;
     stats.events += events.length;

@@ -3,11 +3,13 @@
 import { VirtualList, cells } from './vlist.js';
 
 const MAX_FRAMES = 50_000;
+const TRIM = 5_000;
 const TYPES = { 2: 'CALL', 3: 'RESULT', 4: 'ERROR' };
 
 export class FrameLog {
   constructor() {
     this.all = [];
+    this.shown = [];
     this.paused = false;
     this.filter = { station: '', action: '', evseOnly: true };
     this.detail = document.getElementById('frame-detail');
@@ -30,7 +32,7 @@ export class FrameLog {
     pause.addEventListener('click', () => {
       this.paused = !this.paused;
       pause.textContent = this.paused ? 'Resume' : 'Pause';
-      if (!this.paused) this.apply();
+      this.show_();
     });
   }
 
@@ -42,17 +44,32 @@ export class FrameLog {
     return true;
   }
 
-  /** Frames of one batch. */
+  /** Frames of one batch: the shown list grows by the new frames that pass the filter (no re-filtering). */
   add(frames) {
-    for (const f of frames) this.all.push(f);
-    if (this.all.length > MAX_FRAMES) this.all.splice(0, this.all.length - MAX_FRAMES);
-    if (!this.paused) this.apply();
+    for (const f of frames) {
+      this.all.push(f);
+      if (this.match(f)) this.shown.push(f);
+    }
+    // trim the oldest in chunks, so that trimming costs O(1) per frame
+    if (this.all.length > MAX_FRAMES + TRIM) {
+      this.all.splice(0, this.all.length - MAX_FRAMES);
+      const oldest = this.all[0].seq;
+      let k = 0;
+      while (k < this.shown.length && this.shown[k].seq < oldest) k++;
+      if (k) this.shown.splice(0, k);
+    }
+    if (!this.paused) this.show_();
   }
 
+  /** Filter changed: filter everything kept once. */
   apply() {
-    const shown = this.all.filter((f) => this.match(f));
-    this.list.setItems(shown);
-    this.count.textContent = `${shown.length} of ${this.all.length}`;
+    this.shown = this.all.filter((f) => this.match(f));
+    this.show_();
+  }
+
+  show_() {
+    this.list.setItems(this.paused ? this.shown.slice() : this.shown); // paused: a snapshot that does not grow
+    this.count.textContent = `${this.shown.length} of ${this.all.length}`;
   }
 
   show(f) {

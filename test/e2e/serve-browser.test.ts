@@ -4,29 +4,16 @@
  * session from the page, and see the session, the frames and the power chart update; then run a
  * plan from the page and read its report in the report viewer. Screenshots go to out/ (artefacts).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startCli, type LiveCli } from '../support/cli.js';
+import { HAS_CHROMIUM, launchChromium, reportMissingChromium } from '../api/chromium.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
 const OUT = join(ROOT, 'out');
-const HAS_CHROMIUM = existsSync(CHROMIUM);
 
-if (!HAS_CHROMIUM) {
-  if (process.env.CI) {
-    describe('dashboard in chromium', () => {
-      it('has chromium (CI installs it: apt-get install -y chromium)', () => {
-        throw new Error(`${CHROMIUM} not found; .ci/run must install the Debian package chromium`);
-      });
-    });
-  } else {
-    console.log(`serve-browser: skipped, ${CHROMIUM} is not installed (apt-get install -y chromium)`);
-  }
-}
+reportMissingChromium('serve-browser', describe, it);
 
 describe.skipIf(!HAS_CHROMIUM)('dashboard in headless chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cb-browser-'));
@@ -38,10 +25,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless chromium', () => {
     mkdirSync(OUT, { recursive: true });
     cli = startCli(['serve', '--rig', 'rigs/emulator-only.yaml', '--trace', join(dir, 'live.jsonl'), '--output-dir', join(dir, 'runs')]);
     url = (/url=(\S+)/.exec(await cli.ready) as RegExpExecArray)[1] as string;
-    const { chromium } = await import('playwright-core');
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1400, height: 1000 },
-    });
+    context = await launchChromium(dir);
   }, 60_000);
 
   afterAll(async () => {
@@ -68,7 +52,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless chromium', () => {
 
     await page.click('button[data-act=plug]');
     await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('Preparing');
-    const pointsBefore = await page.evaluate(() => (window as any).chargebench.chart.t.length);
+    const pointsBefore = await page.evaluate(() => (globalThis as any).chargebench.chart.t.length);
     await page.click('button[data-act=start]');
     await expect.poll(() => page.locator('#ctl-result').textContent(), { timeout: 15_000 }).toContain('"status": "passed"');
     await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('Charging');
@@ -83,9 +67,9 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless chromium', () => {
     expect(await page.locator('#frame-detail').textContent()).toMatch(/\n {2}2,\n/); // one element per line: pretty-printed
 
     // the power chart: new points, and the site import reaching the session's 22 kW under the 44 kW limit
-    await expect.poll(() => page.evaluate(() => (window as any).chargebench.chart.last?.importW ?? 0), { timeout: 15_000 }).toBeGreaterThan(20_000);
+    await expect.poll(() => page.evaluate(() => (globalThis as any).chargebench.chart.last?.importW ?? 0), { timeout: 15_000 }).toBeGreaterThan(20_000);
     const chart = await page.evaluate(() => {
-      const c = (window as any).chargebench.chart;
+      const c = (globalThis as any).chargebench.chart;
       return { points: c.t.length, lastKw: c.importKw.at(-1), limitKw: c.limitKw.at(-1) };
     });
     expect(chart.points).toBeGreaterThan(pointsBefore);
