@@ -77,3 +77,20 @@ function waitMessage(c: EventClient, pred: (m: any) => boolean, timeoutMs = 5000
     tick();
   });
 }
+
+describe('quirk firings on the stream', () => {
+  it('streams a delay-responses quirk as it fires, tagged with its station', async () => {
+    const c = await openEvents(s.url, '?kind=quirk');
+    try {
+      expect((await post(`${s.url}/api/inject`, { fault: 'delay-responses', evse: 'CB16-01', delay: '100ms' })).json.status).toBe('passed');
+      const t0 = performance.now();
+      expect((await heartbeat('CB16-01')).status).toBe(200);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(100); // the answer really was late
+      const q = await c.waitFor((e) => e.kind === 'quirk' && e.quirk === 'delay-responses');
+      expect(q).toMatchObject({ station: 'CB16-01', device: 'CB16-01', detail: 'TriggerMessage answered 100 ms late' });
+    } finally {
+      await post(`${s.url}/api/inject`, { fault: 'restore-connection', evse: 'CB16-01' });
+      c.close();
+    }
+  });
+});
