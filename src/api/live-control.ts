@@ -38,10 +38,10 @@ export class LiveControl {
     for (const d2 of rt.evses) this.byId.set(d2.evse.identity, d2);
   }
 
-  /** The station, or a 404 naming it. */
-  station(identity: string): Evse {
+  /** The station, or a 404 naming it and the request field it came from. */
+  station(identity: string, field = 'params.id'): Evse {
     const d = this.byId.get(identity);
-    if (!d) throw new ApiError(404, ERROR_CODES.UNKNOWN_STATION, `params.id: no station "${identity}" in the rig`, 'params.id');
+    if (!d) throw new ApiError(404, ERROR_CODES.UNKNOWN_STATION, `${field}: no station "${identity}" in the rig`, field);
     return d.evse;
   }
 

@@ -10,7 +10,7 @@ import {
 } from './schemas.js';
 
 export function apiRoutes(live: LiveControl, runs: RunManager, stats: () => unknown): RouteDef[] {
-  const station = (id: string): string => live.station(id).identity;
+  const station = (id: string, field?: string): string => live.station(id, field).identity;
   return [
     route({
       method: 'get', path: '/api/devices', tag: 'devices', summary: 'Every station with its state, the meters and the CSMS',
@@ -59,7 +59,7 @@ export function apiRoutes(live: LiveControl, runs: RunManager, stats: () => unkn
     route({
       method: 'post', path: '/api/csms/send', tag: 'csms', summary: 'Send any operation from the built-in CSMS and return the answer',
       body: CsmsSendBody, response: CsmsSendResponse,
-      handler: ({ body }) => live.csmsSend(station(body.station), body.action, body.payload, body.timeoutMs),
+      handler: ({ body }) => live.csmsSend(station(body.station, 'body.station'), body.action, body.payload, body.timeoutMs),
     }),
     route({
       method: 'post', path: '/api/dr', tag: 'site', summary: 'Raise a demand-response event (a new site limit) or clear it (restore)',
