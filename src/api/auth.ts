@@ -52,6 +52,22 @@ export function authProblem(req: IncomingMessage, expected: string | undefined):
   return tokenMatches(token, expected) ? undefined : `the token (from the ${via}) is wrong`;
 }
 
+/**
+ * Without a token the server answers only requests addressed to a loopback name: a web page that
+ * re-points its own host name at 127.0.0.1 (DNS rebinding) sends its own name as Host and is refused.
+ */
+export function hostProblem(req: IncomingMessage, token: string | undefined): string | undefined {
+  if (token !== undefined) return undefined;
+  const host = req.headers.host ?? '';
+  let name: string;
+  try {
+    name = new URL(`http://${host}`).hostname;
+  } catch {
+    return `Host ${JSON.stringify(host)} is not a host name`;
+  }
+  return isLoopback(name) ? undefined : `Host ${JSON.stringify(host)} refused: without a token this server answers only loopback names (127.0.0.1, localhost, [::1])`;
+}
+
 /** Undefined when the request comes from no browser page or from this server's own page, else why not (403). */
 export function originProblem(req: IncomingMessage): string | undefined {
   const origin = req.headers.origin;

@@ -8,7 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { WebSocketServer } from 'ws';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { RigRuntime } from '../runner/rig-runtime.js';
-import { TOKEN_COOKIE, authProblem, isLoopback, originProblem, tokenOf } from './auth.js';
+import { TOKEN_COOKIE, authProblem, hostProblem, isLoopback, originProblem, tokenOf } from './auth.js';
 import { EventStream } from './event-stream.js';
 import { LiveControl } from './live-control.js';
 import { openApiDocument } from './openapi.js';
@@ -69,7 +69,7 @@ export async function startApiServer(rt: RigRuntime, o: ApiServerOptions): Promi
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const denied = originProblem(req);
+    const denied = hostProblem(req, o.token) ?? originProblem(req);
     if (denied) {
       res.status(403).json({ error: denied, code: 'E_FORBIDDEN' });
       return;
@@ -104,7 +104,7 @@ export async function startApiServer(rt: RigRuntime, o: ApiServerOptions): Promi
     };
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname !== EVENTS_PATH) return refuse(404, `no WebSocket at ${url.pathname} (the event stream is ${EVENTS_PATH})`);
-    const denied = originProblem(req);
+    const denied = hostProblem(req, o.token) ?? originProblem(req);
     if (denied) return refuse(403, denied);
     const problem = authProblem(req, o.token);
     if (problem) return refuse(401, problem);

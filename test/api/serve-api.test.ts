@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TWO_STATIONS, get, openEvents, post, serveRig, type Served } from './served-rig.js';
 
@@ -138,5 +139,24 @@ describe('control API over real HTTP on a live rig', () => {
     expect(same.status).toBe(200);
     expect(same.headers.get('access-control-allow-origin')).toBeNull();
     await expect(openEvents(s.url, '', { origin: 'http://evil.example' })).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('without a token answers only requests addressed to a loopback name (DNS rebinding)', async () => {
+    const port = new URL(s.url).port;
+    const ask = (host: string): Promise<{ status: number; body: string }> => new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/api/devices', headers: { host } }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => { body += d; });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const evil = await ask(`rebound.example:${port}`);
+    expect(evil.status).toBe(403);
+    expect(JSON.parse(evil.body).error).toContain('Host "rebound.example:' + port + '" refused');
+    expect((await ask(`localhost:${port}`)).status).toBe(200);
+    expect((await ask(`127.0.0.1:${port}`)).status).toBe(200);
+    await expect(openEvents(s.url, '', { host: `rebound.example:${port}` })).rejects.toMatchObject({ status: 403 });
   });
 });

@@ -112,4 +112,19 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless chromium', () => {
     expect(frames).toMatch(/CB201-01 evse → \[2,"[^"]+","TransactionEvent",\{"eventType":"Started"/);
     await page.screenshot({ path: join(OUT, 'serve-report-viewer.png'), fullPage: true });
   });
+
+  it('opens a report.json and its trace from files (a CI artefact) in the report viewer', async () => {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.click('.tab[data-tab=report]');
+    await page.setInputFiles('#rep-file', join(dir, 'runs', 'run-1', 'report.json'));
+    await expect.poll(() => page.locator('#rep-summary').textContent()).toMatch(/^failed · rig emulator-only · seed 1 · virtual clock · 1 plan\(s\) · steps: 3 passed, 1 failed/);
+    expect(await page.locator('#rep-frames').textContent()).toContain('open the plan\'s trace (.jsonl)');
+    await page.setInputFiles('#rep-trace', join(dir, 'runs', 'run-1', 'traces', 'page-plan.jsonl'));
+    await expect.poll(() => page.locator('#rep-frames').textContent()).toMatch(/CB201-01 evse → \[2,"[^"]+","TransactionEvent"/);
+    // another step on click
+    await page.locator('#rep-steps .step', { hasText: 'charging' }).click();
+    await expect.poll(() => page.locator('#rep-around').textContent()).toContain('step 3 "charging" (passed)');
+    await page.close();
+  });
 });
