@@ -23,7 +23,7 @@ function stepHtml(s, key) {
     bar = `<div class="bar${over ? ' over' : ''}" title="${esc(s.message ?? '')}"><i style="width:${pct.toFixed(1)}%"></i><b>${s.measuredMs === undefined ? 'not seen' : ms(s.measuredMs)}${s.budgetMs !== undefined ? ` / ${ms(s.budgetMs)}` : ''}</b></div>`;
   }
   const pad = s.depth ? `style="padding-left:${s.depth * 14}px"` : '';
-  return `<div class="step" data-key="${esc(key)}"><span>${esc(s.id)}</span><span ${pad} title="${esc(s.message ?? '')}">${esc(s.name)}${s.message && s.status === 'failed' ? ` — <span class="bad">${esc(s.message)}</span>` : ''}</span><span class="${esc(s.status)}">${esc(s.status)}</span>${bar || '<span></span>'}</div>`;
+  return `<div class="step" data-key="${esc(key)}"><span>${esc(s.id)}</span><span ${pad} title="${esc(s.message ?? '')}"><span class="muted">${esc(s.kind ?? '')}</span> ${esc(s.name)}${s.message && s.status === 'failed' ? ` — <span class="bad">${esc(s.message)}</span>` : ''}</span><span class="${esc(s.status)}">${esc(s.status)}</span>${bar || '<span></span>'}</div>`;
 }
 
 export class RunsPanel {
