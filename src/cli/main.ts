@@ -11,6 +11,7 @@ import { mergeReportsCommand } from './merge-reports.js';
 import { type RunCommandOptions, runCommand } from './run.js';
 import { schemasCommand } from './schemas.js';
 import { traceExportCommand } from './trace-export.js';
+import { type ServeOptions, serveCommand } from './serve.js';
 import { validateCommand } from './validate.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -32,6 +33,21 @@ program
   .option('--connect-timeout <s>', 'seconds to wait for every EVSE to connect', '30')
   .action(async (opts: { rig: string; trace?: string; seed?: string; connectTimeout: string }) => {
     exitCode = await emulateCommand(opts);
+  });
+
+program
+  .command('serve')
+  .description('start the rig in real time with the control API, a live event stream (WebSocket /api/events) and the dashboard on one port; run until SIGINT/SIGTERM')
+  .requiredOption('--rig <file>', 'rig file (YAML)')
+  .option('--port <n>', 'port (0: any free port; the ready line prints the URL)', '0')
+  .option('--host <address>', 'address to bind; beyond loopback a token is required', '127.0.0.1')
+  .option('--token-env <name>', 'environment variable holding the token every request must carry (Authorization: Bearer)')
+  .option('--output-dir <dir>', 'folder for the reports and traces of plan runs started through the API', 'out/serve')
+  .option('--trace <file>', 'JSONL trace file of the live rig (default: <rig trace.dir>/serve-<time>.jsonl)')
+  .option('--seed <n>', 'seed of the random streams (default: the rig\'s)')
+  .option('--connect-timeout <s>', 'seconds to wait for every EVSE to connect before the ready line', '30')
+  .action(async (opts: ServeOptions) => {
+    exitCode = await serveCommand(opts);
   });
 
 program
