@@ -3,6 +3,7 @@
  * and /openapi.json is generated from them (openapi.ts), so the documentation cannot drift.
  */
 import { z } from 'zod';
+import { CAN_FAULTS, canInjectFields, checkCanInject } from '../plan/can-steps-schema.js';
 
 const connector = z.number().int().min(1).max(1000).default(1).describe('Connector (1.6) / EVSE (2.0.1) number on the station');
 const idTag = z.string().min(1).max(64).describe('RFID / token presented');
@@ -43,7 +44,7 @@ export const StopBody = z.object({
 
 /** The plan language's faults (checked against the plan schema by test/api/schemas.test.ts). */
 export const FAULTS = ['drop-connection', 'restore-connection', 'delay-responses', 'drop-responses', 'reject-boot', 'pend-boot',
-  'trip-phase', 'restore-phase', 'evse-fault', 'clear-fault', 'reboot'] as const;
+  'trip-phase', 'restore-phase', 'evse-fault', 'clear-fault', 'reboot', ...CAN_FAULTS] as const;
 
 export const InjectBody = z.object({
   fault: z.enum(FAULTS).describe('The fault to inject (as a plan\'s inject step)'),
@@ -54,7 +55,8 @@ export const InjectBody = z.object({
   intervalS: z.number().int().min(0).max(86_400).default(10).describe('Retry interval the CSMS answers with (reject-boot / pend-boot)'),
   delay: z.string().max(40).optional().describe('Extra latency per response, e.g. "2s" (delay-responses)'),
   errorCode: z.string().min(1).max(50).default('OtherError').describe('Error code (evse-fault)'),
-}).strict();
+  ...canInjectFields,
+}).strict().superRefine(checkCanInject);
 
 export const CsmsSendBody = z.object({
   station: z.string().min(1).max(200).describe('Station identity'),

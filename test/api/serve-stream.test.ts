@@ -86,7 +86,7 @@ describe('quirk firings on the stream', () => {
       const t0 = performance.now();
       expect((await heartbeat('CB16-01')).status).toBe(200);
       expect(performance.now() - t0).toBeGreaterThanOrEqual(100); // the answer really was late
-      const q = await c.waitFor((e) => e.kind === 'quirk' && e.quirk === 'delay-responses');
+      const q = await c.waitFor((e) => e.kind === 'quirk' && e.quirk === 'ocpp/delay-responses');
       expect(q).toMatchObject({ station: 'CB16-01', device: 'CB16-01', detail: 'TriggerMessage answered 100 ms late' });
     } finally {
       await post(`${s.url}/api/inject`, { fault: 'restore-connection', evse: 'CB16-01' });
