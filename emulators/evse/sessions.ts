@@ -40,8 +40,8 @@ export class Sessions {
   readonly connectors: Connector[];
   private readonly supply: Supply;
   readonly electrical: ElectricalContext;
-  /** Connectors fed by CAN power modules: what the modules deliver (W). */
-  private readonly supplyCapW = new Map<number, number>();
+  /** Connectors fed by CAN power modules: what the modules deliver (W); created on the first cap. */
+  private supplyCapW: Map<number, number> | undefined;
 
   constructor(private readonly host: SessionHost) {
     const e = host.config.electrical;
@@ -186,8 +186,8 @@ export class Sessions {
   setSupplyCapW(id: number, w: number | undefined): void {
     const c = this.connector(id);
     this.settle(c);
-    if (w === undefined) this.supplyCapW.delete(id);
-    else this.supplyCapW.set(id, Math.max(0, w));
+    if (w === undefined) this.supplyCapW?.delete(id);
+    else (this.supplyCapW ??= new Map()).set(id, Math.max(0, w));
     if (c.physics) c.physics = advance(c.physics, this.advanceInput(c)).state;
   }
 
@@ -223,7 +223,7 @@ export class Sessions {
 
   private advanceInput(c: Connector): Parameters<typeof advance>[1] {
     return {
-      nowMs: this.host.clock.now(), limitW: Math.min(c.limitW, this.supplyCapW.get(c.id) ?? Infinity), ev: this.host.config.ev, supply: this.supply,
+      nowMs: this.host.clock.now(), limitW: Math.min(c.limitW, this.supplyCapW?.get(c.id) ?? Infinity), ev: this.host.config.ev, supply: this.supply,
       charging: this.charging(c), rampMs: this.host.config.rampMs,
     };
   }

@@ -78,6 +78,25 @@ export interface FrameHooks {
 
 let linkCounter = 0;
 
+/** The hooks of a link whose owner installed none (shared: a link without quirks costs no hooks object). */
+const NO_HOOKS: FrameHooks = Object.freeze({});
+
+/**
+ * Incoming buffers that arrived in binary frames (ocpp-rpc drops the flag). One weak set for every
+ * link: a buffer belongs to one socket, so sharing it changes nothing and costs no set per link.
+ */
+const binaryFrames = new WeakSet<object>();
+
+/** A socket's `message` listener (shared by every link): remembers the buffers of binary frames. */
+function markBinary(data: unknown, isBinary: boolean): void {
+  if (isBinary && data !== null && typeof data === 'object') binaryFrames.add(data);
+}
+
+/** A peer's `connecting` listener (shared): its socket exists now, so watch it for binary frames. */
+function watchOnConnecting(this: PeerInternals): void {
+  this._ws?.on('message', markBinary);
+}
+
 /**
  * One OCPP-J connection (either side) over an ocpp-rpc peer: every frame traced, call timeouts
  * on the harness clock, handlers tracked so virtual time waits for them.
@@ -87,16 +106,14 @@ export class OcppLink extends EventEmitter {
   readonly station: string;
   private closed = false;
   /** The owner's hooks (quirks); shared object, so the owner can change it while the link is up. */
-  hooks: FrameHooks = {};
-  /** Actions of the peer's CALLs being answered, by message id (only while an outgoing hook is set). */
-  private readonly answering = new Map<string, string>();
-  /** Answers held back by `beforeAnswer` (time passing before they go out). */
-  private readonly heldAnswers = new Set<Promise<boolean>>();
+  hooks: FrameHooks = NO_HOOKS;
+  /** Actions of the peer's CALLs being answered, by message id (created when an outgoing hook first needs it). */
+  private answering: Map<string, string> | undefined;
+  /** Answers held back by `beforeAnswer` (time passing before they go out; created on the first one). */
+  private heldAnswers: Set<Promise<boolean>> | undefined;
 
   /** Writes a frame exactly as given (ocpp-rpc's own sendRaw, before CALLERROR translation). */
   private readonly writeRaw: (message: string) => void;
-  /** Incoming buffers that arrived in binary frames (ocpp-rpc drops the flag). */
-  private readonly binaryFrames = new WeakSet<object>();
 
   constructor(private readonly peer: RpcPeer, private readonly opts: OcppLinkOptions) {
     super();
@@ -107,8 +124,8 @@ export class OcppLink extends EventEmitter {
     internals.sendRaw = (message: string) => this.write(typeof message === 'string' ? rewriteCallError(message, this.version) : message);
     const parse = internals._onMessage.bind(peer);
     internals._onMessage = (buffer: Buffer) => this.screen(buffer, parse);
-    if (internals._ws) this.watchBinary(internals._ws);
-    else peer.once('connecting', () => { if (internals._ws) this.watchBinary(internals._ws); });
+    if (internals._ws) internals._ws.on('message', markBinary);
+    else peer.once('connecting', watchOnConnecting);
     peer.on('message', (ev: { message: Buffer | string; outbound: boolean }) => this.onFrame(ev));
     peer.on('close', (ev: { code?: number; reason?: string }) => this.onClose(ev));
     peer.on('socketError', (err: Error) => this.anomaly(`WebSocket error: ${err.message}`));
@@ -219,7 +236,7 @@ export class OcppLink extends EventEmitter {
   private async run(handler: CallHandler, o: { params: unknown; method: string; messageId: string }): Promise<Payload> {
     const done = this.opts.ledger?.begin(`handler ${o.method} on ${this.station}`);
     const params = (o.params ?? {}) as Payload;
-    if (this.hooks.outgoing) this.answering.set(o.messageId, o.method);
+    if (this.hooks.outgoing) (this.answering ??= new Map()).set(o.messageId, o.method);
     let result: Payload;
     try {
       result = this.hooks.request?.(o.method, params) ?? await handler({ action: o.method, params, messageId: o.messageId });
@@ -229,15 +246,16 @@ export class OcppLink extends EventEmitter {
     // a delayed answer is time passing, not work in flight: the virtual clock may advance through it
     if (this.hooks.beforeAnswer) {
       const held = this.hooks.beforeAnswer(o.method);
-      this.heldAnswers.add(held);
+      const heldAnswers = (this.heldAnswers ??= new Set());
+      heldAnswers.add(held);
       let send: boolean;
       try {
         send = await held;
       } finally {
-        this.heldAnswers.delete(held);
+        heldAnswers.delete(held);
       }
       if (!send) {
-        this.answering.delete(o.messageId);
+        this.answering?.delete(o.messageId);
         return (ocppRpc as unknown as { NOREPLY: unknown }).NOREPLY as Payload;
       }
     }
@@ -250,7 +268,7 @@ export class OcppLink extends EventEmitter {
    * virtual clock must be free to let the held answers' time pass).
    */
   async answersReleased(): Promise<void> {
-    while (this.heldAnswers.size > 0) await Promise.allSettled([...this.heldAnswers]);
+    while (this.heldAnswers && this.heldAnswers.size > 0) await Promise.allSettled([...this.heldAnswers]);
   }
 
   /** Write a frame through the outgoing hook (if any). */
@@ -276,15 +294,9 @@ export class OcppLink extends EventEmitter {
     const [type, id] = parsed as [unknown, unknown];
     const msgId = String(id);
     if (type === 2) return { raw, type: 2, id: msgId, action: String(parsed[2]), payload: parsed[3] };
-    const action = this.answering.get(msgId);
-    this.answering.delete(msgId);
+    const action = this.answering?.get(msgId);
+    this.answering?.delete(msgId);
     return { raw, type: typeof type === 'number' ? type : 0, id: msgId, action, payload: type === 4 ? parsed[2] : parsed[2] };
-  }
-
-  private watchBinary(ws: WsLike): void {
-    ws.on('message', (data, isBinary) => {
-      if (isBinary && data !== null && typeof data === 'object') this.binaryFrames.add(data);
-    });
   }
 
   /** Screen one incoming frame; only what passes reaches ocpp-rpc's parser. */
@@ -292,7 +304,7 @@ export class OcppLink extends EventEmitter {
     const limits = this.opts.limits ?? DEFAULT_FRAME_LIMITS;
     let verdict: ScreenVerdict;
     try {
-      verdict = screenFrame(buffer, this.binaryFrames.has(buffer), limits);
+      verdict = screenFrame(buffer, binaryFrames.has(buffer), limits);
     } catch (err) {
       verdict = { ok: false, problem: `unreadable frame: ${(err as Error).message}`, preview: '' };
     }

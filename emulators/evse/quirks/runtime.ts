@@ -6,7 +6,7 @@ import type { Payload } from '../../../src/transport/ocpp-types.js';
 import { quirkFiring } from '../../quirks/firing.js';
 import type { QuirkEntry } from '../../quirks/registry.js';
 import type { MeterValue } from '../power-model.js';
-import { type StationTiming, sampleMs } from '../timing.js';
+import { type Distribution, type StationTiming, sampleMs } from '../timing.js';
 import { stationQuirkRegistry } from './index.js';
 import type { ConnectEnv, Handshake, StationEvent, StationQuirk, StationQuirkActions } from './types.js';
 
@@ -23,24 +23,40 @@ export interface StationQuirksOptions {
   actions: StationQuirkActions;
 }
 
+/** Stands for "no configured quirk of this id" while an injected one runs (shared by every station). */
+const INJECTED_MARKER: StationQuirk = Object.freeze({ id: 'injected' });
+
+/** The quirk list of a station without quirks (shared; the list is replaced, never mutated in place). */
+const NO_QUIRKS: StationQuirk[] = [];
+
+/** Does sampling this timing draw from the stream? (a fixed distribution draws nothing) */
+function drawsRandom(t: StationTiming): boolean {
+  return !('fixed' in t.responseLatencyMs && 'fixed' in t.bootDurationMs && 'fixed' in t.rebootDurationMs);
+}
+
 /**
  * The quirks one station runs and its seeded timing, behind the hook points the station, its
  * link and its dialect call. Quirks can be added and removed at run time (the plan's
  * `inject: delay-responses / drop-responses` install ocpp/delay-responses / ocpp/drop-responses).
  */
 export class StationQuirks {
-  private quirks: StationQuirk[] = [];
-  private readonly timingRng: Rng;
+  private quirks: StationQuirk[] = NO_QUIRKS;
+  /**
+   * The timing's stream, forked at construction (so its sequence does not depend on when it is first
+   * used); undefined when every distribution is fixed and nothing is ever drawn.
+   */
+  private readonly timingRng: Rng | undefined;
   private everAccepted = false;
-  /** Configured quirks set aside while an injected one with the same id runs (a marker when there was none). */
-  private readonly configured = new Map<string, StationQuirk>();
-  private readonly injectedMarker: StationQuirk = { id: 'injected' };
+  /** Configured quirks set aside while an injected one with the same id runs (a marker when there was none); created on the first injection. */
+  private configured: Map<string, StationQuirk> | undefined;
   /** Installed on every connection of the station (a shared object: changes apply at once). */
   readonly linkHooks: FrameHooks = {};
 
   constructor(private readonly o: StationQuirksOptions) {
-    this.timingRng = o.rng.fork('timing');
-    for (const q of stationQuirkRegistry().resolve(o.entries, `station ${o.identity}`)) this.install(q.def.id, q.params);
+    this.timingRng = drawsRandom(o.timing) ? o.rng.fork('timing') : undefined;
+    if (o.entries.length > 0) {
+      for (const q of stationQuirkRegistry().resolve(o.entries, `station ${o.identity}`)) this.install(q.def.id, q.params);
+    }
     this.refresh();
   }
 
@@ -67,18 +83,19 @@ export class StationQuirks {
 
   /** Install (params) or lift (undefined) an injected quirk; lifting brings back a configured one with the same id. */
   private inject(id: string, params: Record<string, unknown> | undefined): void {
-    if (!this.configured.has(id)) {
+    const configured = (this.configured ??= new Map());
+    if (!configured.has(id)) {
       if (params === undefined) return;
-      this.configured.set(id, this.quirks.find((q) => q.id === id) ?? this.injectedMarker);
+      configured.set(id, this.quirks.find((q) => q.id === id) ?? INJECTED_MARKER);
     }
     if (params !== undefined) {
       this.add(id, params);
       return;
     }
-    const own = this.configured.get(id);
-    this.configured.delete(id);
+    const own = configured.get(id);
+    configured.delete(id);
     this.quirks = this.quirks.filter((q) => q.id !== id);
-    if (own && own !== this.injectedMarker) this.quirks.push(own);
+    if (own && own !== INJECTED_MARKER) this.quirks.push(own);
     this.refresh();
   }
 
@@ -107,7 +124,7 @@ export class StationQuirks {
 
   /** Time a power-up ('boot') or a reset ('reboot') takes: the seeded timing, then the quirks. */
   duration(kind: 'boot' | 'reboot', baseMs?: number): number {
-    const base = baseMs ?? sampleMs(kind === 'boot' ? this.o.timing.bootDurationMs : this.o.timing.rebootDurationMs, this.timingRng);
+    const base = baseMs ?? this.sample(kind === 'boot' ? this.o.timing.bootDurationMs : this.o.timing.rebootDurationMs);
     return this.quirks.reduce((ms, q) => (q.timing ? q.timing(kind, ms) : ms), base);
   }
 
@@ -131,6 +148,13 @@ export class StationQuirks {
 
   meterSample(connector: number, sample: MeterValue[]): MeterValue[] {
     return this.quirks.reduce((s, q) => (q.meterSample ? q.meterSample(connector, s) : s), sample);
+  }
+
+  /** One sample of a timing distribution (a fixed one needs no stream). */
+  private sample(d: Distribution): number {
+    if ('fixed' in d) return d.fixed;
+    if (!this.timingRng) throw new Error(`station ${this.o.identity}: no timing stream for a distribution that is not fixed`);
+    return sampleMs(d, this.timingRng);
   }
 
   private install(id: string, params: unknown): void {
@@ -184,7 +208,7 @@ export class StationQuirks {
     const hasLatency = !('fixed' in latency && latency.fixed === 0);
     if (answer.length > 0 || hasLatency) {
       h.beforeAnswer = async (action) => {
-        let delayMs = hasLatency ? sampleMs(latency, this.timingRng) : 0;
+        let delayMs = hasLatency ? this.sample(latency) : 0;
         for (const q of answer) {
           const v = q.response?.(action);
           if (v?.drop) return false;
