@@ -7,6 +7,7 @@ import type { FrameLedger } from '../../src/transport/frame-ledger.js';
 import type { OcppLink, ResponseFaults } from '../../src/transport/ocpp-link.js';
 import { applyConnectorFaults } from './connector-faults.js';
 import { StationQuirks } from './quirks/runtime.js';
+import type { StationQuirkActions } from './quirks/types.js';
 import type { Payload } from '../../src/transport/ocpp-types.js';
 import { type StationConfig, type StationConfigInput, StationConfigSchema } from './config.js';
 import type { Connector, DetailedStatus } from './connector.js';
@@ -87,11 +88,7 @@ export class ChargeStation extends EventEmitter {
     this.quirks = new StationQuirks({
       identity: this.identity, version: this.config.ocppVersion, electrical: this.config.electrical.kind, clock: this.clock, trace: this.trace,
       rng: deps.rng, timing: this.config.timing, entries: this.config.quirks,
-      actions: {
-        send: (action, payload) => this.call(action, payload),
-        statusCalls: () => this.sessions.connectors.map((c) => this.dialect.statusNotification(c)),
-        discardQueuedTransactionMessages: () => this.queue.discardAll(),
-      },
+      actions: this,
     });
     this.sessions = new Sessions({
       identity: this.identity, clock: this.clock, trace: this.trace, config: this.config, memory: this.memory, profiles: this.profiles,
@@ -412,6 +409,15 @@ export class ChargeStation extends EventEmitter {
 
   persist(): void {
     this.deps.persist?.(this.memory);
+  }
+
+  /** What a quirk may make this station do (StationQuirks asks when it installs a quirk). */
+  quirkActions(): StationQuirkActions {
+    return {
+      send: (action, payload) => this.call(action, payload),
+      statusCalls: () => this.sessions.connectors.map((c) => this.dialect.statusNotification(c)),
+      discardQueuedTransactionMessages: () => this.queue.discardAll(),
+    };
   }
 
   /** Count I/O outside the OCPP link (file transfers) as work in flight for a VirtualClock; call the result when done. */

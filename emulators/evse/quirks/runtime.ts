@@ -20,7 +20,8 @@ export interface StationQuirksOptions {
   rng: Rng;
   timing: StationTiming;
   entries: readonly QuirkEntry[];
-  actions: StationQuirkActions;
+  /** Gives the actions a quirk may take on its station (asked only when a quirk is installed: no closures per station otherwise). */
+  actions: { quirkActions(): StationQuirkActions };
 }
 
 /** Stands for "no configured quirk of this id" while an injected one runs (shared by every station). */
@@ -162,7 +163,7 @@ export class StationQuirks {
     if (!def) return;
     const o = this.o;
     const q = def.create(params as never, {
-      device: o.identity, clock: o.clock, rng: o.rng.fork(`quirk:${id}`), version: o.version, electrical: o.electrical, actions: o.actions,
+      device: o.identity, clock: o.clock, rng: o.rng.fork(`quirk:${id}`), version: o.version, electrical: o.electrical, actions: o.actions.quirkActions(),
       ...quirkFiring(o.trace, o.identity, id),
     });
     this.quirks = [...this.quirks.filter((x) => x.id !== id), q];
