@@ -10,6 +10,7 @@ import { StationQuirks } from './quirks/runtime.js';
 import type { StationQuirkActions } from './quirks/types.js';
 import type { Payload } from '../../src/transport/ocpp-types.js';
 import { type StationConfig, type StationConfigInput, StationConfigSchema } from './config.js';
+import { shareDefaultParts } from './config-defaults.js';
 import type { Connector, DetailedStatus } from './connector.js';
 import type { BootReason, StationDialect, StopReason } from './dialect.js';
 import { emptyMemory, type StationMemory } from './memory.js';
@@ -74,7 +75,7 @@ export class ChargeStation extends EventEmitter {
     if (!parsed.success) {
       throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `station config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     }
-    this.config = parsed.data;
+    this.config = shareDefaultParts(parsed.data);
     this.identity = this.config.identity;
     this.clock = deps.clock;
     this.trace = deps.trace;

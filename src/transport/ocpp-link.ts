@@ -3,6 +3,7 @@ import ocppRpc from 'ocpp-rpc';
 import type { Clock } from '../core/clock.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { Trace } from '../core/trace.js';
+import { ActionHandlers, actionSet } from './action-handlers.js';
 import type { FrameLedger } from './frame-ledger.js';
 import { DEFAULT_FRAME_LIMITS, screenFrame, type FrameLimits, type ScreenVerdict } from './frame-screen.js';
 import type { CallHandler, OcppVersion, Payload, RpcPeer } from './ocpp-types.js';
@@ -219,10 +220,17 @@ export class OcppLink extends EventEmitter {
   /**
    * One handler for a set of actions (it dispatches on `ctx.action`): a single wrapped function is
    * registered for all of them, so a station with 60 actions costs one closure, not 60. Actions not
-   * in the set still get ocpp-rpc's NotImplemented.
+   * in the set still get ocpp-rpc's NotImplemented. Pass a list that lives as long as the
+   * dialect (a module-level array): its Set is built once and shared by every connection.
    */
-  handleMany(actions: Iterable<string>, handler: CallHandler): void {
+  handleMany(actions: readonly string[], handler: CallHandler): void {
     const wrapped = (o: { params: unknown; method: string; messageId: string }): Promise<Payload> => this.run(handler, o);
+    const internals = this.peer as unknown as { _handlers?: unknown };
+    if (internals._handlers instanceof Map && internals._handlers.size === 0) {
+      // a fresh peer: one shared action set and the dispatcher instead of a Map entry per action
+      internals._handlers = new ActionHandlers(actionSet(actions), wrapped);
+      return;
+    }
     for (const action of actions) this.peer.handle(action, wrapped);
   }
 

@@ -196,8 +196,20 @@ export function handlersFor(station: ChargeStation): HandlerTable {
   return table;
 }
 
+/** The actions of each shared handler table, listed once (every connection shares the list). */
+const ACTIONS = new WeakMap<HandlerTable, readonly string[]>();
+
+function actionsOf(table: HandlerTable): readonly string[] {
+  let actions = ACTIONS.get(table);
+  if (!actions) {
+    actions = Object.keys(table);
+    ACTIONS.set(table, actions);
+  }
+  return actions;
+}
+
 /** Register the 1.6 handlers on a new connection: one dispatcher (no wildcard: ocpp-rpc answers NotImplemented). */
 export function installHandlers16(link: OcppLink, station: ChargeStation): void {
   const table = handlersFor(station);
-  link.handleMany(Object.keys(table), (ctx) => (table[ctx.action] as HandlerTable[string])(ctx.params, station));
+  link.handleMany(actionsOf(table), (ctx) => (table[ctx.action] as HandlerTable[string])(ctx.params, station));
 }
