@@ -134,7 +134,10 @@ async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Prom
         const children = await runSteps(nested, `${id}.`, `${where}.steps`, teardown);
         const bad = children.find((c) => c.status === 'failed');
         const cut = children.find((c) => c.status === 'interrupted');
+        // children that failed with continue: true do not stop the plan at the group either
+        const blocking = children.some((c) => c.status === 'failed' && !c.continued);
         result = { id, kind: 'group', name, status: cut ? 'interrupted' : bad ? 'failed' : 'passed', message: bad ? `step ${bad.id} failed` : undefined, startedT, endedT: ctx.driver.now(), children, ...mark };
+        if (bad && !blocking && !teardown) result.continued = true;
       } else {
         let out: Outcome;
         try {
@@ -160,7 +163,7 @@ async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Prom
       ctx.rt.trace.record({ kind: 'note', message: 'step-end', data: { id, status: result.status, cause: result.cause, budgetMs: result.budgetMs, measuredMs: result.measuredMs, message: result.message } });
       if (result.status === 'failed') {
         anyFailed = true;
-        if (raw.continue || o.continueOnFailure || teardown) result.continued = !teardown;
+        if (raw.continue || o.continueOnFailure || teardown || result.continued) result.continued = !teardown;
         else stopped = true;
       }
       results.push(result);

@@ -75,6 +75,17 @@ describe('runner verdicts', () => {
     expect(r.status).toBe('failed');
   }, 60_000);
 
+  it('a failure with continue: true inside a group does not stop the plan at the group', async () => {
+    const r = await run([BOOT,
+      '{ kind: group, for: "CB16-*", steps: [ { kind: expect, state: { evse: "${evse}", status: Charging }, within: 1s, continue: true } ] }',
+      '{ kind: expect, boot: { evse: CB16-01, status: Accepted }, within: 1s }']);
+    const s = steps(r);
+    expect(s[1]?.status).toBe('failed');
+    expect(s[1]?.continued).toBe(true);
+    expect(s[2]?.status, 'the step after the group ran').toBe('passed');
+    expect(r.status).toBe('failed');
+  }, 60_000);
+
   it('teardown steps run after a failure; plan parameters fill ${name}', async () => {
     const r = await run([BOOT, '{ kind: start, evse: "${station}", idTag: TAG-0001 }', '{ kind: expect, state: { evse: "${station}", status: Finishing }, within: 2s }'],
       { params: { station: 'CB16-02' }, extra: ['params: { station: CB16-01 }', 'teardown:', '  - { kind: stop, evse: "${station}", within: 5s }', '  - { kind: expect, state: { evse: "${station}", status: Finishing }, within: 2s }'] });
