@@ -4,18 +4,15 @@
  * load manager. CSMS-initiated operations go through `send()`; everything observable is an event.
  */
 import { EventEmitter } from 'node:events';
-import type { Clock, TimerHandle } from '../../src/core/clock.js';
+import type { TimerHandle } from '../../src/core/clock.js';
 import { formatDuration } from '../../src/core/duration.js';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
-import type { Rng } from '../../src/core/rng.js';
-import type { Trace } from '../../src/core/trace.js';
-import type { FrameLedger } from '../../src/transport/frame-ledger.js';
 import { OcppServer, type AuthVerdict, type Handshake, type StationConnection } from '../../src/transport/ocpp-server.js';
 import type { OcppVersion, Payload } from '../../src/transport/ocpp-types.js';
 import { BootPolicyBook } from './boot-policy.js';
 import {
   BootPolicySchema, configuredStations, parseCsmsConfig,
-  type AuthorizationStatus, type BootStatus, type CsmsConfig, type CsmsConfigInput,
+  type AuthorizationStatus, type CsmsConfig, type CsmsConfigInput,
 } from './config.js';
 import { registerV16Handlers } from './handlers-v16.js';
 import { registerV201Handlers } from './handlers-v201.js';
@@ -29,33 +26,9 @@ import {
 } from './station-context.js';
 import { TransactionBook, type Anomaly, type ConnectorStatus, type Transaction } from './transactions.js';
 
-export interface CsmsDeps {
-  clock: Clock;
-  trace: Trace;
-  /** Reserved for randomised CSMS behaviour; the CSMS is deterministic today. */
-  rng: Rng;
-  ledger?: FrameLedger | undefined;
-}
+import { type CsmsDeps, info, type StationInfo, type WaitForStationOptions } from './station-info.js';
 
-export interface StationInfo {
-  identity: string;
-  protocol: OcppVersion | undefined;
-  bootStatus: BootStatus | undefined;
-  connected: boolean;
-  remoteAddress: string | undefined;
-  bootCount: number;
-  /** Monotonic ms on the CSMS clock. */
-  connectedAt: number | undefined;
-  disconnectedAt: number | undefined;
-  lastHeartbeatAt: number | undefined;
-}
-
-export interface WaitForStationOptions {
-  /** Default 30 s, on the CSMS clock. */
-  timeoutMs?: number;
-  /** 'connected' (default) or 'accepted': connected and its last BootNotification was Accepted. */
-  until?: 'connected' | 'accepted';
-}
+export type { CsmsDeps, StationInfo, WaitForStationOptions };
 
 export class EmulatedCsms extends EventEmitter<CsmsEvents> {
   private readonly registry = new Map<string, StationState>();
@@ -396,13 +369,6 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
         connectorStatus: sessionConnectorStatus(statusesOf(t.station), t.evseId, t.connectorId),
       }));
   }
-}
-
-function info(st: StationState): StationInfo {
-  return {
-    identity: st.identity, protocol: st.protocol, bootStatus: st.bootStatus, connected: st.connected, remoteAddress: st.remoteAddress,
-    bootCount: st.bootCount, connectedAt: st.connectedAt, disconnectedAt: st.disconnectedAt, lastHeartbeatAt: st.lastHeartbeatAt,
-  };
 }
 
 function closedError(what: string): HarnessError {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_JSON_DEPTH } from '../../src/transport/frame-screen.js';
 import { QuirkEntrySchema } from '../quirks/registry.js';
 import { EvSpecSchema } from './ev-model.js';
@@ -98,3 +99,10 @@ export const StationConfigSchema = z.object({
 
 export type StationConfig = z.output<typeof StationConfigSchema>;
 export type StationConfigInput = z.input<typeof StationConfigSchema>;
+
+/** A station config from input, or a CONFIG_INVALID error listing every problem with its path. */
+export function parseStationConfig(input: StationConfigInput | StationConfig): StationConfig {
+  const parsed = StationConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `station config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+}

@@ -1,15 +1,14 @@
 import { EventEmitter } from 'node:events';
+import type { BootState, StationDeps } from './station-deps.js';
 import type { Clock, TimerHandle } from '../../src/core/clock.js';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
-import type { Rng } from '../../src/core/rng.js';
 import type { Trace } from '../../src/core/trace.js';
-import type { FrameLedger } from '../../src/transport/frame-ledger.js';
 import type { OcppLink, ResponseFaults } from '../../src/transport/ocpp-link.js';
 import { applyConnectorFaults } from './connector-faults.js';
 import { StationQuirks } from './quirks/runtime.js';
 import type { StationQuirkActions } from './quirks/types.js';
 import type { Payload } from '../../src/transport/ocpp-types.js';
-import { type StationConfig, type StationConfigInput, StationConfigSchema } from './config.js';
+import { parseStationConfig, type StationConfig, type StationConfigInput } from './config.js';
 import { shareDefaultParts } from './config-defaults.js';
 import type { Connector, DetailedStatus } from './connector.js';
 import type { BootReason, StationDialect, StopReason } from './dialect.js';
@@ -21,25 +20,7 @@ import { Authorizer } from './authorizer.js';
 import { StationOperations } from './operations.js';
 import { StationLink } from './station-link.js';
 
-export type BootState = 'Offline' | 'Connecting' | 'Booting' | 'Pending' | 'Rejected' | 'Accepted';
-
-export interface StationDeps {
-  clock: Clock;
-  trace: Trace;
-  /** This station's own random stream (reconnect jitter). */
-  rng: Rng;
-  /** Builds the protocol dialect for the configured OCPP version. */
-  dialect: (station: ChargeStation) => StationDialect;
-  /** CSMS URL when the config has none (the rig's emulated CSMS). */
-  defaultCsmsUrl?: string | undefined;
-  ledger?: FrameLedger | undefined;
-  /** Non-volatile memory to start from (survives `reboot()` in any case). */
-  memory?: StationMemory | undefined;
-  /** Persist memory after each change (file-backed stations). */
-  persist?: ((m: StationMemory) => void) | undefined;
-  /** Delay between going down and booting again on a reset (ms); default: the config's timing.rebootDurationMs. */
-  rebootDelayMs?: number;
-}
+export type { BootState, StationDeps } from './station-deps.js';
 
 /**
  * A virtual charging station: connection with backoff, boot handshake honoured exactly, heartbeat,
@@ -71,11 +52,7 @@ export class ChargeStation extends EventEmitter {
 
   constructor(input: StationConfigInput | StationConfig, private readonly deps: StationDeps) {
     super();
-    const parsed = StationConfigSchema.safeParse(input);
-    if (!parsed.success) {
-      throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `station config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
-    this.config = shareDefaultParts(parsed.data);
+    this.config = shareDefaultParts(parseStationConfig(input));
     this.identity = this.config.identity;
     this.clock = deps.clock;
     this.trace = deps.trace;
@@ -208,7 +185,7 @@ export class ChargeStation extends EventEmitter {
     const abrupt = this.quirks.resetStyle() === 'abrupt';
     for (const c of this.sessions.connectors) if (c.tx) this.sessions.stop(c.id, stopReason);
     if (abrupt) this.net.drop();
-    else await this.settleQueue(2000);
+    else if (this.connected) await this.queue.settle(2000);
     await this.stop();
     this.trace.record({ kind: 'device', device: this.identity, event: 'reboot', data: { kind } });
     this.timers.reboot = this.clock.setTimer(this.quirks.duration('reboot', this.deps.rebootDelayMs), () => void this.start(reason), `reboot ${this.identity}`);
@@ -383,13 +360,6 @@ export class ChargeStation extends EventEmitter {
   private enqueue(call: { action: string; payload: Payload }, localTxId: string, event?: string, data?: unknown): void {
     this.queue.enqueue(call.action, call.payload, localTxId);
     if (event) this.emit(event, data);
-  }
-
-  private async settleQueue(maxMs: number): Promise<void> {
-    if (!this.connected || this.queue.length === 0) return;
-    const ac = new AbortController();
-    await Promise.race([this.queue.whenEmpty(), this.clock.sleep(maxMs, ac.signal).catch(() => undefined)]);
-    ac.abort();
   }
 
   private setState(s: BootState): void {

@@ -71,6 +71,14 @@ export class TxQueue {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
+  /** Resolves when the queue is empty or `maxMs` passed on the clock, whichever comes first. */
+  async settle(maxMs: number): Promise<void> {
+    if (this.length === 0) return;
+    const ac = new AbortController();
+    await Promise.race([this.whenEmpty(), this.o.clock.sleep(maxMs, ac.signal).catch(() => undefined)]);
+    ac.abort();
+  }
+
   private kick(): void {
     if (!this.online || this.draining || this.retryTimer) return;
     void this.drain();

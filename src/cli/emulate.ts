@@ -4,8 +4,9 @@ import { loadRigFile } from '../plan/load-rig.js';
 import { runStamp } from '../core/clock.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import { startRig, waitConnected } from '../runner/rig-runtime.js';
-import { EXIT, reportError } from './exit.js';
+import { reportError } from './exit.js';
 import { outputDirOption, positiveNumberOption, seedOption } from './option-checks.js';
+import { exitOnSignal } from './shutdown.js';
 
 export interface EmulateOptions {
   rig: string;
@@ -63,17 +64,7 @@ export async function emulateCommand(raw: EmulateOptions): Promise<number> {
   } catch (err) {
     return reportError(err);
   }
-  const stopped = new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      process.stderr.write(`chargebench: ${signal}: shutting down\n`);
-      rt.close().then(() => resolve(EXIT.PASSED), (err: unknown) => resolve(reportError(err)));
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  const stopped = exitOnSignal(() => rt.close());
   try {
     await waitConnected(rt, opts.connectTimeoutMs);
   } catch (err) {

@@ -8,9 +8,8 @@ import { writeMatrixJson } from '../report/matrix-json.js';
 import { renderMatrixJunit } from '../report/matrix-junit.js';
 import { writeFileAtomic } from '../report/json-report.js';
 import type { MatrixResult } from '../runner/matrix-model.js';
-import { parseShard, type Shard } from '../runner/shard.js';
 import { EXIT, reportError } from './exit.js';
-import { outputDirOption, positiveNumberOption, seedOption } from './option-checks.js';
+import { outputDirOption, positiveNumberOption, seedOption, shardOption } from './option-checks.js';
 
 export const MATRIX_JUNIT_FILE = 'matrix-junit.xml';
 export const MATRIX_HTML_FILE = 'matrix.html';
@@ -52,14 +51,7 @@ export async function matrixCommand(file: string, opts: MatrixCommandOptions): P
   const budgetScale = positiveNumberOption('--budget-scale', opts.budgetScale, problems, { max: 1000, example: '1.5' });
   const seed = seedOption(opts.seed, problems);
   outputDirOption('--output-dir', opts.outputDir, problems);
-  let shard: Shard | undefined;
-  if (opts.shard !== undefined) {
-    try {
-      shard = parseShard(opts.shard);
-    } catch (err) {
-      problems.push((err as Error).message);
-    }
-  }
+  const shard = shardOption(opts.shard, problems);
   if (problems.length) return reportError(new HarnessError(ERROR_CODES.USAGE, problems.join('\n'), { problems }));
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {

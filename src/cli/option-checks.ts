@@ -1,4 +1,5 @@
 import { writableDirProblem } from '../plan/writable-dir.js';
+import { parseShard, type Shard } from '../runner/shard.js';
 
 /**
  * Parsers for CLI option values shared by the commands. Each returns the value, or pushes one
@@ -37,4 +38,15 @@ export function outputDirOption(name: string, dir: string, problems: string[]): 
   const problem = writableDirProblem(dir);
   if (problem) problems.push(`${name}: ${problem}`);
   return dir;
+}
+
+/** `--shard i/n`, or undefined when not given; a malformed one is a problem. */
+export function shardOption(text: string | undefined, problems: string[]): Shard | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseShard(text);
+  } catch (err) {
+    problems.push((err as Error).message);
+    return undefined;
+  }
 }

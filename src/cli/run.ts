@@ -4,8 +4,8 @@ import { createReporters, JsonReporter, JunitReporter, parseReporterNames } from
 import type { RunResult } from '../runner/results.js';
 import { parseParamFlags } from '../plan/params.js';
 import { EXIT, reportError } from './exit.js';
-import { outputDirOption, positiveNumberOption, seedOption } from './option-checks.js';
-import { inShard, parseShard, planKey, type Shard } from '../runner/shard.js';
+import { outputDirOption, positiveNumberOption, seedOption, shardOption } from './option-checks.js';
+import { inShard, planKey, type Shard } from '../runner/shard.js';
 
 /** The `run` command's options as commander hands them over (strings, defaults applied). */
 export interface RunCommandOptions {
@@ -62,14 +62,7 @@ export function validateRunOptions(opts: RunCommandOptions): ValidatedRunOptions
   } catch (err) {
     problems.push((err as Error).message);
   }
-  let shard: Shard | undefined;
-  if (opts.shard !== undefined) {
-    try {
-      shard = parseShard(opts.shard);
-    } catch (err) {
-      problems.push((err as Error).message);
-    }
-  }
+  const shard = shardOption(opts.shard, problems);
   if (problems.length > 0) throw usage(problems.join('\n'), { problems });
   return { rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true, shard };
 }

@@ -5,8 +5,9 @@ import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import { loadRigFile } from '../plan/load-rig.js';
 import { startRig, waitConnected } from '../runner/rig-runtime.js';
 import { isLoopback } from '../api/auth.js';
-import { EXIT, reportError } from './exit.js';
+import { reportError } from './exit.js';
 import { outputDirOption, positiveNumberOption, seedOption } from './option-checks.js';
+import { exitOnSignal } from './shutdown.js';
 
 export interface ServeOptions {
   rig: string;
@@ -86,17 +87,7 @@ export async function serveCommand(raw: ServeOptions): Promise<number> {
   }
   const server = api;
   const runtime = rt;
-  const stopped = new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      process.stderr.write(`chargebench: ${signal}: shutting down\n`);
-      server.close().then(() => runtime.close()).then(() => resolve(EXIT.PASSED), (err: unknown) => resolve(reportError(err)));
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  const stopped = exitOnSignal(() => server.close().then(() => runtime.close()));
   try {
     await waitConnected(rt, opts.connectTimeoutMs);
   } catch (err) {
