@@ -45,8 +45,12 @@ export class VirtualList {
     const atEnd = this.el.scrollTop + this.el.clientHeight >= this.el.scrollHeight - 2 * h;
     this.spacer.style.height = `${n * h}px`;
     if (this.stickToEnd && atEnd) this.el.scrollTop = n * h;
-    const first = Math.max(0, Math.floor(this.el.scrollTop / h) - 2);
-    const count = Math.min(n - first, Math.ceil(this.el.clientHeight / h) + 4);
+    // when the list shrank (a filter), the browser may not have clamped scrollTop yet: clamp it
+    // here, or every row would be drawn past the end and the list would show nothing
+    const maxTop = Math.max(0, n * h - this.el.clientHeight);
+    if (this.el.scrollTop > maxTop) this.el.scrollTop = maxTop;
+    const first = Math.max(0, Math.min(Math.floor(Math.min(this.el.scrollTop, maxTop) / h) - 2, n - 1));
+    const count = Math.max(0, Math.min(n - first, Math.ceil(this.el.clientHeight / h) + 4));
     while (this.pool.length < count) {
       const row = document.createElement('div');
       row.className = 'row';
@@ -56,7 +60,12 @@ export class VirtualList {
     for (let k = 0; k < this.pool.length; k++) {
       const row = this.pool[k];
       if (k >= count) {
-        row.style.display = 'none';
+        // a hidden row keeps nothing of what it showed (no stale index or text to find or click)
+        if (row.style.display !== 'none') {
+          row.style.display = 'none';
+          delete row.dataset.index;
+          row.textContent = '';
+        }
         continue;
       }
       const i = first + k;
