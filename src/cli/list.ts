@@ -1,6 +1,9 @@
-import { isHarnessError } from '../core/errors.js';
+import { ERROR_CODES, HarnessError, isHarnessError } from '../core/errors.js';
+import { caseVersion } from '../plan/cases-schema.js';
 import { loadPlanFile } from '../plan/load-plan.js';
+import { loadRigFile } from '../plan/load-rig.js';
 import type { Plan, Step } from '../plan/plan-schema.js';
+import { notApplicableOn, type RigOffers, rigOffers } from '../report/case-verdicts.js';
 import { EXIT, reportError } from './exit.js';
 
 function budgetText(s: { within?: string | undefined; from?: string | undefined }): string {
@@ -86,18 +89,56 @@ export function formatPlan(file: string, plan: Plan): string[] {
   return [`${file}: ${plan.name}${tags}`, ...formatPlanSteps(plan.steps)];
 }
 
-/** `chargebench list <plans...>`: each plan's name and steps; every problem of every invalid plan (exit 2). */
-export function listCommand(files: string[]): number {
+export interface CaseRow { id: string; title: string; version: '1.6' | '2.0.1'; file: string; needs: string[]; notApplicable?: string | undefined }
+
+/** The coverage by case id: one line per case (id, OCPP version, title, plan file, needs, n/a reason), then the totals. */
+export function formatCaseCoverage(rows: CaseRow[], rig?: string): string[] {
+  const sorted = [...rows].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+  const w = Math.max(2, ...sorted.map((r) => r.id.length));
+  const lines = sorted.map((r) => `${r.id.padEnd(w)}  ${r.version.padEnd(5)}  ${r.title}  [${r.file}]  needs: ${r.needs.length ? r.needs.join(', ') : '-'}`
+    + `${r.notApplicable ? `  NOT APPLICABLE: ${r.notApplicable}` : ''}`);
+  const v16 = rows.filter((r) => r.version === '1.6').length;
+  const na = rows.filter((r) => r.notApplicable).length;
+  const count = (need: string): number => rows.filter((r) => r.needs.includes(need)).length;
+  lines.push(`${rows.length} case(s): ${v16} OCPP 1.6, ${rows.length - v16} OCPP 2.0.1; ${rows.length - na} runnable, ${na} not applicable${rig ? ` on ${rig}` : ''}; `
+    + `needing the built-in CSMS ${count('builtin-csms')}, an operator ${count('operator')}, a trigger ${count('trigger')}`);
+  return lines;
+}
+
+function caseRows(file: string, plan: Plan, offers: RigOffers | undefined): CaseRow[] {
+  return (plan.cases ?? []).map((c) => ({
+    id: c.id, title: c.title, version: caseVersion(c.id), file, needs: c.needs,
+    notApplicable: offers ? notApplicableOn(c, offers) : c.notApplicable,
+  }));
+}
+
+/**
+ * `chargebench list <plans...>`: each plan's name and steps; every problem of every invalid plan (exit 2).
+ * With `cases`, the OCTT test-case coverage by id instead (with `rig`, what that rig cannot run is not applicable).
+ */
+export function listCommand(files: string[], opts: { cases?: boolean | undefined; rig?: string | undefined } = {}): number {
   let worst: number = EXIT.PASSED;
+  let offers: RigOffers | undefined;
+  if (opts.rig !== undefined && !opts.cases) return reportError(new HarnessError(ERROR_CODES.USAGE, 'list: --rig goes with --cases (which cases that rig can run)'));
+  if (opts.rig !== undefined) {
+    try {
+      offers = rigOffers(loadRigFile(opts.rig));
+    } catch (err) {
+      return reportError(err);
+    }
+  }
+  const rows: CaseRow[] = [];
   for (const file of files) {
     try {
       const { plan } = loadPlanFile(file);
-      process.stdout.write(`${formatPlan(file, plan).join('\n')}\n`);
+      if (opts.cases) rows.push(...caseRows(file, plan, offers));
+      else process.stdout.write(`${formatPlan(file, plan).join('\n')}\n`);
     } catch (err) {
       const code = reportError(err);
       if (!isHarnessError(err)) return code;
       worst = Math.max(worst, code);
     }
   }
+  if (opts.cases) process.stdout.write(`${formatCaseCoverage(rows, opts.rig).join('\n')}\n`);
   return worst;
 }

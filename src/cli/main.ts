@@ -102,8 +102,10 @@ program
   .command('list')
   .description('print each plan\'s name and steps; list every problem of invalid plans')
   .argument('<plans...>', 'plan files (YAML)')
-  .action((plans: string[]) => {
-    exitCode = listCommand(plans);
+  .option('--cases', 'print the OCTT test-case coverage by id instead (id, OCPP version, title, plan file, needs: builtin-csms / operator / trigger)')
+  .option('--rig <file>', 'with --cases: mark the cases this rig cannot run as not applicable, with the reason')
+  .action((plans: string[], opts: { cases?: boolean; rig?: string }) => {
+    exitCode = listCommand(plans, opts);
   });
 
 program

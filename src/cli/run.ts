@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
-import { createReporters, JsonReporter, JunitReporter, parseReporterNames } from '../report/index.js';
+import { casesReporterFor, createReporters, JsonReporter, JunitReporter, parseReporterNames } from '../report/index.js';
 import type { RunResult } from '../runner/results.js';
 import { parseParamFlags } from '../plan/params.js';
 import { EXIT, reportError } from './exit.js';
@@ -103,7 +103,7 @@ export async function runCommand(plans: string[], opts: RunCommandOptions): Prom
   } catch (err) {
     return reportError(err);
   }
-  const reporters = createReporters(v.reporters, v.outputDir, process.stdout);
+  const reporters = [...createReporters(v.reporters, v.outputDir, process.stdout), ...casesReporterFor(v.reporters, v.outputDir, process.stdout)];
 
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -1,6 +1,7 @@
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import { formatPath } from '../core/field-path.js';
 import { kindHint } from './file-kind.js';
+import { caseProblems } from './cases-schema.js';
 import { checkSchema, parseYamlValue, readInputFile } from './load-yaml.js';
 import { applyPlanParams } from './params.js';
 import { type Plan, PlanSchema, type Step } from './plan-schema.js';
@@ -47,7 +48,7 @@ export function planFromValue(raw: unknown, file: string, given: Record<string, 
     }
     throw err;
   }
-  const problems = markProblems(file, plan);
+  const problems = [...markProblems(file, plan), ...caseProblems(file, plan.cases ?? [], plan.steps.map((s) => s.name))];
   if (problems.length > 0) throw new HarnessError(CODE, problems.join('\n'), { file, problems });
   return plan;
 }

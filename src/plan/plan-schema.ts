@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationProblem } from '../core/duration.js';
 import { QUANTITIES } from '../../emulators/meter/map.js';
 import { CAN_FAULTS, CanExpectSchema, canInjectFields, checkCanInject } from './can-steps-schema.js';
+import { CasesSchema } from './cases-schema.js';
 
 const duration = (positive: boolean) => z.string().superRefine((text, ctx) => {
   const problem = durationProblem(text, { positive });
@@ -185,6 +186,7 @@ export const PlanSchema = z.object({
   name: z.string().min(1).describe('Plan name'),
   description: z.string().optional().describe('What the plan proves'),
   tags: z.array(z.string()).default([]).describe('Free labels (for --grep)'),
+  cases: CasesSchema,
   timeout: PositiveDuration.default('30m').describe('Budget of the whole plan'),
   params: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a parameter name is letters, digits and _'), z.string()).default({})
     .describe('Default values of the plan\'s parameters: "${name}" anywhere in a string of the plan is replaced by --param name=value or this default'),
