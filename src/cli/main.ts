@@ -56,7 +56,7 @@ program
   .argument('<plans...>', 'plan files (YAML)')
   .requiredOption('--rig <file>', 'rig file (YAML)')
   .option('--reporter <names>', 'comma-separated reporters: list, json, junit', 'list,json')
-  .option('--output-dir <dir>', 'folder for report.json and junit.xml', 'out')
+  .option('--output-dir <dir>', 'folder for report.json, junit.xml and cases.json (plans with cases:)', 'out')
   .option('--seed <n>', 'seed of the random streams (default: the rig\'s)')
   .option('--grep <pattern>', 'only plans whose name, file or a tag matches this regular expression (case-insensitive)')
   .option('--budget-scale <f>', 'multiply every time budget (slow benches), recorded in the report', '1')
