@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
-import { casesReporterFor, createReporters, JsonReporter, JunitReporter, parseReporterNames } from '../report/index.js';
+import { createReporters, JsonReporter, JunitReporter, parseReporterNames } from '../report/index.js';
 import type { RunResult } from '../runner/results.js';
 import { parseParamFlags } from '../plan/params.js';
 import { EXIT, reportError } from './exit.js';
@@ -103,7 +103,7 @@ export async function runCommand(plans: string[], opts: RunCommandOptions): Prom
   } catch (err) {
     return reportError(err);
   }
-  const reporters = [...createReporters(v.reporters, v.outputDir, process.stdout), ...casesReporterFor(v.reporters, v.outputDir, process.stdout)];
+  const reporters = createReporters(v.reporters, v.outputDir, process.stdout);
 
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -121,6 +121,9 @@ export async function runCommand(plans: string[], opts: RunCommandOptions): Prom
   try {
     // Loaded only once the flags are valid: the runner pulls in the emulators and the transports.
     const { runPlans } = await import('../runner/run.js');
+    // plans that list OCTT cases (`cases:`) get case verdicts after the run (printed with list, cases.json with json)
+    const { casesReporterFor } = await import('../report/cases-reporter.js');
+    reporters.push(...casesReporterFor(v.reporters, v.outputDir, process.stdout));
     // A rig with the prompt trigger adapter asks the operator; only possible on an interactive console.
     const ask = process.stdin.isTTY ? (q: string) => askOperator(q, controller.signal) : undefined;
     // --shard i/n: this machine's plans, by a stable hash of each plan file's path

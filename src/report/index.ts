@@ -4,7 +4,6 @@ import { JsonReporter } from './json-report.js';
 import { JunitReporter } from './junit.js';
 import { ListReporter, type ListReporterOptions, type OutStream } from './list-reporter.js';
 
-export { CASES_REPORT_FILE, CasesReporter, casesReporterFor, renderCasesReport, type CasesReport } from './cases-reporter.js';
 export {
   CASE_MARK, caseVerdict, countVerdicts, formatCaseVerdicts, notApplicableOn, rigOffers, type CaseVerdict, type CaseVerdictStatus, type RigOffers,
 } from './case-verdicts.js';
