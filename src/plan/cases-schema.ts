@@ -42,16 +42,45 @@ export type Case = z.output<typeof CaseSchema>;
 export const CasesSchema = z.array(CaseSchema).optional()
   .describe('OCTT CSMS-side test cases this plan covers (chargebench list --cases prints the coverage by id)');
 
-/** Problems `z` cannot see: a case id twice in one plan, `steps` naming no top-level step. */
-export function caseProblems(file: string, cases: Case[], stepNames: (string | undefined)[]): string[] {
+/** The structural part of a step `caseProblems` looks at (kept small so this file needs no import of the step union). */
+export interface CaseStepView {
+  kind: string;
+  name?: string | undefined;
+  remote?: boolean | undefined;
+  fault?: string | undefined;
+  steps?: CaseStepView[] | undefined;
+}
+
+/** What a step needs from the rig's control stack: a trigger (the CSMS sends something) or the built-in CSMS. */
+function stepNeeds(step: CaseStepView): CaseNeed[] {
+  if (step.kind === 'trigger' || ((step.kind === 'start' || step.kind === 'stop') && step.remote)) return ['trigger'];
+  if (step.kind === 'dr' || (step.kind === 'inject' && (step.fault === 'reject-boot' || step.fault === 'pend-boot'))) return ['builtin-csms'];
+  if (step.kind === 'group') return (step.steps ?? []).flatMap(stepNeeds);
+  return [];
+}
+
+/**
+ * Problems `z` cannot see: a case id twice in one plan, `steps` naming no top-level step, and a case
+ * whose steps need a trigger or the built-in CSMS without saying so in `needs` (its n/a verdict on a
+ * rig without them would be wrong).
+ */
+export function caseProblems(file: string, cases: Case[], steps: CaseStepView[]): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
+  const names = steps.map((s) => s.name);
   cases.forEach((c, i) => {
     if (seen.has(c.id)) problems.push(`${file}: cases[${i}].id: ${c.id} is listed twice`);
     seen.add(c.id);
     (c.steps ?? []).forEach((name, j) => {
-      if (!stepNames.includes(name)) problems.push(`${file}: cases[${i}].steps[${j}]: no top-level step named "${name}"`);
+      if (!names.includes(name)) problems.push(`${file}: cases[${i}].steps[${j}]: no top-level step named "${name}"`);
     });
+    if (c.notApplicable) return;
+    const deciding = steps.map((s, k) => [s, k] as const).filter(([s]) => !c.steps || (s.name !== undefined && c.steps.includes(s.name)));
+    for (const need of CASE_NEEDS) {
+      if (c.needs.includes(need)) continue;
+      const at = deciding.filter(([s]) => stepNeeds(s).includes(need)).map(([, k]) => `steps[${k}]`);
+      if (at.length) problems.push(`${file}: cases[${i}].needs: ${at.join(', ')} need${at.length === 1 ? 's' : ''} ${need === 'trigger' ? 'a trigger' : 'the built-in CSMS'}: add ${need} to needs`);
+    }
   });
   return problems;
 }

@@ -48,7 +48,7 @@ export function planFromValue(raw: unknown, file: string, given: Record<string, 
     }
     throw err;
   }
-  const problems = [...markProblems(file, plan), ...caseProblems(file, plan.cases ?? [], plan.steps.map((s) => s.name))];
+  const problems = [...markProblems(file, plan), ...caseProblems(file, plan.cases ?? [], plan.steps)];
   if (problems.length > 0) throw new HarnessError(CODE, problems.join('\n'), { file, problems });
   return plan;
 }

@@ -109,4 +109,29 @@ describe('cases: in a plan', () => {
       'p.yaml: cases[1].steps[0]: no top-level step named "nope"',
     ]);
   });
+
+  it('a case whose steps need a trigger or the built-in CSMS must say so in needs (only the steps that decide it count)', () => {
+    const plan = (cases: unknown): unknown => ({
+      name: 'p', cases, steps: [
+        { kind: 'boot', name: 'boot', evse: 'CB16-01' },
+        { kind: 'trigger', name: 'reset', evse: 'CB16-01', action: 'Reset', payload: { type: 'Hard' } },
+        { kind: 'group', name: 'g', for: 'CB16-01', steps: [{ kind: 'stop', evse: '${evse}', remote: true }] },
+        { kind: 'inject', name: 'pend', fault: 'pend-boot', evse: 'CB16-01' },
+      ],
+    });
+    const check = (cases: unknown): string[] => {
+      try {
+        planFromValue(plan(cases), 'p.yaml');
+      } catch (err) {
+        return (err as HarnessError).details.problems as string[];
+      }
+      return [];
+    };
+    expect(check([{ id: 'TC_013', title: 'Hard Reset' }])).toEqual([
+      'p.yaml: cases[0].needs: steps[3] needs the built-in CSMS: add builtin-csms to needs',
+      'p.yaml: cases[0].needs: steps[1], steps[2] need a trigger: add trigger to needs',
+    ]);
+    expect(check([{ id: 'TC_013', title: 'Hard Reset', needs: ['trigger', 'builtin-csms'] }])).toEqual([]);
+    expect(check([{ id: 'TC_001', title: 'Cold boot', steps: ['boot'] }, { id: 'TC_088', title: 'Subprotocol', notApplicable: 'no raw handshake' }])).toEqual([]);
+  });
 });
