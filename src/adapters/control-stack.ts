@@ -4,11 +4,21 @@ import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { Trace } from '../core/trace.js';
 import type { Payload } from '../transport/ocpp-types.js';
 
+/** What a step tells the adapter about its wait. */
+export interface SendOptions {
+  /** How long the step waits for the station's answer (its budget, or the default wait). */
+  waitMs?: number | undefined;
+}
+
 /** How a plan makes the control stack (the CSMS under test, or the built-in one) act. */
 export interface TriggerAdapter {
   readonly kind: string;
-  /** Make the control stack send `action` to `station` and return the station's answer (or {} when unknown). */
-  send(station: string, version: '1.6' | '2.0.1', action: string, payload: Payload): Promise<Payload>;
+  /**
+   * Make the control stack send `action` to `station` and return the station's answer (or {} when
+   * unknown). A CALLERROR rejects with an error carrying `rpcErrorCode`; a control stack that
+   * refused the request rejects with E_ADAPTER_FAILED.
+   */
+  send(station: string, version: '1.6' | '2.0.1', action: string, payload: Payload, opts?: SendOptions): Promise<Payload>;
 }
 
 /** How a demand-response event reaches the control stack. */

@@ -32,6 +32,8 @@ export interface RigRuntime {
   ledger: FrameLedger | undefined;
   /** CAN buses, power modules and DC module controllers (rig `can:` / `converters:`). */
   can?: CanRuntime | undefined;
+  /** URL of the built-in CSMS's REST front (rig csms.restFront), when it has one. */
+  restFrontUrl?: string | undefined;
   /** Tear down in reverse: stations, CSMS, trace. */
   close(): Promise<void>;
 }
@@ -85,7 +87,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     if (clock.isVirtual) clock.setTimer(0, () => void s.start(), `power-up ${s.identity}`);
     else void s.start();
   }
-  return { rig, clock, trace, csms, stations, evses, site, meters, ledger, can: b.can, close };
+  return { rig, clock, trace, csms, stations, evses, site, meters, ledger, can: b.can, restFrontUrl: b.restFrontUrl, close };
 }
 
 /** Wait until every station has connected at least once; an unreachable CSMS is an infrastructure error. */
@@ -102,6 +104,28 @@ export async function waitConnected(rt: RigRuntime, timeoutMs: number): Promise<
     };
     if (s.connected) ok();
     else s.once('connected', ok);
+  })));
+}
+
+/**
+ * Wait until every virtual station's last BootNotification was Accepted (`ready` means booted, not
+ * just connected); one still Pending/Rejected/unanswered after `timeoutMs` is an infrastructure
+ * error naming it and its state.
+ */
+export async function waitBooted(rt: RigRuntime, timeoutMs: number): Promise<void> {
+  await Promise.all(rt.stations.map((s) => new Promise<void>((resolvePromise, reject) => {
+    const check = (): void => {
+      if (s.state !== 'Accepted') return;
+      s.off('state', check);
+      timer.cancel();
+      resolvePromise();
+    };
+    const timer = rt.clock.setTimer(timeoutMs, () => {
+      s.off('state', check);
+      reject(new HarnessError(ERROR_CODES.CONNECT_FAILED, `${s.identity}: boot not Accepted by ${s.csmsUrl} after ${timeoutMs} ms (state ${s.state})`, { station: s.identity }));
+    }, `wait booted ${s.identity}`);
+    s.on('state', check);
+    check();
   })));
 }
 
