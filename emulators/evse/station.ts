@@ -1,3 +1,4 @@
+import type { IdTokenType } from './id-token.js';
 import { EventEmitter } from 'node:events';
 import type { BootState, StationDeps } from './station-deps.js';
 import type { Clock, TimerHandle } from '../../src/core/clock.js';
@@ -225,7 +226,8 @@ export class ChargeStation extends EventEmitter {
   }
 
   /** A driver presents an RFID card: authorize, then start (now if plugged, else when plugged). */
-  async swipe(connector: number, idTag: string): Promise<string> {
+  async swipe(connector: number, idTag: string, idTokenType?: IdTokenType): Promise<string> {
+    if (idTokenType) this.auth.tokenTypes.remember(idTag, idTokenType);
     const c = this.sessions.connector(connector);
     if (c.tx) {
       if (c.tx.idTag === idTag) this.sessions.stop(connector, 'Local');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationProblem } from '../core/duration.js';
 import { QUANTITIES } from '../../emulators/meter/map.js';
+import { IdTokenTypeSchema } from '../../emulators/evse/id-token.js';
 import { CAN_FAULTS, CanExpectSchema, canInjectFields, checkCanInject } from './can-steps-schema.js';
 
 const duration = (positive: boolean) => z.string().superRefine((text, ctx) => {
@@ -45,14 +46,18 @@ const Unplug = z.object({ kind: z.literal('unplug'), ...base, evse, connector })
 const Authorize = z.object({
   kind: z.literal('authorize'), ...base, evse, connector, ...budget,
   idTag: z.string().min(1).describe('RFID / token presented'),
-  expectStatus: z.string().default('Accepted').describe('Authorization result expected'),
-}).strict().describe('Present a token at the station (Authorize, local list or cache)');
+  idTokenType: IdTokenTypeSchema.optional().describe('OCPP 2.0.1 type of the token (default: the rig\'s idTokens entry, else the type its format fits)'),
+  expectStatus: z.string().default('Accepted').describe('Authorization result expected; "CALLERROR <code>" when the CSMS is expected to answer the Authorize with a CALLERROR'),
+}).strict().describe('Present a token at the station (Authorize, local list or cache); fails clearly, without sending, on a connector in a transaction');
 const Start = z.object({
   kind: z.literal('start'), ...base, evse, connector, ...budget,
   idTag: z.string().min(1).describe('Token of the session'),
+  idTokenType: IdTokenTypeSchema.optional().describe('OCPP 2.0.1 type of the token (local: default the rig\'s idTokens entry, else the type its format fits; remote: default Central)'),
   remote: z.boolean().default(false).describe('Start through the control stack (RemoteStart / RequestStart) instead of a local swipe'),
   requestEnergy: z.boolean().default(true).describe('The EV asks for energy right away (pilot B -> C)'),
-}).strict().describe('Start a charging session (plugs in first if needed)');
+  expectStatus: z.string().default('Accepted')
+    .describe('Status the CSMS must answer the start with (1.6 StartTransaction idTagInfo, 2.0.1 TransactionEvent Started idTokenInfo; "CALLERROR <code>" for a CALLERROR), e.g. ConcurrentTx when the plan expects a refusal'),
+}).strict().describe('Start a charging session (plugs in first if needed); fails when the CSMS answers the start with another status than expectStatus');
 const Stop = z.object({
   kind: z.literal('stop'), ...base, evse, connector, ...budget,
   remote: z.boolean().default(false).describe('Stop through the control stack instead of locally'),
@@ -129,7 +134,11 @@ const MessageMatch = z.object({
   evse: evse.optional().describe('Only frames of this station'),
   payload: z.record(z.string(), z.unknown()).optional().describe('JSON subset the payload must contain'),
   count: z.number().int().min(1).default(1).describe('How many matching frames are needed'),
-}).strict();
+  answer: z.record(z.string(), z.unknown()).optional()
+    .describe('The call must have been answered with a CALLRESULT containing this JSON subset (e.g. { idTagInfo: { status: ConcurrentTx } }); measured at the answer'),
+  error: z.string().min(1).optional()
+    .describe('The call must have been answered with a CALLERROR of this code ("*": any code); measured at the answer'),
+}).strict().refine((m) => !(m.answer && m.error), { message: 'give answer or error, not both', path: ['error'] });
 const Expect = z.object({
   kind: z.literal('expect'), ...base, ...budget,
   message: MessageMatch.optional().describe('An OCPP CALL matched by action and a JSON subset'),
