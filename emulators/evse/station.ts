@@ -70,7 +70,7 @@ export class ChargeStation extends EventEmitter {
       actions: this,
     });
     this.sessions = new Sessions({
-      identity: this.identity, clock: this.clock, trace: this.trace, config: this.config, memory: this.memory, profiles: this.profiles,
+      identity: this.identity, clock: this.clock, trace: this.trace, config: this.config, memory: this.memory, profiles: this.profiles, runTag: deps.runTag,
       setting: (n) => this.setting(n),
       statusChanged: (c, s) => this.onStatus(c, s),
       txStarted: (c, tx, sample, reason) => this.enqueue(this.dialect.txStarted(c, tx, sample, reason), tx.localTxId, 'tx-started', { connector: c.id, tx }),

@@ -38,6 +38,8 @@ export interface RigBuild {
   site: SiteModel | undefined;
   meters: MeterHandle[];
   can: CanRuntime | undefined;
+  /** Tag of this run in transaction ids (real-clock runs only: a virtual run stays a function of its seed). */
+  runTag?: string | undefined;
   /** URL of the built-in CSMS's REST front (rig csms.restFront), when it has one. */
   restFrontUrl?: string | undefined;
   /** Teardown steps, run in reverse order of registration. */
@@ -69,7 +71,7 @@ const stationKind: DeviceKind = {
   name: 'station',
   start(b) {
     for (const cfg of expandEvses(b.rig)) {
-      b.stations.push(createStation(cfg, { clock: b.clock, trace: b.trace, rng: b.rngs.stream(`evse:${cfg.identity}`), ledger: b.ledger, defaultCsmsUrl: b.csms?.url }));
+      b.stations.push(createStation(cfg, { clock: b.clock, trace: b.trace, rng: b.rngs.stream(`evse:${cfg.identity}`), ledger: b.ledger, defaultCsmsUrl: b.csms?.url, runTag: b.runTag }));
     }
     const stations = [...b.stations];
     b.closers.push(async () => { await Promise.allSettled(stations.map((s) => s.stop())); });

@@ -1,5 +1,6 @@
 import { BuiltinDr, BuiltinTrigger, HttpDr, HttpTrigger, PromptTrigger, type DrAdapter, type TriggerAdapter } from '../adapters/control-stack.js';
 import { restTrigger } from './rest-adapter.js';
+import { normaliseRunTag } from './run-tag.js';
 import { parseDuration } from '../core/duration.js';
 import { isHarnessError } from '../core/errors.js';
 import { isUnsupported } from '../devices/evse.js';
@@ -70,7 +71,7 @@ export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
     await waitChargers(rt, o.signal);
     const { trigger, dr } = adapters(o.rig, rt, o.ask, o.rigDir);
     ctx = new RunContext(rt, new Driver(rt.clock, rt.trace, o.signal), o.file, o.budgetScale, trigger, dr);
-    return await execute(o, rt, ctx);
+    return normaliseRunTag(await execute(o, rt, ctx), rt.runTag);
   } finally {
     ctx?.close();
     await rt.close();

@@ -109,4 +109,25 @@ describe('REST trigger adapter against the built-in CSMS in another process, beh
     expect(p.status).toBe('error');
     expect(step(p, 1).message).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/ocpp\/2\.0\.1\/configuration\/reset answered HTTP 400: .*identifier is missing/);
   }, 60_000);
+  it('two runs of one plan on the same CSMS: 2.0.1 transaction ids differ (a run tag), the reports are equal with the tag as {run}', async () => {
+    const steps = [
+      '{ kind: boot, evse: twice-A, within: 10s }',
+      '{ kind: start, evse: twice-A, idTag: "04A1B2C3D4E5F6", within: 10s }',
+      // a token on a busy connector: the message names the transaction id
+      '{ kind: authorize, evse: twice-A, idTag: "04A1B2C3D4E5F6", within: 2s, continue: true }',
+      '{ kind: stop, evse: twice-A, within: 10s }',
+      // the CSMS answered the Ended event (the answer is matched, not just the call)
+      '{ kind: expect, message: { action: TransactionEvent, evse: twice-A, payload: { eventType: Ended }, answer: {} }, within: 5s }',
+    ];
+    const first = await run('twice', steps);
+    const second = await run('twice', steps);
+    const shape = (p: PlanResult) => p.steps.map((s) => ({ status: s.status, message: s.message }));
+    expect(shape(first)).toEqual(shape(second));
+    expect(step(first, 2).message).toMatch(/in transaction twice-A-\{run\}-1-1;/);
+    expect(first.runTag).toMatch(/^[0-9a-z]{6,10}$/);
+    expect(first.runTag).not.toBe(second.runTag);
+    const txs = await (await fetch(`${restUrl}/data/transactions?identifier=twice-A`)).json() as { transactionId: string; state: string }[];
+    expect(txs.map((t) => t.transactionId)).toEqual([`twice-A-${first.runTag}-1-1`, `twice-A-${second.runTag}-1-1`]);
+    expect(txs.map((t) => t.state)).toEqual(['ended', 'ended']);
+  }, 60_000);
 });
