@@ -127,6 +127,20 @@ const Answer = z.object({
   error: z.string().optional().describe('Answer a CALLERROR with this code instead'),
 }).strict().describe('How a replay station answers the control stack\'s CALLs of an action from now on: answer steps of one action are used in order, the last one repeats');
 
+const HttpStep = z.object({
+  kind: z.literal('http'), ...base, ...budget,
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST').describe('HTTP method'),
+  url: z.string().regex(/^(https?:\/\/|\/)/, 'expected an http:// or https:// URL, or a path starting with / (resolved against the rig\'s controlStack.api url)')
+    .describe('URL to call; a path starting with / is appended to the rig\'s controlStack.api url (whose headers carry the secrets)'),
+  query: z.record(z.string(), z.string()).default({}).describe('Query parameters'),
+  headers: z.record(z.string(), z.string()).default({}).describe('Extra headers (secrets belong in the rig\'s controlStack.api headers: plans take no ${env:...})'),
+  body: z.unknown().optional().describe('JSON body'),
+  expectStatus: z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)]).optional()
+    .describe('HTTP status (or statuses) expected; default any 2xx'),
+  expectBody: z.unknown().optional().describe('JSON subset the answer body must contain'),
+  timeout: PositiveDuration.default('30s').describe('How long to wait for the answer when the step has no budget'),
+}).strict().describe('Call any HTTP API, e.g. to configure the external CSMS under test (boot answers, idTokens): the status and a JSON subset of the body are the verdict');
+
 const Comparison = z.enum(['<=', '<', '>=', '>', '==']);
 const MessageMatch = z.object({
   action: z.string().min(1).describe('OCPP action'),
@@ -170,11 +184,11 @@ const Expect = z.object({
 
 type StepInput = z.input<typeof Boot> | z.input<typeof Connect> | z.input<typeof Plug> | z.input<typeof Unplug> | z.input<typeof Authorize>
   | z.input<typeof Start> | z.input<typeof Stop> | z.input<typeof Wait> | z.input<typeof Mark> | z.input<typeof Trigger>
-  | z.input<typeof Inject> | z.input<typeof Dr> | z.input<typeof Expect> | z.input<typeof Load> | z.input<typeof Send> | z.input<typeof Answer> | GroupInput;
+  | z.input<typeof Inject> | z.input<typeof Dr> | z.input<typeof Expect> | z.input<typeof Load> | z.input<typeof Send> | z.input<typeof Answer> | z.input<typeof HttpStep> | GroupInput;
 interface GroupInput { kind: 'group'; name?: string; continue?: boolean; for: string; parallel?: boolean; steps: StepInput[] }
 
 export const StepSchema: z.ZodType<Step, StepInput> = z.lazy(() => z.discriminatedUnion('kind', [
-  Boot, Connect, Plug, Unplug, Authorize, Start, Stop, Wait, Mark, Trigger, Inject, Dr, Expect, Load, Send, Answer, Group,
+  Boot, Connect, Plug, Unplug, Authorize, Start, Stop, Wait, Mark, Trigger, Inject, Dr, Expect, Load, Send, Answer, HttpStep, Group,
 ]));
 
 const Group = z.object({
@@ -186,7 +200,7 @@ const Group = z.object({
 
 export type Step = z.output<typeof Boot> | z.output<typeof Connect> | z.output<typeof Plug> | z.output<typeof Unplug> | z.output<typeof Authorize>
   | z.output<typeof Start> | z.output<typeof Stop> | z.output<typeof Wait> | z.output<typeof Mark> | z.output<typeof Trigger>
-  | z.output<typeof Inject> | z.output<typeof Dr> | z.output<typeof Expect> | z.output<typeof Load> | z.output<typeof Send> | z.output<typeof Answer>
+  | z.output<typeof Inject> | z.output<typeof Dr> | z.output<typeof Expect> | z.output<typeof Load> | z.output<typeof Send> | z.output<typeof Answer> | z.output<typeof HttpStep>
   | { kind: 'group'; name?: string | undefined; continue?: boolean | undefined; for: string; parallel: boolean; steps: Step[] };
 
 export const PlanSchema = z.object({

@@ -116,6 +116,10 @@ export const RigSchema = z.object({
   controlStack: z.object({
     trigger: TriggerAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),
     dr: DrAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),
+    api: z.object({
+      url: z.string().regex(/^https?:\/\//, 'expected an http:// or https:// URL').describe('Base URL: an `http` step\'s url that starts with / is appended to it'),
+      headers: z.record(z.string(), z.string()).default({}).describe('Headers of every `http` step to this API (e.g. Authorization: "Bearer ${env:CSMS_TOKEN}")'),
+    }).strict().optional().describe('The control stack\'s configuration API, for `http` plan steps with a relative url (default: the rest/http trigger\'s url and headers)'),
   }).strict().prefault({}).describe('How plans drive the control stack under test'),
 }).strict().superRefine((rig, ctx) => {
   checkIdentities(rig, ctx);

@@ -1,6 +1,7 @@
 import { BuiltinDr, BuiltinTrigger, HttpDr, HttpTrigger, PromptTrigger, type DrAdapter, type TriggerAdapter } from '../adapters/control-stack.js';
 import { restTrigger } from './rest-adapter.js';
 import { normaliseRunTag } from './run-tag.js';
+import { httpStep } from './steps-http.js';
 import { parseDuration } from '../core/duration.js';
 import { isHarnessError } from '../core/errors.js';
 import { isUnsupported } from '../devices/evse.js';
@@ -108,6 +109,7 @@ async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Prom
       case 'inject': return injectStep(ctx, step, where);
       case 'expect': return step.can ? canExpectStep(ctx, step, where, prevTrigger) : expectStep(ctx, step, where, prevTrigger);
       case 'load': rt.site.setBaseLoadKw(step.kw); return { status: 'passed', triggerT: ctx.driver.now() };
+      case 'http': return httpStep(ctx, step, where);
       case 'send': case 'answer': return step.kind === 'send' ? sendStep(ctx, step, where) : answerStep(ctx, step);
       case 'group': throw new Error('groups are expanded by the runner');
     }
