@@ -38,9 +38,9 @@ function asText(v: unknown): string {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-/** Fill a string template: every placeholder as text. */
-export function renderText(template: string, vars: TemplateVars, where: string, env: NodeJS.ProcessEnv = process.env): string {
-  return template.replace(PLACEHOLDER, (_m, envName?: string, path?: string) => (envName ? envValue(envName, env, where) : asText(lookup(vars, path!, where))));
+/** Fill a string template: every placeholder as text (`encode`: applied to each value, e.g. for a URL path). */
+export function renderText(template: string, vars: TemplateVars, where: string, env: NodeJS.ProcessEnv = process.env, encode: (s: string) => string = (s) => s): string {
+  return template.replace(PLACEHOLDER, (_m, envName?: string, path?: string) => (envName ? envValue(envName, env, where) : encode(asText(lookup(vars, path!, where)))));
 }
 
 /** Fill a JSON template: strings rendered, a string that is one placeholder replaced by the value itself. */

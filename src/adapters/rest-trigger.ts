@@ -46,7 +46,7 @@ export function buildRequest(o: RestTriggerOptions, route: RestRoute, vars: Temp
   if (/\{module\}/.test(route.path) && vars.module === undefined) {
     throw new HarnessError(ERROR_CODES.RIG_INVALID, `${where}: the preset names no module for ${String(vars.action)} (add it under modules, or a route controlStack.trigger.routes.${String(vars.action)} in the rig)`);
   }
-  const path = renderText(route.path, vars, `${where}.path`, env);
+  const path = renderText(route.path, vars, `${where}.path`, env, encodeURIComponent);
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(route.query)) {
     const value = renderText(v, vars, `${where}.query.${k}`, env);
