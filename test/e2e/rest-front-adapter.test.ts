@@ -130,4 +130,32 @@ describe('REST trigger adapter against the built-in CSMS in another process, beh
     expect(txs.map((t) => t.transactionId)).toEqual([`twice-A-${first.runTag}-1-1`, `twice-A-${second.runTag}-1-1`]);
     expect(txs.map((t) => t.state)).toEqual(['ended', 'ended']);
   }, 60_000);
+  it('emulate prints connected once the sockets are up, and ready only once every boot was Accepted', async () => {
+    writeFileSync(join(dir, 'pending-rig.yaml'), [
+      'name: pending-first',
+      `trace: { dir: ${JSON.stringify(join(dir, 'pending'))} }`,
+      'csms:',
+      '  restFront: { port: 0 }',
+      '  boot: { default: { sequence: [ { status: Pending, intervalS: 2 }, { status: Accepted } ] } }',
+      'evses: [ { identity: PEND-1, ocppVersion: "2.0.1" } ]',
+    ].join('\n'));
+    const em = startCli(['emulate', '--rig', join(dir, 'pending-rig.yaml')]);
+    try {
+      const seen: { line: string; at: number }[] = [];
+      em.child.stdout?.on('data', (d: Buffer) => { for (const line of String(d).split('\n').filter(Boolean)) seen.push({ line, at: performance.now() }); });
+      const ready = await em.ready;
+      expect(ready).toMatch(/^ready csms=ws:\/\/127\.0\.0\.1:\d+\/ocpp rest=http:\/\/127\.0\.0\.1:\d+ evses=PEND-1\(2\.0\.1\)/);
+      const lines = em.output().stdout.split('\n').filter(Boolean);
+      expect(lines.slice(0, 2).map((l) => l.split(' ')[0])).toEqual(['connected', 'ready']);
+      expect(lines[0]).toBe('connected evses=PEND-1');
+      const connectedAt = seen.find((s) => s.line.startsWith('connected'))?.at;
+      const readyAt = seen.find((s) => s.line.startsWith('ready'))?.at;
+      // the station was Pending for the 2 s the CSMS asked for before its Accepted boot
+      expect(connectedAt).toBeDefined();
+      expect((readyAt as number) - (connectedAt as number)).toBeGreaterThan(1500);
+    } finally {
+      em.child.kill('SIGINT');
+      expect((await em.exited).code).toBe(0);
+    }
+  }, 60_000);
 });
