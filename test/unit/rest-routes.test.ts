@@ -11,6 +11,7 @@ import { lowerCamel, renderText, renderValue } from '../../src/adapters/rest-tem
 import { unsuccessful } from '../../src/adapters/rest-http.js';
 import { idTokenProblem, inferIdTokenType } from '../../emulators/evse/id-token.js';
 import { transactionIdFor } from '../../emulators/evse/tx-id.js';
+import { StationConfigSchema } from '../../emulators/evse/config.js';
 
 const clock = new RealClock();
 const opts = (preset: string, extra: Partial<RestTriggerOptions> = {}): RestTriggerOptions => ({
@@ -87,6 +88,14 @@ describe('idToken types and transaction ids', () => {
     expect(idTokenProblem('TAG-0001', 'ISO14443')).toBe('TAG-0001 is not an ISO14443 UID (8, 14 or 20 hex digits)');
     expect(idTokenProblem('04A1B2C3', 'ISO14443')).toBeUndefined();
     expect(idTokenProblem('AA:BB:CC:DD:EE:FF', 'MacAddress')).toBeUndefined();
+  });
+
+  it('a rig token typed with a type its value is invalid for is a config error naming the token', () => {
+    const bad = StationConfigSchema.safeParse({ identity: 'X1', ocppVersion: '2.0.1', idTokens: { 'TAG-0001': 'ISO14443', '04A1B2C3': 'ISO14443' } });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['idTokens.TAG-0001', 'TAG-0001 is not an ISO14443 UID (8, 14 or 20 hex digits): a CSMS would refuse it as ISO14443'],
+    ]);
   });
 
   it('transaction ids carry the run tag and stay within 36 characters', () => {
