@@ -84,5 +84,5 @@ describe('http steps against an external CSMS (the built-in one in another proce
     expect(r.stderr + r.stdout).toMatch(/steps\[0\]: inject reject-boot needs the built-in CSMS \(it scripts the boot answers\) and the rig's CSMS is external: configure the boot answer on your CSMS with an http step instead/);
     const ok = runCli(['validate', 'test-plans/external-csms/handshake-retries.yaml']);
     expect(ok.code, ok.stderr).toBe(0);
-  });
+  }, 90_000);
 });
