@@ -109,6 +109,11 @@ export const CsmsConfigSchema = z.object({
     .describe('Deepest JSON nesting accepted in an incoming frame; deeper CALLs are answered with a FormatViolation CALLERROR'),
   duplicateConnection: z.enum(['refuse', 'replace']).default('refuse')
     .describe('A second connection for an identity whose connection is alive: refuse it (HTTP 409, recorded) or let it replace the first (last one wins). A held connection that does not answer a WebSocket ping within duplicateProbeTimeoutMs is replaced either way'),
+  restFront: z.object({
+    host: z.string().min(1).default('127.0.0.1').describe('Address the REST front listens on'),
+    port: z.number().int().min(0).max(65535).default(0).describe('TCP port; 0 picks a free one'),
+  }).strict().optional()
+    .describe('An asynchronous REST front (CitrineOS-style message API: 200 + a request id at once, the station\'s answer on the wire) so the built-in CSMS can stand in for an external back-end; `emulate` prints its URL as rest=...'),
   duplicateProbeTimeoutMs: z.number().int().positive().default(2000)
     .describe('How long the held connection has to answer the ping that tells a live station from a dead socket (ms)'),
 }).strict().describe('Emulated CSMS');

@@ -1,3 +1,4 @@
+import { IdTokenTypes } from './id-token.js';
 import type { ChargeStation } from './station.js';
 
 /**
@@ -5,7 +6,12 @@ import type { ChargeStation } from './station.js';
  * authorization cache otherwise (LocalAuthorizeOffline), like a real charger.
  */
 export class Authorizer {
-  constructor(private readonly station: ChargeStation) {}
+  /** The 2.0.1 idToken type of each token this station presents (rig `idTokens`, then what the CSMS or a plan gave). */
+  readonly tokenTypes: IdTokenTypes;
+
+  constructor(private readonly station: ChargeStation) {
+    this.tokenTypes = new IdTokenTypes(station.config.idTokens);
+  }
 
   async authorize(idTag: string): Promise<string> {
     const s = this.station;

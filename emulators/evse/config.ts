@@ -3,6 +3,7 @@ import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_JSON_DEPTH } from '../../src/transport/frame-screen.js';
 import { QuirkEntrySchema } from '../quirks/registry.js';
 import { EvSpecSchema } from './ev-model.js';
+import { IdTokenTypeSchema, idTokenProblem } from './id-token.js';
 import { stationQuirkRegistry } from './quirks/index.js';
 import { TimingSchema } from './timing.js';
 
@@ -86,6 +87,14 @@ export const StationConfigSchema = z.object({
   bootRetryDefaultS: z.number().int().min(1).default(30).describe('Retry interval when the CSMS answers Pending/Rejected with interval 0'),
   authorizeRemoteStart: z.boolean().default(false).describe('Send Authorize before a remote start (AuthorizeRemoteTxRequests)'),
   localAuthListEnabled: z.boolean().default(true).describe('Support a local authorization list'),
+  idTokens: z.record(z.string().min(1).max(36), IdTokenTypeSchema).default({})
+    .superRefine((tokens, ctx) => {
+      for (const [token, type] of Object.entries(tokens)) {
+        const problem = idTokenProblem(token, type);
+        if (problem) ctx.addIssue({ code: 'custom', path: [token], message: `${problem}: a CSMS would refuse it as ${type}` });
+      }
+    })
+    .describe('OCPP 2.0.1 idToken type per token this station presents (ISO14443, ISO15693, eMAID, Central, KeyCode, Local, MacAddress, NoAuthorization); a token not listed gets the type its format fits (8/14/20 hex digits ISO14443, 16 ISO15693, an eMA-ID eMAID, else Local)'),
   settings: z.record(z.string().min(1).max(200), z.string().max(2500)).default({})
     .describe('Configuration keys (1.6) / station settings that replace the defaults derived from the fields above (e.g. MeterValueSampleInterval: "300")'),
   features: z.array(z.string().min(1).max(60)).min(1).optional()

@@ -1,3 +1,4 @@
+import { transactionIdFor } from './tx-id.js';
 import type { Clock } from '../../src/core/clock.js';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import type { Trace } from '../../src/core/trace.js';
@@ -18,6 +19,8 @@ export interface SessionHost {
   trace: Trace;
   config: StationConfig;
   memory: StationMemory;
+  /** Tag of this run in transaction ids (unique across runs); undefined in deterministic virtual runs. */
+  runTag?: string | undefined;
   profiles: ProfileStore;
   setting(name: string): string | undefined;
   /** A connector's status changed: report it (when online). */
@@ -110,7 +113,7 @@ export class Sessions {
     const c = this.connector(id);
     if (c.tx) throw new HarnessError(ERROR_CODES.INVALID_STATE, `${this.host.identity}: connector ${id} already has a transaction`);
     const mem = this.host.memory;
-    const localTxId = `${this.host.identity}-${mem.bootCount}-${mem.nextLocalTx++}`;
+    const localTxId = transactionIdFor(this.host.identity, this.host.runTag, mem.bootCount, mem.nextLocalTx++);
     const now = this.host.clock.now();
     const reservationId = c.reservation?.id;
     c.reservation?.timer.cancel();

@@ -23,6 +23,8 @@ export interface StationDeps {
   memory?: StationMemory | undefined;
   /** Persist memory after each change (file-backed stations). */
   persist?: ((m: StationMemory) => void) | undefined;
+  /** Tag of this run in transaction ids, so ids never repeat across runs on one CSMS (see tx-id.ts). */
+  runTag?: string | undefined;
   /** Delay between going down and booting again on a reset (ms); default: the config's timing.rebootDurationMs. */
   rebootDelayMs?: number;
 }

@@ -1,3 +1,4 @@
+import type { IdTokenType } from './id-token.js';
 import { EventEmitter } from 'node:events';
 import type { BootState, StationDeps } from './station-deps.js';
 import type { Clock, TimerHandle } from '../../src/core/clock.js';
@@ -69,7 +70,7 @@ export class ChargeStation extends EventEmitter {
       actions: this,
     });
     this.sessions = new Sessions({
-      identity: this.identity, clock: this.clock, trace: this.trace, config: this.config, memory: this.memory, profiles: this.profiles,
+      identity: this.identity, clock: this.clock, trace: this.trace, config: this.config, memory: this.memory, profiles: this.profiles, runTag: deps.runTag,
       setting: (n) => this.setting(n),
       statusChanged: (c, s) => this.onStatus(c, s),
       txStarted: (c, tx, sample, reason) => this.enqueue(this.dialect.txStarted(c, tx, sample, reason), tx.localTxId, 'tx-started', { connector: c.id, tx }),
@@ -225,7 +226,8 @@ export class ChargeStation extends EventEmitter {
   }
 
   /** A driver presents an RFID card: authorize, then start (now if plugged, else when plugged). */
-  async swipe(connector: number, idTag: string): Promise<string> {
+  async swipe(connector: number, idTag: string, idTokenType?: IdTokenType): Promise<string> {
+    if (idTokenType) this.auth.tokenTypes.remember(idTag, idTokenType);
     const c = this.sessions.connector(connector);
     if (c.tx) {
       if (c.tx.idTag === idTag) this.sessions.stop(connector, 'Local');

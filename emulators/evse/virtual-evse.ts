@@ -1,4 +1,5 @@
 /** A virtual station behind the runner's device interface: every capability, live physics. */
+import type { IdTokenType } from './id-token.js';
 import type { Trace } from '../../src/core/trace.js';
 import type { Evse, EvseCapability, LinkEvent, PowerReading } from '../../src/devices/evse.js';
 import { LinkLog } from '../../src/devices/link-log.js';
@@ -39,7 +40,7 @@ export class VirtualEvse implements Evse {
   async plug(c: number): Promise<void> { this.station.plug(c); }
   async unplug(c: number): Promise<void> { this.station.unplug(c); }
   async requestEnergy(c: number): Promise<void> { this.station.requestEnergy(c); }
-  async authorize(c: number, idTag: string): Promise<string> { return this.station.swipe(c, idTag); }
+  async authorize(c: number, idTag: string, idTokenType?: string): Promise<string> { return this.station.swipe(c, idTag, idTokenType as IdTokenType | undefined); }
   async stopLocal(c: number): Promise<void> { this.station.stopTransaction(c); }
   async fault(c: number, errorCode: string): Promise<void> { this.station.fault(c, errorCode); }
   async clearFault(c: number): Promise<void> { this.station.clearFault(c); }

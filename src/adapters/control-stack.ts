@@ -3,12 +3,23 @@ import { isoTime } from '../core/clock.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { Trace } from '../core/trace.js';
 import type { Payload } from '../transport/ocpp-types.js';
+import { unsuccessful } from './rest-http.js';
+
+/** What a step tells the adapter about its wait. */
+export interface SendOptions {
+  /** How long the step waits for the station's answer (its budget, or the default wait). */
+  waitMs?: number | undefined;
+}
 
 /** How a plan makes the control stack (the CSMS under test, or the built-in one) act. */
 export interface TriggerAdapter {
   readonly kind: string;
-  /** Make the control stack send `action` to `station` and return the station's answer (or {} when unknown). */
-  send(station: string, version: '1.6' | '2.0.1', action: string, payload: Payload): Promise<Payload>;
+  /**
+   * Make the control stack send `action` to `station` and return the station's answer (or {} when
+   * unknown). A CALLERROR rejects with an error carrying `rpcErrorCode`; a control stack that
+   * refused the request rejects with E_ADAPTER_FAILED.
+   */
+  send(station: string, version: '1.6' | '2.0.1', action: string, payload: Payload, opts?: SendOptions): Promise<Payload>;
 }
 
 /** How a demand-response event reaches the control stack. */
@@ -79,7 +90,12 @@ export class HttpTrigger implements TriggerAdapter {
       ? this.o.url.replace('{version}', enc(version)).replace('{station}', enc(station)).replace('{action}', enc(action))
       : `${this.o.url.replace(/\/+$/, '')}/api/octt/${enc(version)}/${enc(station)}/${enc(action)}`;
     const answer = await postJson(this.o, url, payload);
-    return (answer && typeof answer === 'object' ? answer : {}) as Payload;
+    // an API that did not do it (e.g. [{"success": false}] for an offline station) is an adapter error, never an answer
+    const refused = unsuccessful(answer);
+    if (refused !== undefined) {
+      throw new HarnessError(ERROR_CODES.ADAPTER_FAILED, `control stack hook ${url} did not send ${action} to ${station}: it answered success:false: ${JSON.stringify(refused).slice(0, 300)}`, { url, answer: refused });
+    }
+    return (answer && typeof answer === 'object' && !Array.isArray(answer) ? answer : {}) as Payload;
   }
 }
 

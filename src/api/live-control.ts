@@ -3,6 +3,7 @@
  * (plug, authorize, start, stop, inject, dr) in a short-lived RunContext on the rig's clock, so an
  * action through the API behaves and is judged as the same step in a plan would be.
  */
+import { restTrigger } from '../runner/rest-adapter.js';
 import { BuiltinDr, BuiltinTrigger, HttpDr, HttpTrigger, type DrAdapter, type TriggerAdapter } from '../adapters/control-stack.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { Evse } from '../devices/evse.js';
@@ -33,7 +34,9 @@ export class LiveControl {
     const http = (o: { url: string; headers: Record<string, string>; timeoutS: number }) => ({ url: o.url, headers: o.headers, timeoutMs: o.timeoutS * 1000, clock: rt.clock, trace: rt.trace });
     const t = rt.rig.controlStack.trigger;
     const d = rt.rig.controlStack.dr;
-    this.trigger = t?.kind === 'http' ? new HttpTrigger({ ...http(t), preset: t.preset }) : rt.csms ? new BuiltinTrigger(rt.csms) : undefined;
+    this.trigger = t?.kind === 'http' ? new HttpTrigger({ ...http(t), preset: t.preset })
+      : t?.kind === 'rest' ? restTrigger(t, rt, undefined)
+        : rt.csms ? new BuiltinTrigger(rt.csms) : undefined;
     this.dr = d?.kind === 'http' ? new HttpDr(http(d)) : rt.csms ? new BuiltinDr(rt.csms) : undefined;
     for (const d2 of rt.evses) this.byId.set(d2.evse.identity, d2);
   }

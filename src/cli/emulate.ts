@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { loadRigFile } from '../plan/load-rig.js';
 import { runStamp } from '../core/clock.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
-import { startRig, waitConnected } from '../runner/rig-runtime.js';
+import { startRig, waitBooted, waitConnected } from '../runner/rig-runtime.js';
 import { reportError } from './exit.js';
 import { outputDirOption, positiveNumberOption, seedOption } from './option-checks.js';
 import { exitOnSignal } from './shutdown.js';
@@ -45,8 +45,9 @@ export function validateEmulateOptions(opts: EmulateOptions): ValidatedEmulateOp
 }
 
 /**
- * `chargebench emulate --rig <file>`: start the rig's virtual devices in real time, print one
- * `ready` line with the endpoints, run until SIGINT/SIGTERM, shut down cleanly with exit 0.
+ * `chargebench emulate --rig <file>`: start the rig's virtual devices in real time, print a
+ * `connected` line once every station's socket is up and one `ready` line with the endpoints once
+ * every station's boot was Accepted, run until SIGINT/SIGTERM, shut down cleanly with exit 0.
  */
 export async function emulateCommand(raw: EmulateOptions): Promise<number> {
   let rig;
@@ -67,6 +68,9 @@ export async function emulateCommand(raw: EmulateOptions): Promise<number> {
   const stopped = exitOnSignal(() => rt.close());
   try {
     await waitConnected(rt, opts.connectTimeoutMs);
+    if (rt.stations.length) process.stdout.write(`connected evses=${rt.stations.map((s) => s.identity).join(',')}\n`);
+    // `ready` means every station's boot was Accepted, not just that its socket is up
+    await waitBooted(rt, opts.connectTimeoutMs);
   } catch (err) {
     const code = reportError(err);
     await rt.close();
@@ -74,6 +78,7 @@ export async function emulateCommand(raw: EmulateOptions): Promise<number> {
   }
   const parts = ['ready'];
   if (rt.csms) parts.push(`csms=${rt.csms.url}`);
+  if (rt.restFrontUrl) parts.push(`rest=${rt.restFrontUrl}`);
   if (rt.meters.length) parts.push(`meters=${rt.meters.map((m) => `${m.id}@${m.endpoints.join('+')}`).join(',')}`);
   parts.push(`evses=${rt.stations.map((s) => `${s.identity}(${s.config.ocppVersion})`).join(',') || '-'}`);
   if (rt.trace.path) parts.push(`trace=${rt.trace.path}`);

@@ -32,6 +32,8 @@ export function stepSummary(step: Step): string {
       return `${step.station} ${step.action}${step.expectError ? ` -> ${step.expectError}` : step.expectAnswer ? ` -> ${JSON.stringify(step.expectAnswer)}` : ''}${budgetText(step)}`;
     case 'answer':
       return `${step.station} answers ${step.action}${step.error ? ` with ${step.error}` : ''}`;
+    case 'http':
+      return `${step.method} ${step.url}${step.expectStatus !== undefined ? ` -> ${String(step.expectStatus)}` : ''}${budgetText(step)}`;
     case 'wait':
       return step.duration;
     case 'mark':

@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   UNSUPPORTED: 'E_UNSUPPORTED',
   /** A firmware download or log upload failed (no answer, refused, HTTP/FTP error, too large). */
   TRANSFER_FAILED: 'E_TRANSFER_FAILED',
+  /** A control-stack API refused or failed a request (HTTP error status, `success: false`). */
+  ADAPTER_FAILED: 'E_ADAPTER_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

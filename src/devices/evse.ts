@@ -73,8 +73,11 @@ export interface Evse {
   plug(connector: number): Promise<void>;
   unplug(connector: number): Promise<void>;
   requestEnergy(connector: number): Promise<void>;
-  /** Present a token; resolves with the authorization status the station reached (or "Sent" when unknown). */
-  authorize(connector: number, idTag: string): Promise<string>;
+  /**
+   * Present a token (`idTokenType`: its OCPP 2.0.1 type, when the plan gives one); resolves with the
+   * authorization status the station reached (or "Sent" when unknown).
+   */
+  authorize(connector: number, idTag: string, idTokenType?: string): Promise<string>;
   stopLocal(connector: number): Promise<void>;
   fault(connector: number, errorCode: string): Promise<void>;
   clearFault(connector: number): Promise<void>;

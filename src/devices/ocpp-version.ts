@@ -12,7 +12,8 @@ export interface CsmsCall {
 
 export interface VersionStrategy {
   readonly version: OcppVersion;
-  remoteStart(connector: number, idTag: string, requestId: number): CsmsCall;
+  /** `idTokenType`: the 2.0.1 idToken type (default Central: a token the CSMS issued). */
+  remoteStart(connector: number, idTag: string, requestId: number, idTokenType?: string): CsmsCall;
   remoteStop(transactionId: string | number): CsmsCall;
   /** The connector (1.6) / EVSE (2.0.1) a CSMS record is about. */
   connectorOf(record: { connectorId?: number | undefined; evseId?: number | undefined }): number | undefined;
@@ -27,9 +28,9 @@ const V16: VersionStrategy = {
 
 const V201: VersionStrategy = {
   version: '2.0.1',
-  remoteStart: (connector, idTag, requestId) => ({
+  remoteStart: (connector, idTag, requestId, idTokenType) => ({
     action: 'RequestStartTransaction',
-    payload: { evseId: connector, remoteStartId: requestId, idToken: { idToken: idTag, type: 'Central' } },
+    payload: { evseId: connector, remoteStartId: requestId, idToken: { idToken: idTag, type: idTokenType ?? 'Central' } },
   }),
   remoteStop: (transactionId) => ({ action: 'RequestStopTransaction', payload: { transactionId: String(transactionId) } }),
   connectorOf: (r) => r.evseId,

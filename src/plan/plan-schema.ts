@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationProblem } from '../core/duration.js';
 import { QUANTITIES } from '../../emulators/meter/map.js';
+import { IdTokenTypeSchema } from '../../emulators/evse/id-token.js';
 import { CAN_FAULTS, CanExpectSchema, canInjectFields, checkCanInject } from './can-steps-schema.js';
 import { CasesSchema } from './cases-schema.js';
 
@@ -46,14 +47,18 @@ const Unplug = z.object({ kind: z.literal('unplug'), ...base, evse, connector })
 const Authorize = z.object({
   kind: z.literal('authorize'), ...base, evse, connector, ...budget,
   idTag: z.string().min(1).describe('RFID / token presented'),
-  expectStatus: z.string().default('Accepted').describe('Authorization result expected'),
-}).strict().describe('Present a token at the station (Authorize, local list or cache)');
+  idTokenType: IdTokenTypeSchema.optional().describe('OCPP 2.0.1 type of the token (default: the rig\'s idTokens entry, else the type its format fits)'),
+  expectStatus: z.string().default('Accepted').describe('Authorization result expected; "CALLERROR <code>" when the CSMS is expected to answer the Authorize with a CALLERROR'),
+}).strict().describe('Present a token at the station (Authorize, local list or cache); fails clearly, without sending, on a connector in a transaction');
 const Start = z.object({
   kind: z.literal('start'), ...base, evse, connector, ...budget,
   idTag: z.string().min(1).describe('Token of the session'),
+  idTokenType: IdTokenTypeSchema.optional().describe('OCPP 2.0.1 type of the token (local: default the rig\'s idTokens entry, else the type its format fits; remote: default Central)'),
   remote: z.boolean().default(false).describe('Start through the control stack (RemoteStart / RequestStart) instead of a local swipe'),
   requestEnergy: z.boolean().default(true).describe('The EV asks for energy right away (pilot B -> C)'),
-}).strict().describe('Start a charging session (plugs in first if needed)');
+  expectStatus: z.string().default('Accepted')
+    .describe('Status the CSMS must answer the start with (1.6 StartTransaction idTagInfo, 2.0.1 TransactionEvent Started idTokenInfo; "CALLERROR <code>" for a CALLERROR), e.g. ConcurrentTx when the plan expects a refusal'),
+}).strict().describe('Start a charging session (plugs in first if needed); fails when the CSMS answers the start with another status than expectStatus');
 const Stop = z.object({
   kind: z.literal('stop'), ...base, evse, connector, ...budget,
   remote: z.boolean().default(false).describe('Stop through the control stack instead of locally'),
@@ -123,6 +128,20 @@ const Answer = z.object({
   error: z.string().optional().describe('Answer a CALLERROR with this code instead'),
 }).strict().describe('How a replay station answers the control stack\'s CALLs of an action from now on: answer steps of one action are used in order, the last one repeats');
 
+const HttpStep = z.object({
+  kind: z.literal('http'), ...base, ...budget,
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST').describe('HTTP method'),
+  url: z.string().regex(/^(https?:\/\/|\/)/, 'expected an http:// or https:// URL, or a path starting with / (resolved against the rig\'s controlStack.api url)')
+    .describe('URL to call; a path starting with / is appended to the rig\'s controlStack.api url (whose headers carry the secrets)'),
+  query: z.record(z.string(), z.string()).default({}).describe('Query parameters'),
+  headers: z.record(z.string(), z.string()).default({}).describe('Extra headers (secrets belong in the rig\'s controlStack.api headers: plans take no ${env:...})'),
+  body: z.unknown().optional().describe('JSON body'),
+  expectStatus: z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)]).optional()
+    .describe('HTTP status (or statuses) expected; default any 2xx'),
+  expectBody: z.unknown().optional().describe('JSON subset the answer body must contain'),
+  timeout: PositiveDuration.default('30s').describe('How long to wait for the answer when the step has no budget'),
+}).strict().describe('Call any HTTP API, e.g. to configure the external CSMS under test (boot answers, idTokens): the status and a JSON subset of the body are the verdict');
+
 const Comparison = z.enum(['<=', '<', '>=', '>', '==']);
 const MessageMatch = z.object({
   action: z.string().min(1).describe('OCPP action'),
@@ -130,7 +149,11 @@ const MessageMatch = z.object({
   evse: evse.optional().describe('Only frames of this station'),
   payload: z.record(z.string(), z.unknown()).optional().describe('JSON subset the payload must contain'),
   count: z.number().int().min(1).default(1).describe('How many matching frames are needed'),
-}).strict();
+  answer: z.record(z.string(), z.unknown()).optional()
+    .describe('The call must have been answered with a CALLRESULT containing this JSON subset (e.g. { idTagInfo: { status: ConcurrentTx } }); measured at the answer'),
+  error: z.string().min(1).optional()
+    .describe('The call must have been answered with a CALLERROR of this code ("*": any code); measured at the answer'),
+}).strict().refine((m) => !(m.answer && m.error), { message: 'give answer or error, not both', path: ['error'] });
 const Expect = z.object({
   kind: z.literal('expect'), ...base, ...budget,
   message: MessageMatch.optional().describe('An OCPP CALL matched by action and a JSON subset'),
@@ -162,11 +185,11 @@ const Expect = z.object({
 
 type StepInput = z.input<typeof Boot> | z.input<typeof Connect> | z.input<typeof Plug> | z.input<typeof Unplug> | z.input<typeof Authorize>
   | z.input<typeof Start> | z.input<typeof Stop> | z.input<typeof Wait> | z.input<typeof Mark> | z.input<typeof Trigger>
-  | z.input<typeof Inject> | z.input<typeof Dr> | z.input<typeof Expect> | z.input<typeof Load> | z.input<typeof Send> | z.input<typeof Answer> | GroupInput;
+  | z.input<typeof Inject> | z.input<typeof Dr> | z.input<typeof Expect> | z.input<typeof Load> | z.input<typeof Send> | z.input<typeof Answer> | z.input<typeof HttpStep> | GroupInput;
 interface GroupInput { kind: 'group'; name?: string; continue?: boolean; for: string; parallel?: boolean; steps: StepInput[] }
 
 export const StepSchema: z.ZodType<Step, StepInput> = z.lazy(() => z.discriminatedUnion('kind', [
-  Boot, Connect, Plug, Unplug, Authorize, Start, Stop, Wait, Mark, Trigger, Inject, Dr, Expect, Load, Send, Answer, Group,
+  Boot, Connect, Plug, Unplug, Authorize, Start, Stop, Wait, Mark, Trigger, Inject, Dr, Expect, Load, Send, Answer, HttpStep, Group,
 ]));
 
 const Group = z.object({
@@ -178,7 +201,7 @@ const Group = z.object({
 
 export type Step = z.output<typeof Boot> | z.output<typeof Connect> | z.output<typeof Plug> | z.output<typeof Unplug> | z.output<typeof Authorize>
   | z.output<typeof Start> | z.output<typeof Stop> | z.output<typeof Wait> | z.output<typeof Mark> | z.output<typeof Trigger>
-  | z.output<typeof Inject> | z.output<typeof Dr> | z.output<typeof Expect> | z.output<typeof Load> | z.output<typeof Send> | z.output<typeof Answer>
+  | z.output<typeof Inject> | z.output<typeof Dr> | z.output<typeof Expect> | z.output<typeof Load> | z.output<typeof Send> | z.output<typeof Answer> | z.output<typeof HttpStep>
   | { kind: 'group'; name?: string | undefined; continue?: boolean | undefined; for: string; parallel: boolean; steps: Step[] };
 
 export const PlanSchema = z.object({

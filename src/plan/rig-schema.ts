@@ -7,6 +7,7 @@ import { loadFirmwareProfile, stationFieldsOf } from './firmware-profile.js';
 import { SiteConfigSchema } from '../../emulators/site/config.js';
 import { MeterConfigSchema } from '../../emulators/meter/config.js';
 import { HandsAdapterSchema } from './hands-schema.js';
+import { RestRouteSchema, SHIPPED_PRESETS } from '../adapters/rest-preset.js';
 import { CanSectionSchema, checkCan, ConvertersSchema, externalCanParts } from './can-schema.js';
 
 const IDENTITY_TEMPLATE = /^([A-Za-z0-9*\-_=:+|@.]|\{n(:\d{1,2})?\})+$/;
@@ -36,6 +37,16 @@ export const TriggerAdapterSchema = z.discriminatedUnion('kind', [
       .describe('octt: POST <url>/api/octt/{version}/{station}/{action} with the payload; template: url holds {version} {station} {action}'),
     headers, timeoutS,
   }).strict().describe('An external CSMS with an HTTP hook that makes it send an operation'),
+  z.object({
+    kind: z.literal('rest'),
+    url: z.string().regex(/^https?:\/\//, 'expected an http:// or https:// URL').describe('Base URL of the control stack\'s API; route paths are appended'),
+    preset: z.string().min(1).describe(`Route map: a shipped preset (${SHIPPED_PRESETS.join(', ')}) or a preset file relative to the rig`),
+    routes: z.record(z.string(), RestRouteSchema).default({}).describe('Routes per OCPP action, over the preset\'s'),
+    tenant: z.string().optional().describe('Tenant id for {tenant} in the routes'),
+    answer: z.enum(['body', 'wire']).optional().describe('Override the preset: body (the HTTP answer is the station\'s) or wire (async API: the station\'s answer on the OCPP link is the verdict)'),
+    headers: z.record(z.string(), z.string()).default({}).describe('Headers of every request (templates; secrets as ${env:NAME})'),
+    timeoutS,
+  }).strict().describe('An external CSMS driven through its own REST API, with a route per action (presets octt, citrineos)'),
   z.object({ kind: z.literal('prompt') }).strict().describe('Ask an operator at the console (interactive runs only)'),
 ]).describe('How a plan makes the control stack send an operation (trigger steps, remote start/stop)');
 
@@ -105,6 +116,10 @@ export const RigSchema = z.object({
   controlStack: z.object({
     trigger: TriggerAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),
     dr: DrAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),
+    api: z.object({
+      url: z.string().regex(/^https?:\/\//, 'expected an http:// or https:// URL').describe('Base URL: an `http` step\'s url that starts with / is appended to it'),
+      headers: z.record(z.string(), z.string()).default({}).describe('Headers of every `http` step to this API (e.g. Authorization: "Bearer ${env:CSMS_TOKEN}")'),
+    }).strict().optional().describe('The control stack\'s configuration API, for `http` plan steps with a relative url (default: the rest/http trigger\'s url and headers)'),
   }).strict().prefault({}).describe('How plans drive the control stack under test'),
 }).strict().superRefine((rig, ctx) => {
   checkIdentities(rig, ctx);

@@ -8,7 +8,7 @@
 import type { Step } from '../plan/plan-schema.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import { type Evse, powerKnown } from '../devices/evse.js';
-import type { RunContext } from './context.js';
+import type { RunContext, SeenCall } from './context.js';
 import { containsSubset } from './json-subset.js';
 import type { StationSample, ValueSource } from './observations.js';
 
@@ -164,12 +164,33 @@ export function condition(ctx: RunContext, step: ExpectStep, where: string): Con
     let n = 0;
     let next = 0;
     let from = 0;
+    // with answer/error: calls that match but have no answer yet are looked at again on every scan
+    const byAnswer = m.answer !== undefined || m.error !== undefined;
+    let waiting: SeenCall[] = [];
+    const answered = (c: SeenCall): boolean => {
+      const a = c.answer as NonNullable<SeenCall['answer']>;
+      if (m.error !== undefined) return a.error !== undefined && (m.error === '*' || a.error === m.error);
+      return a.error === undefined && containsSubset(a.payload, m.answer);
+    };
     const scan = (): number | undefined => {
+      if (byAnswer) {
+        const still: SeenCall[] = [];
+        for (const c of waiting) {
+          if (!c.answer) still.push(c);
+          else if (answered(c) && ++n >= m.count) return c.answer.t;
+        }
+        waiting = still;
+      }
       for (let i = Math.max(next, ctx.callsDropped); i < ctx.callsDropped + ctx.calls.length; i++) {
         next = i + 1;
         const c = ctx.calls[i - ctx.callsDropped] as (typeof ctx.calls)[number];
         if (c.t < from || c.action !== m.action || endpointOf.get(c.station) !== c.endpoint || c.dir !== dirFor(c.endpoint)) continue;
         if (m.payload !== undefined && !containsSubset(c.payload, m.payload)) continue;
+        if (byAnswer) {
+          if (!c.answer) waiting.push(c);
+          else if (answered(c) && ++n >= m.count) return c.answer.t;
+          continue;
+        }
         if (++n >= m.count) return c.t;
       }
       return undefined;
@@ -177,11 +198,13 @@ export function condition(ctx: RunContext, step: ExpectStep, where: string): Con
     const seen = (anchor: number): number | undefined => {
       n = 0;
       next = 0;
+      waiting = [];
       from = anchor;
       return scan();
     };
+    const answerText = m.error !== undefined ? ` answered with CALLERROR ${m.error === '*' ? '(any code)' : m.error}` : m.answer !== undefined ? ` answered with ${JSON.stringify(m.answer)}` : '';
     return {
-      what: `${m.direction === 'to-csms' ? '' : 'CSMS sends '}${m.action}${m.payload ? ` matching ${JSON.stringify(m.payload)}` : ''}${m.evse ? ` (${handles.map((h) => h.identity).join(', ')})` : ''}${m.count > 1 ? ` x${m.count}` : ''}`,
+      what: `${m.direction === 'to-csms' ? '' : 'CSMS sends '}${m.action}${m.payload ? ` matching ${JSON.stringify(m.payload)}` : ''}${m.evse ? ` (${handles.map((h) => h.identity).join(', ')})` : ''}${answerText}${m.count > 1 ? ` x${m.count}` : ''}`,
       stations: handles,
       seen,
       holdsAt: () => false, // a message is an event, not a state

@@ -22,7 +22,12 @@ export interface SeenCall {
   id: string;
   action: string;
   payload: unknown;
+  /** The CALLRESULT or CALLERROR that answered it on the same endpoint, once seen. */
+  answer?: { t: number; raw: string; error?: string | undefined; payload: unknown } | undefined;
 }
+
+/** Calls still waiting for their answer, by station|endpoint|message id; bounded like `calls`. */
+const MAX_UNANSWERED = 10_000;
 
 /** What the steps of one plan run share. */
 export class RunContext {
@@ -37,6 +42,7 @@ export class RunContext {
   readonly calls: SeenCall[] = [];
   /** How many calls fell off the front of `calls` (absolute index = dropped + array index). */
   callsDropped = 0;
+  private readonly unanswered = new Map<string, SeenCall>();
   private readonly off: () => void;
 
   constructor(
@@ -56,7 +62,10 @@ export class RunContext {
         try {
           const f = JSON.parse(r.raw) as unknown[];
           if (f[0] === 2 && typeof f[2] === 'string') {
-            this.calls.push({ t: r.t, station: r.station, endpoint: r.endpoint, dir: r.dir, id: String(f[1]), action: f[2], payload: f[3] });
+            const call: SeenCall = { t: r.t, station: r.station, endpoint: r.endpoint, dir: r.dir, id: String(f[1]), action: f[2], payload: f[3] };
+            this.calls.push(call);
+            this.unanswered.set(`${r.station}|${r.endpoint}|${call.id}`, call);
+            if (this.unanswered.size > MAX_UNANSWERED) this.unanswered.delete(this.unanswered.keys().next().value as string);
             if (this.calls.length > MAX_CALLS) {
               this.calls.splice(0, MAX_CALLS / 10);
               this.callsDropped += MAX_CALLS / 10;
@@ -65,12 +74,27 @@ export class RunContext {
         } catch {
           // a malformed frame is evidence, not a call
         }
+      } else if (r.raw.startsWith('[3') || r.raw.startsWith('[4')) {
+        this.noteAnswer(r);
       }
       const list = this.recent.get(r.station) ?? [];
       list.push(r);
       if (list.length > 20) list.shift();
       this.recent.set(r.station, list);
     });
+  }
+
+  private noteAnswer(r: Extract<TraceRecord, { kind: 'ocpp' }>): void {
+    try {
+      const f = JSON.parse(r.raw) as unknown[];
+      const key = `${r.station}|${r.endpoint}|${String(f[1])}`;
+      const call = this.unanswered.get(key);
+      if (!call || call.dir === r.dir) return;
+      this.unanswered.delete(key);
+      call.answer = f[0] === 4 ? { t: r.t, raw: r.raw, error: String(f[2]), payload: f[4] } : { t: r.t, raw: r.raw, payload: f[2] };
+    } catch {
+      // a malformed frame is evidence, not an answer
+    }
   }
 
   /** Teardown runs on a driver that an interrupt does not cut short. */
@@ -112,6 +136,7 @@ export class RunContext {
 
   /** The answer (CALLRESULT payload or CALLERROR) to a call, from the trace as the same endpoint saw it. */
   answerTo(call: SeenCall): { t: number; raw: string } | undefined {
+    if (call.answer) return call.answer;
     for (const r of this.recent.get(call.station) ?? []) {
       if (r.kind === 'ocpp' && r.endpoint === call.endpoint && r.dir !== call.dir && (r.raw.startsWith('[3') || r.raw.startsWith('[4')) && r.raw.includes(JSON.stringify(call.id))) {
         return { t: r.t, raw: r.raw };

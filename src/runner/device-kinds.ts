@@ -14,6 +14,7 @@ import { RealCharger } from '../adapters/real-charger.js';
 import { toHandsConfig } from '../plan/hands-schema.js';
 import { expandEvses, type Rig } from '../plan/rig-schema.js';
 import { EmulatedCsms } from '../../emulators/csms/csms.js';
+import { startRestFront } from '../../emulators/csms/rest-front.js';
 import { createStation } from '../../emulators/evse/create-station.js';
 import type { ChargeStation } from '../../emulators/evse/station.js';
 import { VirtualEvse } from '../../emulators/evse/virtual-evse.js';
@@ -37,6 +38,10 @@ export interface RigBuild {
   site: SiteModel | undefined;
   meters: MeterHandle[];
   can: CanRuntime | undefined;
+  /** Tag of this run in transaction ids (real-clock runs only: a virtual run stays a function of its seed). */
+  runTag?: string | undefined;
+  /** URL of the built-in CSMS's REST front (rig csms.restFront), when it has one. */
+  restFrontUrl?: string | undefined;
   /** Teardown steps, run in reverse order of registration. */
   closers: (() => Promise<void> | void)[];
 }
@@ -53,6 +58,11 @@ const csmsKind: DeviceKind = {
     const csms = await EmulatedCsms.start(b.rig.csms, { clock: b.clock, trace: b.trace, rng: b.rngs.stream('csms'), ledger: b.ledger });
     b.csms = csms;
     b.closers.push(() => csms.close());
+    if (b.rig.csms.restFront) {
+      const front = await startRestFront(csms, b.trace, b.rig.csms.restFront);
+      b.restFrontUrl = front.url;
+      b.closers.push(() => front.close());
+    }
   },
 };
 
@@ -61,7 +71,7 @@ const stationKind: DeviceKind = {
   name: 'station',
   start(b) {
     for (const cfg of expandEvses(b.rig)) {
-      b.stations.push(createStation(cfg, { clock: b.clock, trace: b.trace, rng: b.rngs.stream(`evse:${cfg.identity}`), ledger: b.ledger, defaultCsmsUrl: b.csms?.url }));
+      b.stations.push(createStation(cfg, { clock: b.clock, trace: b.trace, rng: b.rngs.stream(`evse:${cfg.identity}`), ledger: b.ledger, defaultCsmsUrl: b.csms?.url, runTag: b.runTag }));
     }
     const stations = [...b.stations];
     b.closers.push(async () => { await Promise.allSettled(stations.map((s) => s.stop())); });

@@ -8,6 +8,7 @@ import { isHarnessError } from '../core/errors.js';
 import type { EvseCapability } from '../devices/evse.js';
 import type { Plan, Step } from '../plan/plan-schema.js';
 import { expandEvses, type Rig } from '../plan/rig-schema.js';
+import { builtinCsmsProblem } from './plan-check-csms.js';
 import { selectStations } from './selectors.js';
 
 function needs(step: Step): { selector: string; field: string; capability: EvseCapability } | undefined {
@@ -76,6 +77,8 @@ export function checkPlanAgainstRig(file: string, plan: Plan, rig: Rig): string[
           problems.push(`${file}: ${where}: ${step.kind}${step.kind === 'inject' ? ` ${step.fault}` : ''} needs ${need.capability} on ${cannot.join(', ')}: ${how}`);
         }
       }
+      const builtin = builtinCsmsProblem(file, where, step, rig);
+      if (builtin) problems.push(builtin);
       if (step.kind === 'group') visit(step.steps, `${where}.steps`, step.for);
     });
   };

@@ -1,4 +1,7 @@
 import { BuiltinDr, BuiltinTrigger, HttpDr, HttpTrigger, PromptTrigger, type DrAdapter, type TriggerAdapter } from '../adapters/control-stack.js';
+import { restTrigger } from './rest-adapter.js';
+import { normaliseRunTag } from './run-tag.js';
+import { httpStep } from './steps-http.js';
 import { parseDuration } from '../core/duration.js';
 import { isHarnessError } from '../core/errors.js';
 import { isUnsupported } from '../devices/evse.js';
@@ -38,13 +41,14 @@ export interface PlanRunOptions {
   continueOnFailure?: boolean | undefined;
 }
 
-function adapters(rig: Rig, rt: RigRuntime, ask: PlanRunOptions['ask']): { trigger: TriggerAdapter | undefined; dr: DrAdapter | undefined } {
+function adapters(rig: Rig, rt: RigRuntime, ask: PlanRunOptions['ask'], rigDir: string | undefined): { trigger: TriggerAdapter | undefined; dr: DrAdapter | undefined } {
   const t = rig.controlStack.trigger ?? (rt.csms ? { kind: 'builtin' as const } : undefined);
   const d = rig.controlStack.dr ?? (rt.csms ? { kind: 'builtin' as const } : undefined);
   const http = (o: { url: string; headers: Record<string, string>; timeoutS: number }) => ({ url: o.url, headers: o.headers, timeoutMs: o.timeoutS * 1000, clock: rt.clock, trace: rt.trace });
   let trigger: TriggerAdapter | undefined;
   if (t?.kind === 'builtin' && rt.csms) trigger = new BuiltinTrigger(rt.csms);
   else if (t?.kind === 'http') trigger = new HttpTrigger({ ...http(t), preset: t.preset });
+  else if (t?.kind === 'rest') trigger = restTrigger(t, rt, rigDir);
   else if (t?.kind === 'prompt' && ask) trigger = new PromptTrigger(ask);
   let dr: DrAdapter | undefined;
   if (d?.kind === 'builtin' && rt.csms) dr = new BuiltinDr(rt.csms);
@@ -66,9 +70,9 @@ export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
   try {
     // real chargers must be connected before the plan starts: one that never connects is an infrastructure error
     await waitChargers(rt, o.signal);
-    const { trigger, dr } = adapters(o.rig, rt, o.ask);
+    const { trigger, dr } = adapters(o.rig, rt, o.ask, o.rigDir);
     ctx = new RunContext(rt, new Driver(rt.clock, rt.trace, o.signal), o.file, o.budgetScale, trigger, dr);
-    return await execute(o, rt, ctx);
+    return normaliseRunTag(await execute(o, rt, ctx), rt.runTag);
   } finally {
     ctx?.close();
     await rt.close();
@@ -105,6 +109,7 @@ async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Prom
       case 'inject': return injectStep(ctx, step, where);
       case 'expect': return step.can ? canExpectStep(ctx, step, where, prevTrigger) : expectStep(ctx, step, where, prevTrigger);
       case 'load': rt.site.setBaseLoadKw(step.kw); return { status: 'passed', triggerT: ctx.driver.now() };
+      case 'http': return httpStep(ctx, step, where);
       case 'send': case 'answer': return step.kind === 'send' ? sendStep(ctx, step, where) : answerStep(ctx, step);
       case 'group': throw new Error('groups are expanded by the runner');
     }

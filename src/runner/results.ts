@@ -58,6 +58,8 @@ export interface PlanResult {
   durationMs: number;
   trace: string | undefined;
   error?: string | undefined;
+  /** Tag of the run in its transaction ids (real-clock runs); messages and answers show it as {run}. */
+  runTag?: string | undefined;
 }
 
 export type RunStatus = 'passed' | 'failed' | 'error' | 'interrupted';

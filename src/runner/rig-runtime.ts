@@ -10,6 +10,7 @@ import { FrameLedger } from '../transport/frame-ledger.js';
 import type { EmulatedCsms } from '../../emulators/csms/csms.js';
 import type { ChargeStation } from '../../emulators/evse/station.js';
 import type { Rig } from '../plan/rig-schema.js';
+import { runTagFrom } from '../../emulators/evse/tx-id.js';
 import type { SiteModel } from '../../emulators/site/site-model.js';
 import type { Evse } from '../devices/evse.js';
 import { DEVICE_KINDS, type RigBuild } from './device-kinds.js';
@@ -32,6 +33,10 @@ export interface RigRuntime {
   ledger: FrameLedger | undefined;
   /** CAN buses, power modules and DC module controllers (rig `can:` / `converters:`). */
   can?: CanRuntime | undefined;
+  /** URL of the built-in CSMS's REST front (rig csms.restFront), when it has one. */
+  restFrontUrl?: string | undefined;
+  /** Tag of this run in 2.0.1 transaction ids (real clock only); reports show it as {run}. */
+  runTag?: string | undefined;
   /** Tear down in reverse: stations, CSMS, trace. */
   close(): Promise<void>;
 }
@@ -59,10 +64,12 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
   const traceFile = opts.traceFile ?? join(rig.trace.dir, `${opts.runId}.jsonl`);
   const trace: Trace = rig.trace.enabled ? new JsonlTrace(clock, traceFile, rig.trace) : new NullTrace(clock);
   const rngs = new RngFactory(opts.seed ?? rig.seed);
-  trace.record({ kind: 'note', message: 'rig starting', data: { rig: rig.name, seed: rngs.seed, clock: opts.clock } });
+  const runTag = clock.isVirtual ? undefined : runTagFrom(clock.wallTime());
+  trace.record({ kind: 'note', message: 'rig starting', data: { rig: rig.name, seed: rngs.seed, clock: opts.clock, ...(runTag ? { runTag } : {}) } });
   const b: RigBuild = {
     rig, clock, trace, rngs, ledger, rigDir: opts.rigDir, ask: opts.ask,
     csms: undefined, stations: [], evses: [], site: undefined, meters: [], can: undefined, closers: [],
+    runTag,
   };
   const close = async (): Promise<void> => {
     for (const d of b.evses) d.evse.close();
@@ -85,7 +92,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     if (clock.isVirtual) clock.setTimer(0, () => void s.start(), `power-up ${s.identity}`);
     else void s.start();
   }
-  return { rig, clock, trace, csms, stations, evses, site, meters, ledger, can: b.can, close };
+  return { rig, clock, trace, csms, stations, evses, site, meters, ledger, can: b.can, restFrontUrl: b.restFrontUrl, runTag: b.runTag, close };
 }
 
 /** Wait until every station has connected at least once; an unreachable CSMS is an infrastructure error. */
@@ -102,6 +109,28 @@ export async function waitConnected(rt: RigRuntime, timeoutMs: number): Promise<
     };
     if (s.connected) ok();
     else s.once('connected', ok);
+  })));
+}
+
+/**
+ * Wait until every virtual station's last BootNotification was Accepted (`ready` means booted, not
+ * just connected); one still Pending/Rejected/unanswered after `timeoutMs` is an infrastructure
+ * error naming it and its state.
+ */
+export async function waitBooted(rt: RigRuntime, timeoutMs: number): Promise<void> {
+  await Promise.all(rt.stations.map((s) => new Promise<void>((resolvePromise, reject) => {
+    const check = (): void => {
+      if (s.state !== 'Accepted') return;
+      s.off('state', check);
+      timer.cancel();
+      resolvePromise();
+    };
+    const timer = rt.clock.setTimer(timeoutMs, () => {
+      s.off('state', check);
+      reject(new HarnessError(ERROR_CODES.CONNECT_FAILED, `${s.identity}: boot not Accepted by ${s.csmsUrl} after ${timeoutMs} ms (state ${s.state})`, { station: s.identity }));
+    }, `wait booted ${s.identity}`);
+    s.on('state', check);
+    check();
   })));
 }
 

@@ -17,7 +17,7 @@ export async function triggerStep(ctx: RunContext, step: StepOf<'trigger'>, wher
   const triggerT = ctx.driver.now();
   // a CALLERROR, a call timeout or a link lost before the answer is the station's doing (a failed step
   // that keeps it), not a harness error
-  const ask = (identity: string, version: '1.6' | '2.0.1') => trigger.send(identity, version, step.action, step.payload)
+  const ask = (identity: string, version: '1.6' | '2.0.1') => trigger.send(identity, version, step.action, step.payload, { waitMs: b.lateMs })
     .catch((err: unknown) => callRefusal(err) ?? Promise.reject(err));
   const answers = await ctx.driver.settle(Promise.all(stations.map((s) => ask(s.identity, s.version))), b.waitMs);
   const answer = stations.length === 1 ? answers[0] : Object.fromEntries(stations.map((s, i) => [s.identity, answers[i]]));

@@ -4,6 +4,8 @@ import { versionStrategy } from '../devices/ocpp-version.js';
 import type { RunContext } from './context.js';
 import { type Budget, budgetFor, withLinkCause } from './budget.js';
 import { failed, judge, type Outcome } from './outcome.js';
+import type { SeenCall } from './context.js';
+import { answerStatus, sentCall, startCall, tokenOf } from './session-answers.js';
 
 type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
 
@@ -44,42 +46,51 @@ export async function plugStep(ctx: RunContext, step: StepOf<'plug' | 'unplug'>,
   return { status: 'passed', triggerT };
 }
 
-/** The status in the CSMS's answer to this station's Authorize for `idTag` sent at or after `from` (a real charger's). */
-function authorizeAnswer(ctx: RunContext, s: Evse, idTag: string, from: number): string | undefined {
-  for (const c of ctx.calls) {
-    if (c.t < from || c.station !== s.identity || c.endpoint !== s.frameEndpoint || c.action !== 'Authorize') continue;
-    const p = c.payload as { idTag?: string; idToken?: { idToken?: string } };
-    if ((p.idTag ?? p.idToken?.idToken) !== idTag) continue;
-    const answer = ctx.answerTo(c);
-    if (!answer) return undefined;
-    try {
-      const f = JSON.parse(answer.raw) as unknown[];
-      if (f[0] === 4) return `CALLERROR ${String(f[2])}`;
-      const r = f[2] as { idTagInfo?: { status?: string }; idTokenInfo?: { status?: string } };
-      return r.idTagInfo?.status ?? r.idTokenInfo?.status;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
+/** This station's Authorize of `idTag` sent at or after `from`, if any. */
+function authorizeCall(ctx: RunContext, s: Evse, idTag: string, from: number): SeenCall | undefined {
+  return sentCall(ctx, s, 'Authorize', from, (p) => tokenOf(p) === idTag);
 }
 
 export async function authorizeStep(ctx: RunContext, step: StepOf<'authorize'>, where: string): Promise<Outcome> {
   const stations = ctx.select(step.evse, `${where}.evse`);
   const b = budgetFor(ctx, step, where, ctx.driver.now());
   const triggerT = ctx.driver.now();
-  const results = await ctx.driver.settle(Promise.all(stations.map((s) => s.authorize(step.connector, step.idTag))), b.waitMs);
+  // a token presented on a connector in a transaction stops it or is ignored: no Authorize goes out
+  const busy = stations.filter((s) => s.hasTransaction(step.connector));
+  if (busy.length) {
+    const what = busy.map((s) => `${s.identity} connector ${step.connector} is in transaction ${String(s.transactionId(step.connector) ?? '(id not known yet)')}`).join(', ');
+    return failed(`authorize ${step.idTag}: not sent: ${what}; a token there would stop the session or be ignored, not authorized (stop the session first, or use a stop step)`, { evidence: ctx.evidence(busy.map((s) => s.identity)), triggerT });
+  }
+  const results = await ctx.driver.settle(Promise.all(stations.map((s) => s.authorize(step.connector, step.idTag, step.idTokenType))), b.waitMs);
   // a real charger reports nothing to us: read the CSMS's answer to its Authorize from the trace
   const pending = stations.filter((_s, i) => results[i] === 'Sent');
   if (pending.length) {
-    await ctx.driver.until(() => (pending.every((s) => authorizeAnswer(ctx, s, step.idTag, triggerT) !== undefined) ? true : undefined), b.lateMs);
-    stations.forEach((s, i) => { if (results[i] === 'Sent') results[i] = authorizeAnswer(ctx, s, step.idTag, triggerT) ?? 'no Authorize seen'; });
+    await ctx.driver.until(() => (pending.every((s) => answerStatus(authorizeCall(ctx, s, step.idTag, triggerT)) !== undefined) ? true : undefined), b.lateMs);
   }
+  // the answer on the wire is the verdict: a CALLERROR is reported as one (a virtual station falls back to its local list)
+  const notes: string[] = [];
+  const frames: string[] = [];
+  stations.forEach((s, i) => {
+    const call = authorizeCall(ctx, s, step.idTag, triggerT);
+    const wire = answerStatus(call);
+    if (call?.answer?.error !== undefined) {
+      results[i] = wire as string;
+      frames.push(`${s.identity} answer to Authorize: ${call.answer.raw.slice(0, 300)}`);
+    } else if (results[i] === 'Sent') {
+      results[i] = wire ?? 'no answer to Authorize seen';
+      if (!call) results[i] = 'no Authorize seen';
+    } else if (!call) {
+      notes.push(`${s.identity} answered from its local list/cache: no Authorize sent`);
+    }
+  });
   const wrong = stations.map((s, i) => [s.identity, results[i]] as const).filter(([, r]) => r !== step.expectStatus);
   if (wrong.length) {
-    return withLinkCause(ctx, failed(`authorize ${step.idTag}: expected ${step.expectStatus}, got ${wrong.map(([id, r]) => `${r} at ${id}`).join(', ')}`, { evidence: ctx.evidence(stations.map((s) => s.identity)), triggerT }), stations, triggerT);
+    const local = notes.length ? ` (${notes.join('; ')})` : '';
+    return withLinkCause(ctx, failed(`authorize ${step.idTag}: expected ${step.expectStatus}, got ${wrong.map(([id, r]) => `${r} at ${id}`).join(', ')}${local}`, { evidence: [...frames, ...ctx.evidence(stations.map((s) => s.identity))], triggerT }), stations, triggerT);
   }
-  return { ...judge(`authorize ${step.idTag}`, b.anchor, ctx.driver.now(), b.budgetMs, b.waitMs), triggerT };
+  const out = judge(`authorize ${step.idTag}`, b.anchor, ctx.driver.now(), b.budgetMs, b.waitMs);
+  if (notes.length && out.status === 'passed') out.message = notes.join('; ');
+  return { ...out, triggerT };
 }
 
 /** Remote start/stop through the control stack; the answers are evidence. */
@@ -87,7 +98,7 @@ async function remote(ctx: RunContext, where: string, stations: Evse[], b: Budge
   const trigger = ctx.requireTrigger(where);
   return ctx.driver.settle(Promise.all(stations.map(async (s) => {
     const { action, payload } = build(s);
-    return trigger.send(s.identity, s.version, action, payload);
+    return trigger.send(s.identity, s.version, action, payload, { waitMs: b.lateMs });
   })), b.waitMs);
 }
 
@@ -95,6 +106,8 @@ export async function startStep(ctx: RunContext, step: StepOf<'start'>, where: s
   const stations = ctx.select(step.evse, `${where}.evse`);
   const b = budgetFor(ctx, step, where, ctx.driver.now());
   const triggerT = ctx.driver.now();
+  // sessions that ran before the step are not started by it (no start answer to judge)
+  const already = new Set(stations.filter((s) => s.hasTransaction(step.connector)).map((s) => s.identity));
   // a local start plugs in and presents the token; a remote one plugs in a virtual EV (a real one is plugged by the bench)
   for (const s of stations) {
     if (step.remote && s.kind === 'real') continue;
@@ -104,18 +117,32 @@ export async function startStep(ctx: RunContext, step: StepOf<'start'>, where: s
   let answers: unknown[];
   if (step.remote) {
     const idle = stations.filter((s) => !s.hasTransaction(step.connector));
-    const got = await remote(ctx, where, idle, b, (s) => versionStrategy(s.version).remoteStart(step.connector, step.idTag, Math.floor(triggerT) % 2_147_483_647));
+    const got = await remote(ctx, where, idle, b, (s) => versionStrategy(s.version).remoteStart(step.connector, step.idTag, Math.floor(triggerT) % 2_147_483_647, step.idTokenType));
     answers = stations.map((s) => (idle.includes(s) ? got[idle.indexOf(s)] : { status: 'Accepted' }));
   } else {
-    const got = await ctx.driver.settle(Promise.all(stations.map((s) => (s.hasTransaction(step.connector) ? 'Accepted' : s.authorize(step.connector, step.idTag)))), b.waitMs);
+    const got = await ctx.driver.settle(Promise.all(stations.map((s) => (s.hasTransaction(step.connector) ? 'Accepted' : s.authorize(step.connector, step.idTag, step.idTokenType)))), b.waitMs);
     answers = got.map((status) => ({ status }));
   }
   const statusOf = (a: unknown): string => String((a as { status?: unknown } | undefined)?.status ?? 'no status');
   const refused = stations.map((s, i) => [s, statusOf(answers[i])] as const).filter(([, a]) => a !== 'Accepted' && a !== 'Sent');
+  if (refused.length && refused.length === stations.length && step.expectStatus !== 'Accepted' && refused.every(([, a]) => a === step.expectStatus)) {
+    return { ...judge(`start ${step.idTag} refused with ${step.expectStatus} as expected`, b.anchor, ctx.driver.now(), b.budgetMs, b.waitMs), answer: answers, triggerT };
+  }
   if (refused.length) {
     return withLinkCause(ctx, failed(`start ${step.idTag}: ${refused.map(([s, a]) => `${s.identity} answered ${a}`).join(', ')}`, { evidence: ctx.evidence(stations.map((s) => s.identity)), answer: answers, triggerT }), refused.map(([s]) => s), triggerT);
   }
   const out = await allReach(ctx, stations, (s) => s.hasTransaction(step.connector), `transaction started on ${stations.map((s) => s.identity).join(', ')}`, b);
+  if (out.status === 'failed') return { ...out, answer: step.remote ? answers : undefined, triggerT };
+  // the CSMS's answer to the start (StartTransaction / TransactionEvent Started) is the verdict: ConcurrentTx is not a start
+  const started = stations.filter((s) => !already.has(s.identity));
+  await ctx.driver.until(() => (started.every((s) => answerStatus(startCall(ctx, s, step.connector, triggerT)) !== undefined) ? true : undefined), b.lateMs);
+  const bad = started.map((s) => [s, startCall(ctx, s, step.connector, triggerT)] as const)
+    .map(([s, c]) => [s, c, c ? answerStatus(c) ?? 'no answer' : undefined] as const)
+    .filter(([, c, st]) => c !== undefined && st !== step.expectStatus);
+  if (bad.length) {
+    const what = bad.map(([s, c, st]) => `${s.identity} got ${st} to its ${c?.action}${c?.answer ? ` (${c.answer.raw.slice(0, 200)})` : ''}`).join(', ');
+    return { ...failed(`start ${step.idTag}: expected ${step.expectStatus}, ${what}`, { evidence: ctx.evidence(stations.map((s) => s.identity)), answer: step.remote ? answers : undefined }), triggerT };
+  }
   return { ...out, answer: step.remote ? answers : undefined, triggerT };
 }
 

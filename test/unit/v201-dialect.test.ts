@@ -86,7 +86,7 @@ describe('2.0.1 dialect: outgoing messages', () => {
     }
     const contexts = events.map((e) => ((e.meterValue as { sampledValue: { context: string }[] }[])[0]?.sampledValue[0]?.context));
     expect(contexts).toEqual(['Transaction.Begin', 'Other', 'Sample.Periodic', 'Transaction.End']);
-    expect(events[0]?.idToken).toEqual({ idToken: 'TAG1', type: 'ISO14443' });
+    expect(events[0]?.idToken).toEqual({ idToken: 'TAG1', type: 'Local' }); // not a hex UID: the type its format fits (issue 17)
     expect(events[1]?.idToken).toBeUndefined();
     expect((events[3]?.transactionInfo as Payload).stoppedReason).toBe('Local');
   });

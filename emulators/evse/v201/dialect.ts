@@ -2,6 +2,7 @@
  * OCPP 2.0.1 dialect of the virtual station: message builders for what the station sends
  * (BootNotification, StatusNotification, TransactionEvent...) and the handlers of what a CSMS asks.
  */
+import type { IdTokenType } from '../id-token.js';
 import { isoTime } from '../../../src/core/clock.js';
 import type { Payload } from '../../../src/transport/ocpp-types.js';
 import type { StationConfig } from '../config.js';
@@ -45,19 +46,15 @@ export const STOP_REASONS: Record<StopReason, { triggerReason: TriggerReason; st
   Other: { triggerReason: 'AbnormalCondition', stoppedReason: 'Other' },
 };
 
-export type IdTokenType = 'Central' | 'eMAID' | 'ISO14443' | 'ISO15693' | 'KeyCode' | 'Local' | 'MacAddress' | 'NoAuthorization';
-
-const tokenTypes = new WeakMap<ChargeStation, Map<string, IdTokenType>>();
+export type { IdTokenType };
 
 /** Remember the type of an idToken the CSMS sent (RequestStartTransaction), to report it back in TransactionEvent. */
 export function rememberTokenType(station: ChargeStation, idToken: string, type: IdTokenType): void {
-  let m = tokenTypes.get(station);
-  if (!m) tokenTypes.set(station, (m = new Map()));
-  m.set(idToken, type);
+  station.auth.tokenTypes.remember(idToken, type);
 }
 
 function tokenType(station: ChargeStation, idToken: string): IdTokenType {
-  return tokenTypes.get(station)?.get(idToken) ?? 'ISO14443';
+  return station.auth.tokenTypes.typeOf(idToken);
 }
 
 /** SampledValues of one reading (2.0.1: numeric value, unitOfMeasure). */
