@@ -73,7 +73,7 @@ describe('allocate', () => {
   });
   it('rounds down to the pilot set and hands the rest on', () => {
     const out = allocate({ sessions: [s('A'), s('B')], capacity: { ...cap, limitW: 5_000 + 3 * 230 * 15 }, mode: 'equal', pilotSetA: [0, 6, 8, 10, 16] });
-    // 7.5 A each -> 6 A each, then 3 A left: A gets 8 (the next pilot within reach), B stays at 6
+    // round robin: 6 A each, then 3 A (690 W/A x 3) left: A gets its next step to 8 A, B cannot
     expect(out.map((x) => x.a)).toEqual([8, 6]);
   });
   it('keeps the transformer under its kVA', () => {

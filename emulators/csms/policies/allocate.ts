@@ -9,8 +9,9 @@
  *   sqrt(Iab^2 + Ica^2 + Iab*Ica),
  * - every current is one of the pilot set (rounded down),
  * - `equal` mode splits evenly and hands what a session cannot take (its maxW) to the others
- *   (water-filling); `sorted` mode serves sessions in order, each as much as it can take.
- * A last pass offers what rounding left to the sessions again, in order.
+ *   (water-filling; with a pilot set: round robin, one pilot step per session per round, so every
+ *   session reaches the lowest pilot before any gets a second step); `sorted` mode serves sessions
+ *   in order, each as much as it can take, and offers what a line limit left over again, in order.
  */
 import type { LinePhase, SchedSession } from './types.js';
 
@@ -144,16 +145,31 @@ export function allocate(input: AllocationInput): SessionAllocation[] {
     const wpa = wattsPerAmp(s);
     const capW = Math.min(wantW, s.maxW - have * wpa, left);
     const extra = Math.min(Math.max(0, capW) / wpa, lineHeadroomA(sums, s, cap.lineLimitsA));
-    const total = roundToPilot(have + extra * (1 - 1e-12), input.pilotSetA);
+    const total = roundToPilot(have + extra, input.pilotSetA);
     const add = Math.max(0, total - have);
     if (add <= 0) return;
     amps.set(s.key, have + add);
     addTo(sums, s, add);
     left -= add * wpa;
   };
-  for (const s of sessions) give(s, desired ? (desired.get(s.key) ?? 0) : Infinity);
-  // what rounding or a line limit left unused goes to the sessions again, in order
-  if (left > EPS) for (const s of sessions) give(s, Infinity);
+  if (input.mode === 'equal' && input.pilotSetA) {
+    // discrete pilots: round robin, one pilot step per session per round, while anything fits
+    const steps = [...new Set(input.pilotSetA)].filter((p) => p > 0).sort((a, b) => a - b);
+    for (let progress = true; progress && left > EPS;) {
+      progress = false;
+      for (const s of sessions) {
+        const have = amps.get(s.key) ?? 0;
+        const next = steps.find((p) => p > have + EPS);
+        if (next === undefined) continue;
+        give(s, (next - have) * wattsPerAmp(s));
+        if ((amps.get(s.key) ?? 0) > have) progress = true;
+      }
+    }
+  } else {
+    for (const s of sessions) give(s, desired ? (desired.get(s.key) ?? 0) : Infinity);
+    // what a line limit left unused goes to the sessions again, in order
+    if (left > EPS) for (const s of sessions) give(s, Infinity);
+  }
   return sessions.map((s) => {
     const a = amps.get(s.key) ?? 0;
     return { session: s, a, w: a * wattsPerAmp(s) };
