@@ -19,11 +19,23 @@ export function supplyCause(phase: string): string {
  * `converterFed` draw through their CAN power modules (emulators/converter), which are the site's
  * loads and report a phase loss themselves: they are not wired here.
  */
+/**
+ * A station's draw: its sessions' power now and its energy registers' sum, both settled to now, so
+ * the site integrates the same exact integral as the station's MeterValues.
+ */
+export function stationDraw(s: ChargeStation): { powerW: number; energyWh: number } {
+  let powerW = 0;
+  for (const c of s.sessions.connectors) powerW += s.sessions.powerW(c.id);
+  let energyWh = 0;
+  for (const wh of s.memory.registersWh) energyWh += wh;
+  return { powerW, energyWh };
+}
+
 export function wireStationsToSite(config: SiteConfigInput, clock: Clock, trace: Trace, stations: readonly ChargeStation[], converterFed: ReadonlySet<string> = new Set()): SiteModel {
   const site = new SiteModel(config, clock);
   for (const s of stations) {
     if (converterFed.has(s.identity)) continue;
-    site.addEvse(s.identity, s.supplyPhases, () => ({ powerW: s.sessions.connectors.reduce((w, c) => w + s.sessions.powerW(c.id), 0) }));
+    site.addEvse(s.identity, s.supplyPhases, () => stationDraw(s));
   }
   const byId = new Map(stations.map((s) => [s.identity, s]));
   site.on('phase-trip', (ev) => {
