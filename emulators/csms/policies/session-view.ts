@@ -69,6 +69,16 @@ export class SessionView {
     return wasLimited !== (o.limitedW !== undefined);
   }
 
+  /** EVs announced (admitted) whose EVSE has no session yet, as the commitments they are. */
+  pending(liveEvses: ReadonlySet<string>): SchedSession[] {
+    const out: SchedSession[] = [];
+    for (const [k, r] of this.requests) {
+      if (liveEvses.has(k)) continue;
+      out.push({ key: `pending:${k}`, station: r.station, evseId: r.evseId, arrivalMs: 0, departureMs: r.departureMs, remainingWh: r.energyWh, maxW: r.maxW, phases: ['L1', 'L2', 'L3'], voltage: this.opts.voltage });
+    }
+    return out;
+  }
+
   /** Forget sessions that ended, and announced EVs whose departure passed. */
   prune(live: ReadonlySet<string>, liveEvses: ReadonlySet<string>, nowMs: number): void {
     for (const k of this.firstSeen.keys()) if (!live.has(k)) this.firstSeen.delete(k);

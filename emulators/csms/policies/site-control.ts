@@ -10,7 +10,7 @@ import { DemandTracker } from '../../site/tariff.js';
 import { allocate, type SessionAllocation } from './allocate.js';
 import type { SchedulingConfig } from './config.js';
 import { POLICIES } from './index.js';
-import { SessionView, type SessionFacts } from './session-view.js';
+import { SessionView, evseKey, type SessionFacts } from './session-view.js';
 import type { Admission, CloudContext, EvRequest, LinePhase, SchedSession, SchedulingPolicy } from './types.js';
 
 /** Where the scheduler reads the site (the emulated site model, or a grid meter). */
@@ -115,7 +115,7 @@ export class SiteControl {
   /** Admission control for an EV announced before its plug-in; an admitted EV's request is kept for the scheduler. */
   announce(request: EvRequest, limitW: number | undefined, facts: readonly SessionFacts[]): Admission {
     const now = this.deps.clock.now();
-    const sessions = facts.map((f) => this.view.view(f, now));
+    const sessions = [...facts.map((f) => this.view.view(f, now)), ...this.view.pending(new Set(facts.map((f) => evseKey(f.station, f.evseId))))];
     const verdict = this.policy.admit(request, this.context(limitW ?? Infinity, sessions));
     if (verdict.admit) this.view.announce(request);
     this.decision('admission', verdict.reason, {
