@@ -204,6 +204,7 @@ export class LoadManager {
   observe(session: Pick<LmSession, 'station' | 'transactionId'>, powerW: number): void {
     if (this.closed || this.limitW === undefined) return;
     if (this.control.view.observe(sessionKey(session), powerW, this.deps.clock.now())) this.control.soon(`${session.station} draws ${Math.round(powerW)} W`);
+    else if (this.control.drifted(this.limitW)) this.control.soon('the site\'s other load moved');
   }
 
   /** A session ended: forget its EV request. */
@@ -223,6 +224,7 @@ export class LoadManager {
     for (const key of this.profileIds.keys()) if (!live.has(key)) this.profileIds.delete(key);
     const sessions = all.filter(canDraw);
     const excluded = all.filter((x) => !canDraw(x));
+    for (const x of excluded) this.control.view.blocked(sessionKey(x));
     const planned = this.control.plan(this.limitW, sessions.map((x) => ({ key: sessionKey(x), station: x.station, evseId: x.evseId, phases: x.phases, energyWh: x.energyWh })), live, new Set(all.map((x) => `${x.station}#evse${x.evseId}`)), reason);
     const byKey = new Map(sessions.map((x) => [sessionKey(x), x]));
     const allocation = planned.map((p) => toAllocation(byKey.get(p.session.key) as LmSession, p.w, p.a, p.session.phases.length, this.config.unit));

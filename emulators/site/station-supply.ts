@@ -56,10 +56,20 @@ export function wireStationsToSite(config: SiteConfigInput, clock: Clock, trace:
   return site;
 }
 
-/** What the CSMS's site scheduler reads from the site: building load, grid import, station wiring. */
+/**
+ * What the CSMS's site scheduler reads from the site, as a grid meter and the chargers' own meters
+ * would tell it: the load that is not a charging session's delivered power (the building, and the
+ * conversion losses of stations fed by power modules) = grid import - what the stations deliver;
+ * the grid import energy; each station's supply phases.
+ */
 export function siteHooks(site: SiteModel, stations: readonly ChargeStation[]): {
   buildingLoadW: () => number; importEnergyWh: () => number; wiring: (station: string) => readonly Phase[] | undefined;
 } {
   const wiring = new Map(stations.map((s) => [s.identity, s.supplyPhases]));
-  return { buildingLoadW: () => site.baseLoadW(), importEnergyWh: () => site.importEnergyWh(), wiring: (id) => wiring.get(id) };
+  const deliveredW = (): number => stations.reduce((w, s) => w + s.sessions.connectors.reduce((x, c) => x + s.sessions.powerW(c.id), 0), 0);
+  return {
+    buildingLoadW: () => Math.max(site.baseLoadW(), site.importW() - deliveredW()),
+    importEnergyWh: () => site.importEnergyWh(),
+    wiring: (id) => wiring.get(id),
+  };
 }

@@ -79,6 +79,11 @@ export class SessionView {
     return out;
   }
 
+  /** A session that cannot draw (Faulted / Unavailable): what it drew says nothing about its EV; forget it. */
+  blocked(key: string): void {
+    this.obs.delete(key);
+  }
+
   /** Forget sessions that ended, and announced EVs whose departure passed. */
   prune(live: ReadonlySet<string>, liveEvses: ReadonlySet<string>, nowMs: number): void {
     for (const k of this.firstSeen.keys()) if (!live.has(k)) this.firstSeen.delete(k);

@@ -32,6 +32,8 @@ export interface SiteControlDeps {
 }
 
 const DEFAULT_STATION_MAX_A = 32;
+/** How often a session's meter values may make the scheduler look at the site's other load. */
+const DRIFT_CHECK_MS = 5_000;
 
 export class SiteControl {
   readonly view: SessionView;
@@ -45,6 +47,8 @@ export class SiteControl {
   private cloudTimer: TimerHandle | undefined;
   private soonTimer: { handle: TimerHandle; reasons: string[] } | undefined;
   private closed = false;
+  private plannedBuildingW = 0;
+  private lastDriftCheck = -Infinity;
 
   constructor(private readonly cfg: SchedulingConfig | undefined, private readonly deps: SiteControlDeps) {
     this.policy = POLICIES[cfg?.policy ?? 'equal'];
@@ -101,6 +105,7 @@ export class SiteControl {
     if (this.cloudActive() && this.cloudStale) this.cloudStep(limitW, 'site limit or first plan');
     const ordered = this.policy.order(sessions, now);
     const buildingW = this.buildingW();
+    this.plannedBuildingW = buildingW;
     const effective = Math.min(limitW, this.cloudTargetW ?? Infinity);
     const out = allocate({
       sessions: ordered, mode: this.policy.name === 'equal' ? 'equal' : 'sorted', pilotSetA: this.cfg?.pilotSetA,
@@ -140,6 +145,17 @@ export class SiteControl {
         this.deps.replan('cloud period');
       }, 'csms cloud policy period');
     }
+  }
+
+  /**
+   * Whether the load that is not a session's (building, conversion losses) moved since the last
+   * plan by more than 1 % of the limit (at least 100 W); looked at most every DRIFT_CHECK_MS.
+   */
+  drifted(limitW: number): boolean {
+    const now = this.deps.clock.now();
+    if (!this.hooks.buildingLoadW || now - this.lastDriftCheck < DRIFT_CHECK_MS) return false;
+    this.lastDriftCheck = now;
+    return Math.abs(this.buildingW() - this.plannedBuildingW) > Math.max(100, 0.01 * limitW);
   }
 
   /** Re-plan after the current event is handled (coalesced). */
