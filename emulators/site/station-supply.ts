@@ -60,16 +60,19 @@ export function wireStationsToSite(config: SiteConfigInput, clock: Clock, trace:
  * What the CSMS's site scheduler reads from the site, as a grid meter and the chargers' own meters
  * would tell it: the load that is not a charging session's delivered power (the building, and the
  * conversion losses of stations fed by power modules) = grid import - what the stations deliver;
- * the grid import energy; each station's supply phases.
+ * the grid import energy; each station's supply phases and rating.
  */
 export function siteHooks(site: SiteModel, stations: readonly ChargeStation[]): {
   buildingLoadW: () => number; importEnergyWh: () => number; wiring: (station: string) => readonly Phase[] | undefined;
+  maxPowerW: (station: string) => number | undefined;
 } {
   const wiring = new Map(stations.map((s) => [s.identity, s.supplyPhases]));
+  const rating = new Map(stations.map((s) => [s.identity, s.sessions.electrical.maxPowerW]));
   const deliveredW = (): number => stations.reduce((w, s) => w + s.sessions.connectors.reduce((x, c) => x + s.sessions.powerW(c.id), 0), 0);
   return {
     buildingLoadW: () => Math.max(site.baseLoadW(), site.importW() - deliveredW()),
     importEnergyWh: () => site.importEnergyWh(),
     wiring: (id) => wiring.get(id),
+    maxPowerW: (id) => rating.get(id),
   };
 }

@@ -88,6 +88,26 @@ describe('LoadManager', () => {
     lm.close();
   });
 
+  it('keeps the secondary lines under their limits with line-pair stations behind a delta-wye transformer', () => {
+    const clock = new VirtualClock();
+    const trace = new MemoryTrace(clock);
+    const cfg = CsmsConfigSchema.parse({ loadManager: { siteLimitW: 1e6, unit: 'A', voltage: 230 }, scheduling: { policy: 'fcfs', lineLimitsA: { L1: 50, L2: 50, L3: 50 }, stationMaxA: 32, periodS: 0, cloudPeriodS: 0 } });
+    const pairs: Record<string, ('L1' | 'L2' | 'L3')[]> = { AB: ['L1', 'L2'], BC: ['L2', 'L3'], CA: ['L3', 'L1'], AB2: ['L1', 'L2'] };
+    const sessions = Object.keys(pairs).map((k, i) => ({ ...session(k, i + 1), phases: 1 }));
+    const lm = new LoadManager(cfg.loadManager, { clock, trace, scheduling: cfg.scheduling, sessions: () => sessions, send: () => Promise.resolve({ status: 'Accepted' }) });
+    lm.attachSite({ buildingLoadW: () => 0, wiring: (s) => pairs[s] });
+    const amps = Object.fromEntries(lm.rebalance('start').map((a) => [a.session.station, a.limit]));
+    // line current of a line shared by two pairs: sqrt(I1^2 + I2^2 + I1 I2)
+    const line = (x: number, y: number): number => Math.sqrt(x * x + y * y + x * y);
+    const ab = amps.AB! + amps.AB2!;
+    expect(line(ab, amps.CA!)).toBeLessThanOrEqual(50 + 1e-9); // L1
+    expect(line(ab, amps.BC!)).toBeLessThanOrEqual(50 + 1e-9); // L2
+    expect(line(amps.BC!, amps.CA!)).toBeLessThanOrEqual(50 + 1e-9); // L3
+    // fcfs with equal arrivals goes by key: AB, AB2 fill L1 and L2 (32 + 18 A), nothing is left for BC and CA
+    expect([amps.AB, amps.AB2, amps.BC, amps.CA]).toEqual([32, 18, 0, 0]);
+    expect(line(ab, amps.CA!)).toBeGreaterThan(49); // L1 is used up to its limit
+  });
+
   it('keeps only the newest pushes', () => {
     const { lm } = setup({ loadManager: { siteLimitW: 22_080, unit: 'W' } }, [session('A', 1), session('B', 2)]);
     for (let i = 0; i < PUSH_HISTORY; i++) lm.rebalance(`r${i}`);

@@ -29,8 +29,8 @@ export const SchedulingSchema = z.object({
     .describe('Phase-to-neutral voltage (V) of the lines, to turn the building load into line current'),
   pilotSetA: z.array(z.number().min(0)).min(1).optional()
     .describe('Discrete pilot currents (A per phase) a station accepts, e.g. [0, 6, 8, 10, 13, 16, 32]: every allocation rounds down to one of them'),
-  stationMaxA: z.number().positive().default(32)
-    .describe('Current per phase (A) a session is assumed to take until its EV request or its meter values tell less'),
+  stationMaxA: z.number().positive().optional()
+    .describe('Current per phase (A) a session is assumed to take, for stations whose rating the scheduler does not know (the rig tells it for its own stations), until its EV request or its meter values tell less; absent = no cap'),
   tariff: TariffSchema.optional().describe('Time-of-use tariff and demand charge the cloud policy trims against'),
 }).strict().describe('Layered site control: scheduler policy, periods, latency, transformer/line limits, pilot set, tariff');
 

@@ -32,7 +32,14 @@ export class SessionView {
   private readonly requests = new Map<string, EvRequest>();
   private readonly obs = new Map<string, Observation>();
 
-  constructor(private readonly opts: { voltage: number; stationMaxA: number; wiring?: ((station: string) => readonly LinePhase[] | undefined) | undefined }) {}
+  constructor(private readonly opts: {
+    voltage: number;
+    /** Assumed current per phase when the station's maximum power is not known; undefined = no cap. */
+    stationMaxA?: number | undefined;
+    wiring?: ((station: string) => readonly LinePhase[] | undefined) | undefined;
+    /** The most a station delivers (W), when known (its electrical rating). */
+    maxPowerW?: ((station: string) => number | undefined) | undefined;
+  }) {}
 
   /** An EV announced at `station`/`evseId` (before or at plug-in). */
   announce(request: EvRequest): void {
@@ -104,7 +111,7 @@ export class SessionView {
     const voltage = phases.length === 2 ? this.opts.voltage * Math.sqrt(3) : this.opts.voltage;
     const wpa = voltage * (phases.length === 3 ? 3 : 1);
     const req = this.request(f.station, f.evseId);
-    let maxW = this.opts.stationMaxA * wpa;
+    let maxW = this.opts.maxPowerW?.(f.station) ?? (this.opts.stationMaxA !== undefined ? this.opts.stationMaxA * wpa : Infinity);
     if (req) maxW = Math.min(maxW, req.maxW);
     const limited = this.obs.get(f.key)?.limitedW;
     if (limited !== undefined) maxW = Math.min(maxW, HEADROOM(limited));

@@ -21,6 +21,8 @@ export interface SiteHooks {
   importEnergyWh?: (() => number) | undefined;
   /** The supply phases a station is wired to. */
   wiring?: ((station: string) => readonly LinePhase[] | undefined) | undefined;
+  /** The most a station delivers (W): its electrical rating. */
+  maxPowerW?: ((station: string) => number | undefined) | undefined;
 }
 
 export interface SiteControlDeps {
@@ -31,7 +33,6 @@ export interface SiteControlDeps {
   replan: (reason: string) => void;
 }
 
-const DEFAULT_STATION_MAX_A = 32;
 /** How often a session's meter values may make the scheduler look at the site's other load. */
 const DRIFT_CHECK_MS = 5_000;
 
@@ -52,7 +53,7 @@ export class SiteControl {
 
   constructor(private readonly cfg: SchedulingConfig | undefined, private readonly deps: SiteControlDeps) {
     this.policy = POLICIES[cfg?.policy ?? 'equal'];
-    this.view = new SessionView({ voltage: deps.voltage, stationMaxA: cfg?.stationMaxA ?? DEFAULT_STATION_MAX_A, wiring: (s) => this.hooks.wiring?.(s) });
+    this.view = new SessionView({ voltage: deps.voltage, stationMaxA: cfg?.stationMaxA, wiring: (s) => this.hooks.wiring?.(s), maxPowerW: (s) => this.hooks.maxPowerW?.(s) });
     this.demand = cfg?.tariff ? new DemandTracker(cfg.tariff) : undefined;
   }
 
