@@ -328,7 +328,6 @@ export class SiteModel extends EventEmitter<SiteEvents> {
     return { w, varh: base.varh / n };
   }
 
-  /** Building load at `elapsed` ms after the origin and wall time `wall`. */
   /** Building load set by a plan (W), replacing the profile from now on. */
   private baseOverrideW: number | undefined;
 

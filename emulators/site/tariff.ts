@@ -100,6 +100,7 @@ export class DemandTracker {
   private windowStart: number | undefined;
   private windowStartWh = 0;
   private lastWh = 0;
+  private lastAt = 0;
   private peak = 0;
   private readonly windowMs: number;
 
@@ -122,8 +123,6 @@ export class DemandTracker {
     this.lastAt = wallMs;
     this.peak = Math.max(this.peak, this.averageKw(this.windowStartWh, energyWh));
   }
-
-  private lastAt = 0;
 
   private close(boundary: number, wallMs: number, energyWh: number): void {
     const span = wallMs - this.lastAt;
