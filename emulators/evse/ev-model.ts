@@ -158,3 +158,44 @@ export function acceptanceFraction(ev: EvSpec, socPct: number): number {
   const progress = Math.min(1, (socPct - startSocPct) / (100 - startSocPct));
   return 1 - (1 - minPowerFraction) * progress;
 }
+
+/**
+ * An EV arriving at a charger in a site scenario: its battery, SoC at arrival and wanted at
+ * departure, its route deadline, its maximum power and acceptance curve. `evSpecForArrival`
+ * turns it into the EV the connector charges; the CSMS scheduler gets the energy request and the
+ * deadline (emulators/site/ev-arrival.ts).
+ */
+export const EvArrivalSchema = z
+  .object({
+    batteryKwh: z.number().positive().describe('Usable battery capacity (kWh)'),
+    socArrivalPct: pct().describe('State of charge at arrival (%)'),
+    socTargetPct: pct().describe('State of charge the driver wants by departure (%); the EV stops accepting energy there'),
+    departureMs: z.number().nonnegative().describe('Departure (route deadline) on the run\'s monotonic clock (ms)'),
+    maxKw: z.number().positive().describe('Most power the EV accepts (kW): the on-board charger (AC) or the DC inlet'),
+    acPhases: z.int().min(1).max(3).default(3).describe('Phases the on-board charger uses (AC)'),
+    curve: TaperSchema.prefault({}).describe('Acceptance curve (two-stage: full power, then a linear taper)'),
+  })
+  .strict()
+  .refine((a) => a.socTargetPct >= a.socArrivalPct, { message: 'socTargetPct must be at least socArrivalPct', path: ['socTargetPct'] })
+  .describe('An EV arriving for a session');
+
+export type EvArrival = z.output<typeof EvArrivalSchema>;
+export type EvArrivalInput = z.input<typeof EvArrivalSchema>;
+
+/** Energy the EV asks for (Wh): (socTarget - socArrival) x battery. */
+export function requestedEnergyWh(a: EvArrival): number {
+  return ((a.socTargetPct - a.socArrivalPct) / 100) * a.batteryKwh * 1000;
+}
+
+/** The EV the connector charges; `voltage` (V per phase) turns maxKw into the AC current limit. */
+export function evSpecForArrival(a: EvArrival, voltage = 230): EvSpec {
+  return parseEvSpec({
+    batteryKwh: a.batteryKwh,
+    initialSocPct: a.socArrivalPct,
+    targetSocPct: a.socTargetPct,
+    acPhases: a.acPhases,
+    acMaxCurrentA: (a.maxKw * 1000) / (voltage * a.acPhases),
+    dcMaxPowerKw: a.maxKw,
+    taper: a.curve,
+  });
+}

@@ -2,13 +2,13 @@
  * Session power/energy integrator for a virtual connector.
  *
  * Pure and timer-free: time is always passed in (ms). Energy is the exact
- * integral of the piecewise-linear power curve (linear ramp then flat),
- * computed analytically.
+ * integral of the power curve (the station's ramp, the EV's taper), computed
+ * in closed form by charge-integral.ts.
  */
+import { integrateCharge } from './charge-integral.js';
 import { acceptanceFraction, type EvSpec } from './ev-model.js';
 
 export const DEFAULT_AC_VOLTAGE = 230;
-const MS_PER_HOUR = 3_600_000;
 
 export interface AcSupply {
   kind: 'AC';
@@ -43,6 +43,8 @@ export interface SessionPhysics {
   readonly lastUpdateMs: number;
   /** Ramp speed (W/ms) of the step toward `targetW`; recomputed when the target changes. */
   readonly rampRateWPerMs?: number;
+  /** The station's envelope (W): moves toward `targetW`; the power is min(envelope, EV acceptance). */
+  readonly envelopeW?: number;
 }
 
 export interface AdvanceInput {
@@ -95,12 +97,7 @@ export function activePhases(ev: EvSpec, supply: AcSupply): number {
 
 /** Power (W) the EV accepts at this SoC from this supply, including the taper. */
 export function acceptedPowerW(ev: EvSpec, socPct: number, supply: Supply): number {
-  const fraction = acceptanceFraction(ev, socPct);
-  if (supply.kind === 'AC') {
-    const current = Math.max(0, Math.min(ev.acMaxCurrentA, supply.maxCurrentA));
-    return current * acVoltage(supply) * activePhases(ev, supply) * fraction;
-  }
-  return Math.max(0, Math.min(ev.dcMaxPowerKw * 1000, supply.maxPowerW)) * fraction;
+  return maxAcceptedPowerW(ev, supply) * acceptanceFraction(ev, socPct);
 }
 
 /** DC link voltage at the given SoC: linear between the supply range min (0 %) and max (100 %). */
@@ -109,33 +106,24 @@ export function dcVoltage(supply: DcSupply, socPct: number): number {
   return supply.voltage.min + (supply.voltage.max - supply.voltage.min) * s;
 }
 
-/**
- * Time (ms) after which a power curve starting at p0 and moving by `slope`
- * (W/ms) for `rampT` ms, then flat at `target`, has delivered `budgetWms` W·ms.
- * Returns Infinity if not reached within [0, horizon].
- */
-function timeToDeliver(p0: number, slope: number, rampT: number, target: number, budgetWms: number, horizon: number): number {
-  const rampEnergy = p0 * rampT + (slope * rampT * rampT) / 2;
-  let t: number;
-  if (rampEnergy >= budgetWms) {
-    // Solve (slope/2) t² + p0 t - budget = 0 with the numerically stable root form.
-    const disc = p0 * p0 + 2 * slope * budgetWms;
-    t = (2 * budgetWms) / (p0 + Math.sqrt(Math.max(0, disc)));
-  } else if (target > 0) {
-    t = rampT + (budgetWms - rampEnergy) / target;
-  } else {
-    return Infinity;
+/** Most power (W) the EV takes from this supply, before the taper. */
+export function maxAcceptedPowerW(ev: EvSpec, supply: Supply): number {
+  if (supply.kind === 'AC') {
+    const current = Math.max(0, Math.min(ev.acMaxCurrentA, supply.maxCurrentA));
+    return current * acVoltage(supply) * activePhases(ev, supply);
   }
-  return t <= horizon ? t : Infinity;
+  return Math.max(0, Math.min(ev.dcMaxPowerKw * 1000, supply.maxPowerW));
 }
 
 /**
- * Integrates the session from `state.lastUpdateMs` to `nowMs`. The inputs are
- * taken to hold over that whole interval (call `advance` right before changing
- * them). The target is min(limitW, acceptedPowerW(SoC at interval start)) while
- * charging, else 0; power moves linearly toward it so that the step takes
- * `rampMs`. When the SoC reaches `ev.targetSocPct` the energy is capped
- * exactly, power drops to 0 and `full` is true. dt = 0 returns the same state.
+ * Integrates the session from `state.lastUpdateMs` to `nowMs`, exactly (emulators/evse/
+ * charge-integral.ts). The inputs are taken to hold over that whole interval (call `advance`
+ * right before changing them). The station's envelope moves linearly toward
+ * min(limitW, the EV's maximum) so that a step takes `rampMs`, starting from the power drawn when
+ * the target changed; the power is min(envelope, the EV's acceptance at its SoC), which falls
+ * continuously in the taper. When the SoC reaches `ev.targetSocPct` the energy is capped exactly,
+ * power drops to 0 and `full` is true. dt = 0 returns the same state. Splitting an interval into
+ * any number of calls gives the same energy, SoC and power (up to floating-point rounding).
  */
 export function advance(state: SessionPhysics, input: AdvanceInput): AdvanceResult {
   const { nowMs, ev, supply, charging, rampMs } = input;
@@ -146,41 +134,41 @@ export function advance(state: SessionPhysics, input: AdvanceInput): AdvanceResu
   if (dt === 0) return { state, full: alreadyFull };
 
   const stopped = (extraWh: number, socPct: number, full: boolean): AdvanceResult => ({
-    state: { energyWh: state.energyWh + extraWh, socPct, powerW: 0, targetW: 0, lastUpdateMs: nowMs, rampRateWPerMs: 0 },
+    state: { energyWh: state.energyWh + extraWh, socPct, powerW: 0, targetW: 0, lastUpdateMs: nowMs, rampRateWPerMs: 0, envelopeW: 0 },
     full,
   });
   if (!charging || alreadyFull) return stopped(0, state.socPct, alreadyFull);
 
-  const limitW = Math.max(0, input.limitW);
-  const target = Math.min(limitW, acceptedPowerW(ev, state.socPct, supply));
+  const maxW = maxAcceptedPowerW(ev, supply);
+  const target = Math.min(Math.max(0, input.limitW), maxW);
   const p0 = Math.max(0, state.powerW);
-  const gap = Math.abs(target - p0);
-  let rate: number;
-  if (target === state.targetW && state.rampRateWPerMs !== undefined && state.rampRateWPerMs > 0) {
-    rate = state.rampRateWPerMs;
-  } else {
-    rate = rampMs > 0 ? gap / rampMs : Infinity;
+  let envelope = state.envelopeW ?? p0;
+  let rate = state.rampRateWPerMs ?? 0;
+  if (target !== state.targetW || state.rampRateWPerMs === undefined) {
+    // a new target: the ramp starts from the power drawn now
+    envelope = p0;
+    rate = rampMs > 0 ? Math.abs(target - p0) / rampMs : 0;
   }
-  const rampT = gap === 0 ? 0 : rate === Infinity ? 0 : gap / rate;
-  const slope = rampT === 0 ? 0 : Math.sign(target - p0) * rate;
-
   const capacityWh = ev.batteryKwh * 1000;
-  const budgetWms = ((ev.targetSocPct - state.socPct) / 100) * capacityWh * MS_PER_HOUR;
-  const tFull = timeToDeliver(p0, slope, rampT, target, budgetWms, dt);
-  if (tFull !== Infinity) return stopped(budgetWms / MS_PER_HOUR, ev.targetSocPct, true);
-
-  const tr = Math.min(rampT, dt);
-  const p1 = tr < rampT ? p0 + slope * tr : target;
-  const energyWms = ((p0 + p1) / 2) * tr + target * (dt - tr);
-  const addedWh = Math.max(0, energyWms / MS_PER_HOUR);
+  const startSoc = Math.min(100, ev.taper.startSocPct);
+  const taperStartWh = (startSoc / 100) * capacityWh;
+  const taperSlope = startSoc >= 100 ? 0 : (maxW * (1 - ev.taper.minPowerFraction)) / (capacityWh - taperStartWh);
+  const eWh = (state.socPct / 100) * capacityWh;
+  const stopWh = (ev.targetSocPct / 100) * capacityWh;
+  const r = integrateCharge({
+    eWh, envelopeW: envelope, targetW: target, rateWPerMs: rate, maxW, taperStartWh, taperSlopeWPerWh: taperSlope, stopWh, dtMs: dt,
+  });
+  const addedWh = Math.max(0, r.eWh - eWh);
+  if (r.full) return stopped(addedWh, ev.targetSocPct, true);
   return {
     state: {
       energyWh: state.energyWh + addedWh,
-      socPct: Math.min(ev.targetSocPct, state.socPct + (addedWh / capacityWh) * 100),
-      powerW: p1,
+      socPct: Math.min(ev.targetSocPct, (r.eWh / capacityWh) * 100),
+      powerW: r.powerW,
       targetW: target,
       lastUpdateMs: nowMs,
-      rampRateWPerMs: rate === Infinity ? 0 : rate,
+      rampRateWPerMs: rate,
+      envelopeW: r.envelopeW,
     },
     full: false,
   };

@@ -5,7 +5,7 @@ import type { Trace } from '../../src/core/trace.js';
 import type { StationConfig } from './config.js';
 import { type Connector, type DetailedStatus, type Transaction, detailedStatus, isPluggedIn, newConnector } from './connector.js';
 import type { StopReason, UpdateTrigger } from './dialect.js';
-import { pilotTransition, type PilotEvent } from './ev-model.js';
+import { pilotTransition, type EvSpec, type PilotEvent } from './ev-model.js';
 import type { StationMemory } from './memory.js';
 import { acceptedPowerW, advance, createSessionPhysics, meterSample, type MeterValue, type Supply } from './power-model.js';
 import { limitAt, type ElectricalContext } from './smart-charging/composite.js';
@@ -43,6 +43,8 @@ export class Sessions {
   readonly connectors: Connector[];
   private readonly supply: Supply;
   readonly electrical: ElectricalContext;
+  /** EVs plugged in with `setEv`, per connector; created on the first. */
+  private evs: Map<number, EvSpec> | undefined;
   /** Connectors fed by CAN power modules: what the modules deliver (W); created on the first cap. */
   private supplyCapW: Map<number, number> | undefined;
 
@@ -63,6 +65,19 @@ export class Sessions {
     return c;
   }
 
+  /** The EV on a connector: the one plugged in with `setEv`, else the station's configured EV. */
+  evOf(c: Connector): EvSpec {
+    return this.evs?.get(c.id) ?? this.host.config.ev;
+  }
+
+  /** The EV about to be plugged into a connector (a scenario's arrival); undefined = the configured EV. Cleared on unplug. */
+  setEv(id: number, ev: EvSpec | undefined): void {
+    const c = this.connector(id);
+    if (c.tx) throw new HarnessError(ERROR_CODES.INVALID_STATE, `${this.host.identity}: connector ${id} has a transaction: its EV cannot change`);
+    if (ev) (this.evs ??= new Map()).set(id, ev);
+    else this.evs?.delete(id);
+  }
+
   /** Apply an EV-side pilot event (plug, requestEnergy, suspend, unplug, fault, clearFault...). */
   pilot(id: number, event: PilotEvent): void {
     const c = this.connector(id);
@@ -74,6 +89,7 @@ export class Sessions {
     if (event === 'unplug') {
       c.finishing = false;
       if (c.tx && this.host.setting('StopTransactionOnEVSideDisconnect') !== 'false') this.stop(id, 'EVDisconnected');
+      if (!c.tx) this.evs?.delete(id); // the EV left with its cable
     }
     if (event === 'plug' && c.pendingAuth) {
       const pa = c.pendingAuth;
@@ -119,7 +135,7 @@ export class Sessions {
     c.reservation?.timer.cancel();
     c.reservation = undefined;
     c.finishing = false;
-    c.physics = createSessionPhysics({ ev: this.host.config.ev, nowMs: now, registerWh: mem.registersWh[id - 1] ?? 0 });
+    c.physics = createSessionPhysics({ ev: this.evOf(c), nowMs: now, registerWh: mem.registersWh[id - 1] ?? 0 });
     const tx: Transaction = {
       localTxId, idTag, startWallMs: this.host.clock.wallTime(), meterStartWh: c.physics.energyWh,
       seqNo: 0, remoteStartId, reservationId, evFull: false,
@@ -163,7 +179,7 @@ export class Sessions {
   /** Current meter readings of a connector (also without a transaction: register only). */
   sample(c: Connector): MeterValue[] {
     const raw: MeterValue[] = c.physics
-      ? meterSample(c.physics, { ev: this.host.config.ev, supply: this.supply })
+      ? meterSample(c.physics, { ev: this.evOf(c), supply: this.supply })
       : [{ measurand: 'Energy.Active.Import.Register', value: round1(this.host.memory.registersWh[c.id - 1] ?? 0), unit: 'Wh' }];
     return this.host.shapeSample ? this.host.shapeSample(c.id, raw) : raw;
   }
@@ -199,7 +215,7 @@ export class Sessions {
     const c = this.connector(id);
     this.settle(c);
     if (!c.physics || !this.charging(c) || c.tx?.evFull) return 0;
-    return Math.min(c.limitW, acceptedPowerW(this.host.config.ev, c.physics.socPct, this.supply));
+    return Math.min(c.limitW, acceptedPowerW(this.evOf(c), c.physics.socPct, this.supply));
   }
 
   /** Report the status if it changed; during a transaction that is also a charging-state change. */
@@ -226,7 +242,7 @@ export class Sessions {
 
   private advanceInput(c: Connector): Parameters<typeof advance>[1] {
     return {
-      nowMs: this.host.clock.now(), limitW: Math.min(c.limitW, this.supplyCapW?.get(c.id) ?? Infinity), ev: this.host.config.ev, supply: this.supply,
+      nowMs: this.host.clock.now(), limitW: Math.min(c.limitW, this.supplyCapW?.get(c.id) ?? Infinity), ev: this.evOf(c), supply: this.supply,
       charging: this.charging(c), rampMs: this.host.config.rampMs,
     };
   }

@@ -9,13 +9,15 @@
  * that is down carries nothing: neither the building's share nor any EVSE's share on it. The model
  * reports what is really drawn; telling the EVSE that it lost a phase is the harness's job.
  *
- * Energy: `importEnergyWh()` integrates `importW()` on the clock, piecewise, up to each settle
- * point. The base load is integrated exactly (its profile is known, step boundaries between settle
- * points included). EVSE draws are sampled at each settle point and held constant until the next
- * one; an EVSE that changes its power between two queries is therefore integrated with its old
- * power until the next settle. For exact energy the owner calls `settle()` on every EVSE power
- * change, at the same clock instant and once `draw()` returns the new value (every public query
- * and every state change settles too).
+ * Energy: `importEnergyWh()` is the integral of `importW()`. The base load is integrated exactly
+ * (its profile is known, step boundaries included). An EVSE whose draw reports its own cumulative
+ * `energyWh` (a virtual station: the exact integral of its sessions' power, emulators/evse/
+ * charge-integral.ts) adds the growth of that register, so the site reads the same integral as
+ * the station's MeterValues however rarely it is read. An EVSE that reports power only (a CAN
+ * power module) is held at its last sampled power until the next settle: its owner calls
+ * `settleEvse(id)` (O(1)) or `settle()` (every EVSE) on each power change, at the same clock
+ * instant once `draw()` returns the new value. Registering an EVSE is O(1): the site keeps each
+ * EVSE's contribution and updates the totals incrementally.
  */
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../../src/core/clock.js';
@@ -28,6 +30,8 @@ export const PHASES: readonly Phase[] = ['L1', 'L2', 'L3'];
 /** What an EVSE draws right now: active power (W) over all its phases; negative = export. */
 export interface EvseDraw {
   powerW: number;
+  /** The EVSE's cumulative import register (Wh) now, when it integrates its own power exactly. */
+  energyWh?: number | undefined;
 }
 export type EvseDrawFn = () => EvseDraw;
 
@@ -52,6 +56,12 @@ interface Load {
   id: string;
   phases: Phase[];
   draw: EvseDrawFn;
+  /** Fraction of its phases that are up. */
+  share: number;
+  /** Power-only EVSE: power (W) held since its last settle. */
+  heldW: number;
+  /** Energy-reporting EVSE: its register (Wh) at its last settle. */
+  lastWh: number | undefined;
 }
 
 interface Step {
@@ -76,7 +86,7 @@ export class SiteModel extends EventEmitter<SiteEvents> {
   private readonly origin: number;
   private energyWh = 0;
   private settledAt: number;
-  /** EVSE power actually drawn (W, live phases only) at the last settle point. */
+  /** Sum of share x heldW over the power-only EVSEs (W): what the integral holds between settles. */
   private evseHeldW = 0;
 
   constructor(config: SiteConfigInput, private readonly clock: Clock) {
@@ -104,17 +114,22 @@ export class SiteModel extends EventEmitter<SiteEvents> {
     if (phases.length === 0) throw usage(`site: EVSE ${id} needs at least one phase`, { evse: id });
     if (new Set(phases).size !== phases.length) throw usage(`site: EVSE ${id} lists a phase twice: ${phases.join(', ')}`, { evse: id, phases });
     for (const p of phases) this.check(p);
-    this.settle();
-    this.loads.set(id, { id, phases: [...phases], draw });
-    this.settle();
+    this.advanceTo();
+    const load: Load = { id, phases: [...phases], draw, share: 0, heldW: 0, lastWh: undefined };
+    load.share = this.liveShare(load);
+    this.loads.set(id, load);
+    const d = draw();
+    if (d.energyWh !== undefined) load.lastWh = d.energyWh; // energy drawn before wiring is not the site's
+    else this.hold(load, d.powerW);
   }
 
   /** Unwire an EVSE. Returns whether it was registered. */
   removeEvse(id: string): boolean {
-    if (!this.loads.has(id)) return false;
-    this.settle();
+    const load = this.loads.get(id);
+    if (!load) return false;
+    this.settleLoad(load);
+    this.hold(load, 0);
     this.loads.delete(id);
-    this.settle();
     return true;
   }
 
@@ -126,15 +141,14 @@ export class SiteModel extends EventEmitter<SiteEvents> {
   evseDrawW(id: string): number {
     const load = this.loads.get(id);
     if (!load) throw usage(`site: unknown EVSE ${id}`, { evse: id });
-    this.settle();
-    return this.liveShare(load) * load.draw().powerW;
+    this.settleLoad(load);
+    return load.share * load.draw().powerW;
   }
 
   // ---- queries (each settles the energy integral first) ----
 
   /** Building load demanded by the profile now (W, all phases): baseKw + the active step. Ignores trips. */
   baseLoadW(): number {
-    this.settle();
     return this.baseAt(this.clock.now() - this.origin, this.clock.wallTime()).w;
   }
 
@@ -204,7 +218,7 @@ export class SiteModel extends EventEmitter<SiteEvents> {
     if (this.down.has(phase)) return false;
     this.settle();
     this.down.set(phase, reason);
-    this.settle();
+    this.reshare();
     this.emit('phase-trip', { phase, affected: this.affected(phase), reason });
     return true;
   }
@@ -215,7 +229,7 @@ export class SiteModel extends EventEmitter<SiteEvents> {
     if (!this.down.has(phase)) return false;
     this.settle();
     this.down.delete(phase);
-    this.settle();
+    this.reshare();
     this.emit('phase-restore', { phase, affected: this.affected(phase) });
     return true;
   }
@@ -229,19 +243,61 @@ export class SiteModel extends EventEmitter<SiteEvents> {
   }
 
   /**
-   * Integrate up to now with the EVSE draws held since the last settle, then re-sample them. Call
-   * it whenever an EVSE's power changes, once `draw()` returns the new value (same clock instant),
-   * to keep the energy exact; the EVSE part is otherwise held constant between settle points.
+   * Bring the integral up to now and re-sample every EVSE (O(EVSEs)). Every query does it; a
+   * power-only EVSE's owner calls it (or `settleEvse`) when that EVSE's power changes.
    */
   settle(): void {
+    this.advanceTo();
+    for (const load of this.loads.values()) this.sample(load);
+  }
+
+  /** Bring the integral up to now and re-sample one EVSE (O(1)); unknown ids are ignored. */
+  settleEvse(id: string): void {
+    const load = this.loads.get(id);
+    if (load) this.settleLoad(load);
+  }
+
+  private settleLoad(load: Load): void {
+    this.advanceTo();
+    this.sample(load);
+  }
+
+  /** Integrate the base load and the held power-only EVSEs up to now. O(1) without base steps. */
+  private advanceTo(): void {
     const now = this.clock.now();
     if (now > this.settledAt) {
       this.energyWh += this.evseHeldW * (now - this.settledAt) / MS_PER_H + this.baseEnergyWh(this.settledAt, now);
       this.settledAt = now;
     }
-    let w = 0;
-    for (const load of this.loads.values()) w += this.liveShare(load) * load.draw().powerW;
-    this.evseHeldW = w;
+  }
+
+  /** Take an EVSE's draw now into the integral (the integral must be at now). */
+  private sample(load: Load): void {
+    const d = load.draw();
+    if (d.energyWh !== undefined) {
+      // a register that went back (a reset) restarts from its new value
+      if (load.lastWh !== undefined && d.energyWh > load.lastWh) this.energyWh += load.share * (d.energyWh - load.lastWh);
+      load.lastWh = d.energyWh;
+      this.hold(load, 0);
+    } else {
+      load.lastWh = undefined;
+      this.hold(load, d.powerW);
+    }
+  }
+
+  private hold(load: Load, w: number): void {
+    this.evseHeldW += load.share * (w - load.heldW);
+    load.heldW = w;
+  }
+
+  /** Phases changed (everything is settled at now): recompute each EVSE's live share and the held total. */
+  private reshare(): void {
+    let held = 0;
+    for (const load of this.loads.values()) {
+      load.share = this.liveShare(load);
+      held += load.share * load.heldW;
+    }
+    this.evseHeldW = held;
   }
 
   // ---- internals ----
@@ -272,13 +328,12 @@ export class SiteModel extends EventEmitter<SiteEvents> {
     return { w, varh: base.varh / n };
   }
 
-  /** Building load at `elapsed` ms after the origin and wall time `wall`. */
   /** Building load set by a plan (W), replacing the profile from now on. */
   private baseOverrideW: number | undefined;
 
   /** Set the building load (kW) from now on, replacing the configured profile (a plan's `load` step). */
   setBaseLoadKw(kw: number): void {
-    this.settle();
+    this.advanceTo();
     this.baseOverrideW = kw * 1000;
     this.emit('base-load', { kw });
   }
