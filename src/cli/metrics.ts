@@ -1,0 +1,46 @@
+/**
+ * `chargebench metrics <trace...>`: the three site metrics of one or more runs from their traces
+ * alone (so an external control stack is scored the same way), side by side with the differences.
+ */
+import { writeFileSync } from 'node:fs';
+import { ERROR_CODES, HarnessError } from '../core/errors.js';
+import { loadYamlFile } from '../plan/load-yaml.js';
+import { TariffSchema, type Tariff } from '../plan/scenario-schema.js';
+import { readTraceModel } from '../report/metrics/trace-model.js';
+import { computeSiteMetrics, type SiteMetrics } from '../report/metrics/site-metrics.js';
+import { formatScorecard } from '../report/scorecard.js';
+import { EXIT, reportError } from './exit.js';
+
+export interface MetricsCommandOptions {
+  tariff?: string | undefined;
+  kva?: string | undefined;
+  label?: string | undefined;
+  json?: string | undefined;
+}
+
+export async function metricsCommand(traces: string[], opts: MetricsCommandOptions): Promise<number> {
+  try {
+    const problems: string[] = [];
+    const kva = opts.kva === undefined ? undefined : Number(opts.kva);
+    if (kva !== undefined && !(kva > 0)) problems.push(`--kva: expected a positive number of kVA, got ${JSON.stringify(opts.kva)}`);
+    const labels = opts.label ? opts.label.split(',').map((s) => s.trim()) : traces.map((t, i) => (traces.length === 1 ? 'run' : `run${i + 1}`));
+    if (labels.length !== traces.length) problems.push(`--label: ${labels.length} labels for ${traces.length} traces`);
+    if (problems.length) throw new HarnessError(ERROR_CODES.USAGE, problems.join('\n'), { problems });
+    const tariff: Tariff | undefined = opts.tariff ? loadYamlFile(opts.tariff, TariffSchema, ERROR_CODES.USAGE) : undefined;
+    const runs: { label: string; metrics: SiteMetrics }[] = [];
+    for (const [i, file] of traces.entries()) {
+      runs.push({ label: labels[i] as string, metrics: computeSiteMetrics(await readTraceModel(file), { tariff, kva }) });
+    }
+    process.stdout.write(`${formatScorecard(runs).join('\n')}\n`);
+    if (opts.json) {
+      try {
+        writeFileSync(opts.json, `${JSON.stringify(runs, null, 2)}\n`);
+      } catch (err) {
+        throw new HarnessError(ERROR_CODES.OUTPUT_IO, `--json ${opts.json}: ${(err as Error).message}`, { file: opts.json });
+      }
+    }
+    return EXIT.PASSED;
+  } catch (err) {
+    return reportError(err);
+  }
+}
