@@ -33,7 +33,18 @@ export class ChargerPool {
   served = 0;
   walkedAway = 0;
 
-  constructor(private readonly host: SessionHost, private readonly stations: Evse[]) {}
+  /** Stations, the one freed longest ago first. */
+  private readonly order: Evse[];
+
+  constructor(private readonly host: SessionHost, private readonly stations: Evse[]) {
+    this.order = [...stations];
+  }
+
+  private release(s: Evse): void {
+    this.occupied.delete(s.identity);
+    this.order.splice(this.order.indexOf(s), 1);
+    this.order.push(s);
+  }
 
   active(): number { return this.occupied.size; }
   queued(): number { return this.queue.length; }
@@ -73,8 +84,9 @@ export class ChargerPool {
     for (const q of this.queue.splice(0)) this.walkAway(q.a, undefined, 'no-charger');
   }
 
+  /** The free charger that has been free the longest (drivers spread over the site). */
   private free(): Evse | undefined {
-    return this.stations.find((s) => !this.occupied.has(s.identity) && !this.offline.has(s.identity) && s.isConnected());
+    return this.order.find((s) => !this.occupied.has(s.identity) && !this.offline.has(s.identity) && s.isConnected());
   }
 
   private serveQueue(): void {
@@ -128,7 +140,7 @@ export class ChargerPool {
 
   private async leaveFailed(a: Arrival, s: Evse, reason: string): Promise<void> {
     if (this.occupied.get(s.identity)?.a.n !== a.n) return;
-    this.occupied.delete(s.identity);
+    this.release(s);
     this.walkAway(a, s.identity, reason);
     await s.unplug(this.host.connector);
     this.serveQueue();
@@ -141,7 +153,7 @@ export class ChargerPool {
 
   private async depart(s: Evse, a: Arrival, reason: string): Promise<void> {
     const c = this.host.connector;
-    this.occupied.delete(s.identity);
+    this.release(s);
     const stopped = s.hasTransaction(c);
     if (stopped) await s.stopLocal(c);
     await s.unplug(c);

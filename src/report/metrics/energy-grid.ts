@@ -45,7 +45,10 @@ export function buildGrid(m: TraceModel, t0: number, t1: number): EnergyGrid {
   const n = Math.max(1, Math.ceil((t1 - t0) / STEP_MS));
   const evWh = new Float64Array(n);
   const charging = new Float64Array(n);
+  const counted = new Map<string, Set<number>>(); // a station counts once per minute (a stop and the next start may share one)
   for (const tx of m.transactions) {
+    const seen = counted.get(tx.station) ?? new Set<number>();
+    counted.set(tx.station, seen);
     if (tx.samples.length < 2) continue;
     const a = (tx.samples[0] as { t: number }).t;
     const b = (tx.samples[tx.samples.length - 1] as { t: number }).t;
@@ -55,7 +58,10 @@ export function buildGrid(m: TraceModel, t0: number, t1: number): EnergyGrid {
       const from = t0 + i * STEP_MS;
       const wh = txEnergyAt(tx, from + STEP_MS) - txEnergyAt(tx, from);
       evWh[i] = (evWh[i] as number) + wh;
-      if (wh > 0) charging[i] = (charging[i] as number) + 1;
+      if (wh > 0 && !seen.has(i)) {
+        seen.add(i);
+        charging[i] = (charging[i] as number) + 1;
+      }
     }
   }
   const buildingWh = new Float64Array(n);
