@@ -3,6 +3,7 @@
  * authorization list, DataTransfer answers and the site load manager. Every field has a default,
  * so `CsmsConfigSchema.parse({})` is a working CSMS on 127.0.0.1 with a random port.
  */
+import { SchedulingSchema } from './policies/config.js';
 import { z } from 'zod';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import { listProblemsUnder } from '../../src/core/field-path.js';
@@ -102,6 +103,7 @@ export const CsmsConfigSchema = z.object({
     .describe('Let stations connect that are not named in knownStations, security.passwords or boot.stations'),
   knownStations: z.array(z.string()).default([]).describe('Station identities known in advance'),
   loadManager: LoadManagerSchema.prefault({}),
+  scheduling: SchedulingSchema.optional(),
   callTimeoutMs: z.number().int().positive().default(30_000).describe('Default timeout of CSMS-initiated calls (ms)'),
   maxFrameBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(DEFAULT_MAX_FRAME_BYTES)
     .describe('Largest incoming OCPP-J frame (bytes): a larger CALL is answered with a FormatViolation (1.6: FormationViolation) CALLERROR; beyond 4x this the WebSocket is closed with 1009'),

@@ -19,6 +19,8 @@ import { registerV201Handlers } from './handlers-v201.js';
 import {
   LoadManager, isNonDrawingStatus, sessionConnectorStatus, type Allocation, type LmSession, type ProfilePush,
 } from './load-manager.js';
+import type { SiteHooks } from './policies/site-control.js';
+import type { Admission, EvRequest } from './policies/types.js';
 import { csmsAuthPolicy, resolveServerTls } from './security.js';
 import {
   lookupAuthorization,
@@ -53,7 +55,13 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
       sessions: () => this.sessions(),
       send: (station, action, payload, timeoutMs) => this.send(station, action, payload, timeoutMs),
       onPush: (push, phase) => this.emit('charging-profile', { push, phase }),
+      scheduling: config.scheduling,
     });
+    this.on('meter-values', (m) => {
+      const w = m.readings.findLast((r) => r.powerW !== undefined)?.powerW;
+      if (m.transaction && w !== undefined) this.loadManager.observe(m.transaction, w);
+    });
+    this.on('transaction-ended', (e) => this.loadManager.sessionEnded(e.identity, e.transaction.evseId));
   }
 
   /** Validate the config, listen, and serve. Config errors: CONFIG_INVALID; TLS: TLS_SETUP; port: PORT_IN_USE. */
@@ -190,6 +198,16 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
       throw new HarnessError(ERROR_CODES.USAGE, `site limit must be a non-negative number of W, got ${w}`, { siteLimitW: w });
     }
     return this.loadManager.setSiteLimit(w);
+  }
+
+  /** Where the scheduler reads the building load, the grid import and the stations' wiring (the rig wires its site model). */
+  attachSite(hooks: SiteHooks): void {
+    this.loadManager.attachSite(hooks);
+  }
+
+  /** An EV announced before its plug-in ({ energyWh, departureMs, maxW }): the policy's admission control answers. */
+  announceEv(request: EvRequest): Admission {
+    return this.loadManager.announceEv(request);
   }
 
   /** The load manager's last split, and every SetChargingProfile it sent. */
@@ -365,7 +383,7 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
     return this.book.active()
       .filter((t) => t.authorized !== false && t.evseId > 0)
       .map((t) => ({
-        station: t.station, version: t.version, evseId: t.evseId, transactionId: t.transactionId, phases: t.phases ?? this.config.loadManager.phases,
+        station: t.station, version: t.version, evseId: t.evseId, transactionId: t.transactionId, phases: t.phases ?? this.config.loadManager.phases, energyWh: t.energyWh,
         connectorStatus: sessionConnectorStatus(statusesOf(t.station), t.evseId, t.connectorId),
       }));
   }

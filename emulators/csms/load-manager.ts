@@ -1,7 +1,10 @@
 /**
- * A simple site load manager: the site limit (W) is split equally between the active sessions and
- * each session gets a TxProfile (SetChargingProfile) with its share, whenever a session starts or
- * ends, a session's connector moves into or out of Faulted/Unavailable, or the site limit changes.
+ * The site load manager (the site scheduler layer): the site limit (W) less the building load is
+ * split between the active sessions by the scheduling policy (default: equal shares, what a
+ * session cannot take handed to the others; see policies/) and each session gets a TxProfile
+ * (SetChargingProfile) with its share, whenever a session starts or ends, a session's connector
+ * moves into or out of Faulted/Unavailable, a session's meter values show it taking less than its
+ * share (or no longer), the site limit changes, and every `scheduling.periodS` while sessions run.
  * Sessions whose connector last reported Faulted or Unavailable cannot draw, so they are left out
  * of the split (and keep their profile id for when they come back); SuspendedEVSE is not a reason
  * to leave a session out, since that is what a 0 A share itself causes and it would oscillate.
@@ -13,6 +16,9 @@ import { isoTime } from '../../src/core/clock.js';
 import type { Trace } from '../../src/core/trace.js';
 import type { OcppVersion, Payload } from '../../src/transport/ocpp-types.js';
 import type { LoadManagerConfig } from './config.js';
+import { SiteControl, type SiteHooks } from './policies/site-control.js';
+import type { SchedulingConfig } from './policies/config.js';
+import type { Admission, EvRequest } from './policies/types.js';
 import type { ConnectorStatus } from './transactions.js';
 
 export interface LmSession {
@@ -25,6 +31,8 @@ export interface LmSession {
   phases: number;
   /** Last status reported for the session's connector, when known (see `sessionConnectorStatus`). */
   connectorStatus?: string | undefined;
+  /** Energy delivered so far (Wh), from its meter values (the scheduler's remaining-energy estimate). */
+  energyWh?: number | undefined;
 }
 
 /** Connector statuses in which a session cannot draw: left out of the split. Not SuspendedEVSE. */
@@ -148,9 +156,13 @@ export interface LoadManagerDeps {
   send: (station: string, action: string, payload: Payload, timeoutMs: number) => Promise<Payload>;
   /** Called when a push is sent, and with the same record once it is answered or failed. */
   onPush?: (push: ProfilePush, phase: 'sent' | 'answered') => void;
+  /** Layered scheduling settings (rig `csms.scheduling`); absent = equal split, event-driven. */
+  scheduling?: SchedulingConfig | undefined;
 }
 
-const sessionKey = (s: LmSession): string => `${s.station}#${String(s.transactionId)}`;
+const sessionKey = (s: Pick<LmSession, 'station' | 'transactionId'>): string => `${s.station}#${String(s.transactionId)}`;
+/** Pushes kept for `pushes()`: the newest ones (issue 13: nothing grows per run). */
+export const PUSH_HISTORY = 1_000;
 
 export class LoadManager {
   private limitW: number | undefined;
@@ -160,25 +172,49 @@ export class LoadManager {
   private readonly inFlight = new Set<Promise<void>>();
   private last: Allocation[] = [];
   private closed = false;
+  private readonly control: SiteControl;
 
   constructor(private readonly config: LoadManagerConfig, private readonly deps: LoadManagerDeps) {
     this.limitW = config.siteLimitW;
+    this.control = new SiteControl(deps.scheduling, { clock: deps.clock, trace: deps.trace, voltage: config.voltage, replan: (reason) => this.rebalance(reason) });
   }
 
   get siteLimitW(): number | undefined {
     return this.limitW;
   }
 
+  /** Where the building load, the site import and the stations' wiring come from (the site model). */
+  attachSite(hooks: SiteHooks): void {
+    this.control.attachSite(hooks);
+  }
+
   /** Change the site limit and re-split at once; `undefined` idles the manager (profiles stay). */
   setSiteLimit(w: number | undefined): Allocation[] {
     this.limitW = w;
+    this.control.limitChanged(w);
     return this.rebalance(`site limit ${w === undefined ? 'cleared' : `${w} W`}`);
   }
 
+  /** An EV announces itself before the plug-in: admission control answers (decision traced). */
+  announceEv(request: EvRequest): Admission {
+    return this.control.announce(request, this.limitW, this.liveSessions());
+  }
+
+  /** A session reported `powerW`: re-plan when that shows it taking less than its share, or no longer. */
+  observe(session: Pick<LmSession, 'station' | 'transactionId'>, powerW: number): void {
+    if (this.closed || this.limitW === undefined) return;
+    if (this.control.view.observe(sessionKey(session), powerW, this.deps.clock.now())) this.control.soon(`${session.station} draws ${Math.round(powerW)} W`);
+  }
+
+  /** A session ended: forget its EV request. */
+  sessionEnded(station: string, evseId: number): void {
+    this.control.view.ended(station, evseId);
+  }
+
   /**
-   * Split the site limit between the current sessions that can draw and push each share now.
-   * Sessions left out get no push; they keep their profile id, so the push that brings them back
-   * replaces their previous TxProfile instead of adding a second one.
+   * Split the site limit between the current sessions that can draw and push each share now (or
+   * after `scheduling.latencyMs`). Sessions left out get no push; they keep their profile id, so
+   * the push that brings them back replaces their previous TxProfile instead of adding a second one.
    */
   rebalance(reason: string): Allocation[] {
     if (this.closed || this.limitW === undefined) return [];
@@ -187,7 +223,9 @@ export class LoadManager {
     for (const key of this.profileIds.keys()) if (!live.has(key)) this.profileIds.delete(key);
     const sessions = all.filter(canDraw);
     const excluded = all.filter((x) => !canDraw(x));
-    const allocation = allocateEqual(this.limitW, sessions, { unit: this.config.unit, voltage: this.config.voltage });
+    const planned = this.control.plan(this.limitW, sessions.map((x) => ({ key: sessionKey(x), station: x.station, evseId: x.evseId, phases: x.phases, energyWh: x.energyWh })), live, new Set(all.map((x) => `${x.station}#evse${x.evseId}`)), reason);
+    const byKey = new Map(sessions.map((x) => [sessionKey(x), x]));
+    const allocation = planned.map((p) => toAllocation(byKey.get(p.session.key) as LmSession, p.w, p.a, p.session.phases.length, this.config.unit));
     this.last = allocation;
     this.deps.trace.record({
       kind: 'device', device: 'csms', event: 'load-allocation',
@@ -197,7 +235,11 @@ export class LoadManager {
         excluded: excluded.map((x) => ({ station: x.station, evseId: x.evseId, transactionId: x.transactionId, connectorStatus: x.connectorStatus })),
       },
     });
-    for (const a of allocation) this.push(a, reason);
+    const send = (): void => { for (const a of allocation) this.push(a, reason); };
+    const latency = this.deps.scheduling?.latencyMs ?? 0;
+    if (latency > 0) this.deps.clock.setTimer(latency, () => { if (!this.closed) send(); }, 'csms scheduler latency');
+    else send();
+    this.control.armPeriodic(sessions.length > 0);
     return allocation;
   }
 
@@ -206,7 +248,7 @@ export class LoadManager {
     return [...this.last];
   }
 
-  /** Every SetChargingProfile sent, oldest first. */
+  /** The newest SetChargingProfile pushes (at most PUSH_HISTORY), oldest first. */
   pushes(): ProfilePush[] {
     return [...this.history];
   }
@@ -218,6 +260,11 @@ export class LoadManager {
 
   close(): void {
     this.closed = true;
+    this.control.close();
+  }
+
+  private liveSessions(): { key: string; station: string; evseId: number; phases: number; energyWh?: number | undefined }[] {
+    return this.deps.sessions().filter(canDraw).map((x) => ({ key: sessionKey(x), station: x.station, evseId: x.evseId, phases: x.phases, energyWh: x.energyWh }));
   }
 
   private push(a: Allocation, reason: string): void {
@@ -233,15 +280,29 @@ export class LoadManager {
       chargingProfileId: id, limit: a.limit, unit: a.unit, reason, sentAt: this.deps.clock.now(),
     };
     this.history.push(record);
+    if (this.history.length > PUSH_HISTORY) this.history.splice(0, this.history.length - PUSH_HISTORY);
+    this.control.view.allotted(key, a.shareW);
     this.deps.onPush?.(record, 'sent');
     const p = this.deps.send(a.session.station, 'SetChargingProfile', payload, this.config.callTimeoutMs).then(
       (answer) => { record.status = typeof answer.status === 'string' ? answer.status : 'unknown'; },
       (err: unknown) => { record.error = err instanceof Error ? err.message : String(err); },
     ).then(() => {
       record.answeredAt = this.deps.clock.now();
+      this.control.view.answered(key, record.answeredAt);
       this.inFlight.delete(p);
       this.deps.onPush?.(record, 'answered');
     });
     this.inFlight.add(p);
   }
+}
+
+/**
+ * The pushed limit of an allocation: W floored; or the per-phase current (A) on the phases the
+ * station is wired to (numberPhases = 3 for a three-phase station, else 1), to what the schema accepts.
+ */
+function toAllocation(session: LmSession, w: number, a: number, wiredPhases: number, unit: 'A' | 'W'): Allocation {
+  if (unit === 'W') return { session, shareW: w, limit: Math.floor(w + 1e-6), unit: 'W' };
+  const s = { ...session, phases: wiredPhases === 3 ? 3 : 1 };
+  const limit = s.version === 'ocpp1.6' ? schemaSafeTenths(a + 1e-9) : Math.max(0, Math.floor(a * 10 + 1e-6) / 10);
+  return { session: s, shareW: w, limit, unit: 'A' };
 }

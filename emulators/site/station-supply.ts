@@ -8,7 +8,7 @@ import type { Clock } from '../../src/core/clock.js';
 import type { Trace } from '../../src/core/trace.js';
 import type { ChargeStation } from '../evse/station.js';
 import type { SiteConfigInput } from './config.js';
-import { SiteModel } from './site-model.js';
+import { SiteModel, type Phase } from './site-model.js';
 
 export function supplyCause(phase: string): string {
   return `phase:${phase}`;
@@ -42,4 +42,12 @@ export function wireStationsToSite(config: SiteConfigInput, clock: Clock, trace:
     }
   });
   return site;
+}
+
+/** What the CSMS's site scheduler reads from the site: building load, grid import, station wiring. */
+export function siteHooks(site: SiteModel, stations: readonly ChargeStation[]): {
+  buildingLoadW: () => number; importEnergyWh: () => number; wiring: (station: string) => readonly Phase[] | undefined;
+} {
+  const wiring = new Map(stations.map((s) => [s.identity, s.supplyPhases]));
+  return { buildingLoadW: () => site.baseLoadW(), importEnergyWh: () => site.importEnergyWh(), wiring: (id) => wiring.get(id) };
 }

@@ -18,7 +18,7 @@ import { createStation } from '../../emulators/evse/create-station.js';
 import type { ChargeStation } from '../../emulators/evse/station.js';
 import { VirtualEvse } from '../../emulators/evse/virtual-evse.js';
 import type { SiteModel } from '../../emulators/site/site-model.js';
-import { wireStationsToSite } from '../../emulators/site/station-supply.js';
+import { siteHooks, wireStationsToSite } from '../../emulators/site/station-supply.js';
 import { type CanRuntime, converterFedStations, startCan } from './rig-can.js';
 import { type MeterHandle, startMeters } from './rig-meters.js';
 
@@ -67,6 +67,7 @@ const stationKind: DeviceKind = {
     b.closers.push(async () => { await Promise.allSettled(stations.map((s) => s.stop())); });
     // stations fed by CAN power modules are not faulted by the site directly: their modules trip
     b.site = wireStationsToSite(b.rig.site, b.clock, b.trace, stations, converterFedStations(b.rig));
+    b.csms?.attachSite(siteHooks(b.site, stations));
     for (const s of stations) b.evses.push({ evse: new VirtualEvse(s, b.trace), connectors: s.config.evses });
   },
 };
