@@ -14,8 +14,9 @@ const ROWS: Row[] = [
   { label: '  failed handshakes', value: (m) => m.failures.failedHandshakes, text: (m) => String(m.failures.failedHandshakes), diff: 'relative' },
   { label: '  failed starts', value: (m) => m.failures.failedStarts, text: (m) => String(m.failures.failedStarts), diff: 'relative' },
   { label: '  walk-aways', value: (m) => m.failures.walkAways, text: (m) => String(m.failures.walkAways), diff: 'relative' },
-  { label: '  ghost sessions', value: (m) => m.failures.ghostSessions, text: (m) => String(m.failures.ghostSessions), diff: 'relative' },
+  { label: '  no energy', value: (m) => m.failures.noEnergy, text: (m) => String(m.failures.noEnergy), diff: 'relative' },
   { label: '  no receipt', value: (m) => m.failures.noReceipt, text: (m) => String(m.failures.noReceipt), diff: 'relative' },
+  { label: '  ghost sessions', value: (m) => m.failures.ghostSessions, text: (m) => String(m.failures.ghostSessions), diff: 'relative' },
   { label: 'delivered cost per kWh', value: (m) => m.costPerKwh, text: (m) => money(m.costPerKwh, m.currency), diff: 'relative' },
   { label: '  EV energy (kWh)', value: (m) => m.evKwh, text: (m) => m.evKwh.toFixed(1), diff: 'relative' },
   { label: '  energy cost (TOU)', value: (m) => m.energyCost, text: (m) => m.energyCost.toFixed(2), diff: 'relative' },
@@ -51,7 +52,7 @@ export function formatScorecard(runs: { label: string; metrics: SiteMetrics }[])
     out.push('', `Hourly (${r.label})`);
     out.push(...table([
       ['hour', 'local', 'EV kWh', 'avg site kW', 'occupied', 'charging', 'price', 'cost'],
-      ...r.metrics.hours.map((h) => [String(h.hour), `${String(h.localHour).padStart(2, '0')}:00`, h.evKwh.toFixed(1), h.avgKw.toFixed(1), pct(h.occupied), pct(h.charging), h.price.toFixed(3), h.cost.toFixed(2)]),
+      ...r.metrics.hours.map((h) => [String(h.hour), `${String(h.localHour).padStart(2, '0')}:00`, (Math.abs(h.evKwh) < 0.05 ? 0 : h.evKwh).toFixed(1), h.avgKw.toFixed(1), pct(h.occupied), pct(h.charging), h.price.toFixed(3), (Math.abs(h.cost) < 0.005 ? 0 : h.cost).toFixed(2)]),
     ]));
     for (const n of r.metrics.notes) out.push(`note: ${n}`);
   }

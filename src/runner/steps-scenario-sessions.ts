@@ -16,6 +16,12 @@ export interface SessionHost {
   connector: number;
   patienceMs: number;
   startTimeoutMs: number;
+  /**
+   * Tell the control stack about the EV before the plug-in (the built-in CSMS's admission control;
+   * an external CSMS learns nothing this way). The driver plugs in either way: an EV not admitted
+   * charges best effort, without a commitment to its deadline.
+   */
+  announce?: ((req: { station: string; evseId: number; energyWh: number; departureInMs: number; maxW: number }) => { admit: boolean; reason: string }) | undefined;
 }
 
 interface Occupant {
@@ -106,6 +112,8 @@ export class ChargerPool {
     const now = h.elapsed();
     const departAt = a.departure === 'deadline' ? Math.max(now + 60_000, a.atMs + a.stayMs) : now + a.stayMs;
     this.occupied.set(s.identity, { a, departAt });
+    const verdict = h.announce?.({ station: s.identity, evseId: h.connector, energyWh: a.energyKwh * 1000, departureInMs: departAt - now, maxW: a.maxKw * 1000 });
+    if (verdict) h.record('admission', { n: a.n, station: s.identity, admit: verdict.admit, reason: verdict.reason });
     h.record('plug', { n: a.n, station: s.identity, connector: h.connector, waitedMs: now - a.atMs, departT: departAt });
     h.agenda.at(departAt, `depart ${a.n}`, () => {
       if (this.occupied.get(s.identity)?.a.n === a.n) this.track(this.depart(s, a, a.departure));

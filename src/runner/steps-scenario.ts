@@ -41,8 +41,10 @@ export async function scenarioStep(ctx: RunContext, step: ScenarioStep, where: s
   const record = (event: string, data: Record<string, unknown>): void => trace.record({ kind: 'device', device: 'scenario', event, data });
   const agenda = new Agenda();
   const elapsed = (): number => ctx.driver.now() - t0;
+  const csms = ctx.rt.csms;
   const pool = new ChargerPool({
     elapsed, record, agenda, connector: step.connector,
+    announce: csms ? (r) => csms.announceEv({ station: r.station, evseId: r.evseId, energyWh: r.energyWh, departureMs: ctx.rt.clock.now() + r.departureInMs, maxW: r.maxW }) : undefined,
     patienceMs: ms(step.drivers.patience, 'drivers.patience'), startTimeoutMs: ms(step.drivers.startTimeout, 'drivers.startTimeout'),
   }, stations);
 

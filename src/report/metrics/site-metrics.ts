@@ -30,7 +30,7 @@ export interface SiteMetrics {
   attempts: number;
   succeeded: number;
   successRate: number;
-  failures: { failedHandshakes: number; failedStarts: number; ghostSessions: number; walkAways: number; noReceipt: number };
+  failures: { failedHandshakes: number; failedStarts: number; walkAways: number; noEnergy: number; noReceipt: number; ghostSessions: number };
   evKwh: number;
   energyCost: number;
   demandCharge: number;
@@ -109,7 +109,7 @@ export function computeSiteMetrics(m: TraceModel, opts: MetricsOptions = {}): Si
   }
   const arrivals = m.events.filter((e) => e.event === 'arrive');
   const walk = new Map(m.events.filter((e) => e.event === 'walk-away').map((e) => [Number(e.data.n), String(e.data.reason)]));
-  const failures = { failedHandshakes: 0, failedStarts: 0, ghostSessions: 0, walkAways: 0, noReceipt: 0 };
+  const failures = { failedHandshakes: 0, failedStarts: 0, walkAways: 0, noEnergy: 0, noReceipt: 0, ghostSessions: 0 };
   let succeeded = 0;
   let attempts: number;
   const good = (tx: TxRecord): boolean => tx.accepted && tx.receipt && txEnergyWh(tx) > 0;
@@ -124,7 +124,8 @@ export function computeSiteMetrics(m: TraceModel, opts: MetricsOptions = {}): Si
       else if (reason === 'start-timeout' || reason === 'payment-timeout' || (tx && !tx.accepted)) failures.failedStarts++;
       else if (reason) failures.walkAways++;
       else if (tx && !tx.receipt) failures.noReceipt++;
-      else failures.ghostSessions++;
+      else if (tx) failures.noEnergy++;
+      else failures.failedStarts++; // plugged in and presented a card, but no transaction came
     }
     // transactions no driver started (a ghost the control stack or the station made up)
     failures.ghostSessions += m.transactions.filter((tx) => !linked.has(tx)).length;
@@ -135,7 +136,7 @@ export function computeSiteMetrics(m: TraceModel, opts: MetricsOptions = {}): Si
       if (good(tx)) succeeded++;
       else if (!tx.accepted) failures.failedStarts++;
       else if (!tx.receipt) failures.noReceipt++;
-      else failures.ghostSessions++;
+      else failures.noEnergy++;
     }
     failures.failedHandshakes = m.authorizations.filter((x) => x.status !== 'Accepted').length;
     attempts += failures.failedHandshakes;
