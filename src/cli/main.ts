@@ -201,6 +201,7 @@ program
   .option('--kva <n>', 'installed kVA of the site (default: the scenario\'s record of the rig\'s site.installedKva)')
   .option('--label <names>', 'comma-separated column names, one per trace')
   .option('--json <file>', 'also write the metrics as JSON')
+  .option('--html <file>', 'also write an HTML report with plots (site power vs limit with DR windows and tariff bands, queue, sessions, cost)')
   .action(async (traces: string[], opts: MetricsCommandOptions) => {
     exitCode = await metricsCommand(traces, opts);
   });

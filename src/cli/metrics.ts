@@ -9,6 +9,8 @@ import { TariffSchema, type Tariff } from '../plan/scenario-schema.js';
 import { readTraceModel } from '../report/metrics/trace-model.js';
 import { computeSiteMetrics, type SiteMetrics } from '../report/metrics/site-metrics.js';
 import { formatScorecard } from '../report/scorecard.js';
+import { renderScorecardHtml } from '../report/scorecard-html.js';
+import { siteSeries, type SiteSeries } from '../report/metrics/series.js';
 import { EXIT, reportError } from './exit.js';
 
 export interface MetricsCommandOptions {
@@ -16,6 +18,7 @@ export interface MetricsCommandOptions {
   kva?: string | undefined;
   label?: string | undefined;
   json?: string | undefined;
+  html?: string | undefined;
 }
 
 export async function metricsCommand(traces: string[], opts: MetricsCommandOptions): Promise<number> {
@@ -27,18 +30,21 @@ export async function metricsCommand(traces: string[], opts: MetricsCommandOptio
     if (labels.length !== traces.length) problems.push(`--label: ${labels.length} labels for ${traces.length} traces`);
     if (problems.length) throw new HarnessError(ERROR_CODES.USAGE, problems.join('\n'), { problems });
     const tariff: Tariff | undefined = opts.tariff ? loadYamlFile(opts.tariff, TariffSchema, ERROR_CODES.USAGE) : undefined;
-    const runs: { label: string; metrics: SiteMetrics }[] = [];
+    const runs: { label: string; metrics: SiteMetrics; series: SiteSeries }[] = [];
     for (const [i, file] of traces.entries()) {
-      runs.push({ label: labels[i] as string, metrics: computeSiteMetrics(await readTraceModel(file), { tariff, kva }) });
+      const model = await readTraceModel(file);
+      runs.push({ label: labels[i] as string, metrics: computeSiteMetrics(model, { tariff, kva }), series: siteSeries(model, tariff) });
     }
     process.stdout.write(`${formatScorecard(runs).join('\n')}\n`);
-    if (opts.json) {
+    const write = (flag: string, file: string, text: string): void => {
       try {
-        writeFileSync(opts.json, `${JSON.stringify(runs, null, 2)}\n`);
+        writeFileSync(file, text);
       } catch (err) {
-        throw new HarnessError(ERROR_CODES.OUTPUT_IO, `--json ${opts.json}: ${(err as Error).message}`, { file: opts.json });
+        throw new HarnessError(ERROR_CODES.OUTPUT_IO, `${flag} ${file}: ${(err as Error).message}`, { file });
       }
-    }
+    };
+    if (opts.json) write('--json', opts.json, `${JSON.stringify(runs.map((r) => ({ label: r.label, metrics: r.metrics })), null, 2)}\n`);
+    if (opts.html) write('--html', opts.html, renderScorecardHtml('Site scorecard', runs));
     return EXIT.PASSED;
   } catch (err) {
     return reportError(err);

@@ -13,6 +13,8 @@ import { createReporters } from '../report/index.js';
 import { readTraceModel } from '../report/metrics/trace-model.js';
 import { computeSiteMetrics, type SiteMetrics } from '../report/metrics/site-metrics.js';
 import { formatScorecard } from '../report/scorecard.js';
+import { renderScorecardHtml } from '../report/scorecard-html.js';
+import { siteSeries, type SiteSeries } from '../report/metrics/series.js';
 import type { RunOptions } from '../runner/run.js';
 import type { RunResult } from '../runner/results.js';
 
@@ -49,20 +51,25 @@ export async function writeScorecards(runs: PolicyRun[], outputDir: string): Pro
   const nPlans = runs[0]?.result.plans.length ?? 0;
   const all: { plan: string; runs: { label: string; metrics: SiteMetrics }[] }[] = [];
   const text: string[] = [];
+  const html: string[] = [];
   for (let i = 0; i < nPlans; i++) {
-    const cols: { label: string; metrics: SiteMetrics }[] = [];
+    const cols: { label: string; metrics: SiteMetrics; series: SiteSeries }[] = [];
     for (const r of runs) {
       const p = r.result.plans[i];
-      if (p?.trace) cols.push({ label: r.policy, metrics: computeSiteMetrics(await readTraceModel(p.trace)) });
+      if (!p?.trace) continue;
+      const model = await readTraceModel(p.trace);
+      cols.push({ label: r.policy, metrics: computeSiteMetrics(model), series: siteSeries(model) });
     }
     const name = runs[0]?.result.plans[i]?.file ?? `plan ${i + 1}`;
-    all.push({ plan: name, runs: cols });
+    all.push({ plan: name, runs: cols.map((c) => ({ label: c.label, metrics: c.metrics })) });
     text.push('', `${name}`, ...formatScorecard(cols));
+    html.push(renderScorecardHtml(`Site scorecard: ${name}`, cols));
   }
   process.stdout.write(`${text.join('\n')}\n`);
   try {
     writeFileSync(join(outputDir, 'scorecard.txt'), `${text.join('\n').trimStart()}\n`);
     writeFileSync(join(outputDir, 'scorecard.json'), `${JSON.stringify(all, null, 2)}\n`);
+    html.forEach((page, i) => writeFileSync(join(outputDir, i === 0 ? 'scorecard.html' : `scorecard-${i + 1}.html`), page));
   } catch (err) {
     throw new HarnessError(ERROR_CODES.OUTPUT_IO, `${outputDir}: cannot write the scorecard: ${(err as Error).message}`, { outputDir });
   }
