@@ -101,7 +101,45 @@ describe('chargebench metrics (real child processes)', () => {
     expect((m?.metrics.succeeded ?? 0) + Object.values(f).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(m?.metrics.attempts ?? 0);
     const trace = (JSON.parse(readFileSync(join(dir, 'out1', 'report.json'), 'utf8')) as { plans: { trace: string }[] }).plans[0]?.trace as string;
     const text = readFileSync(trace, 'utf8');
-    expect(text).toContain('"TransactionEvent"'); // 2.0.1 sessions took part
-    expect(text).toContain('"StartTransaction"');
+    // frames are JSON strings inside the record: the action's quotes are escaped
+    expect(text).toContain('\\"TransactionEvent\\",{\\"eventType\\":\\"Started\\"'); // 2.0.1 sessions took part
+    expect(text).toContain('\\"StartTransaction\\"');
   }, 240_000);
+
+  it('run --policies runs the plan once per policy and prints the scorecard side by side; HTML without a CDN', async () => {
+    const dir = tmp();
+    const run = await cli(['run', 'test/fixtures/plans/scenario-small.yaml', '--rig', 'rigs/emulator-only.yaml', '--policies', 'fcfs,commitment', '--output-dir', dir, '--reporter', 'json']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^metric\s+fcfs\s+commitment\s+commitment vs fcfs$/m);
+    expectThreeMetrics(run.stdout);
+    const card = JSON.parse(readFileSync(join(dir, 'scorecard.json'), 'utf8')) as { plan: string; runs: MetricsJson[] }[];
+    expect(card[0]?.runs.map((r) => r.label)).toEqual(['fcfs', 'commitment']);
+    // each run is its own: its own report and trace under <output-dir>/<policy>/, and the CSMS ran that policy
+    for (const policy of ['fcfs', 'commitment']) {
+      const report = JSON.parse(readFileSync(join(dir, policy, 'report.json'), 'utf8')) as { plans: { trace: string }[] };
+      expect(readFileSync(report.plans[0]?.trace as string, 'utf8')).toContain(`"policy":"${policy}"`);
+    }
+    const html = readFileSync(join(dir, 'scorecard.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('site power');
+    expect(html).not.toMatch(/<script|https?:\/\//);
+  }, 240_000);
+
+  it('bad input: a file that is not a trace, an unknown policy, a bad --kva: exit 2 naming the problem', async () => {
+    const dir = tmp();
+    const notTrace = join(dir, 'notes.txt');
+    writeFileSync(notTrace, 'hello\nworld\n');
+    const a = await cli(['metrics', notTrace]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain(`${notTrace}: not a chargebench trace`);
+    const b = await cli(['metrics', join(dir, 'missing.jsonl')]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('missing.jsonl');
+    const c = await cli(['metrics', notTrace, '--kva', '-3']);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain('--kva');
+    const d = await cli(['run', 'test/fixtures/plans/scenario-small.yaml', '--rig', 'rigs/emulator-only.yaml', '--policies', 'fcfs,fastest', '--output-dir', dir]);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toContain('--policies');
+  }, 60_000);
 });
