@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { durationProblem } from '../core/duration.js';
+import { TariffSchema as SiteTariffSchema } from '../../emulators/site/tariff.js';
 
 const duration = z.string().superRefine((text, ctx) => {
   const problem = durationProblem(text, { positive: false });
@@ -78,19 +79,8 @@ export const OfflineSchema = Window.extend({ evse: z.string().min(1).describe('S
 export const LoadSpikeSchema = Window.extend({ kw: z.number().min(0).describe('Building load (kW) during the window') }).strict();
 export const DrEventSchema = Window.extend({ limitKw: z.number().min(0).describe('Site limit (kW) during the event') }).strict();
 
-const HHMM_RE = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
-/** Same shape as the rig's `csms.scheduling.tariff` (emulators/site/tariff.ts), plus the curtailment cost. */
-export const TariffSchema = z.object({
-  currency: z.string().min(1).default('USD').describe('Currency of the prices (reports only)'),
-  utcOffsetMinutes: z.number().int().min(-720).max(840).default(0)
-    .describe('Offset of site local time from UTC (minutes): the bands and the scenario\'s hour of day are site-local'),
-  bands: z.array(z.object({
-    from: z.string().regex(HHMM_RE, 'expected a time of day like "16:00"').describe('Site-local time ("HH:MM") this price starts at; it holds until the next band starts (bands repeat daily)'),
-    pricePerKwh: z.number().min(0).describe('Energy price (currency per kWh) from `from` on'),
-    peak: z.boolean().default(false).describe('A peak band (plots shade it)'),
-  }).strict()).min(1).describe('Time-of-use bands'),
-  demandChargePerKw: z.number().min(0).default(0).describe('Demand charge (currency per kW) on the highest average import over one demand window'),
-  demandWindowMin: z.number().int().min(1).max(60).default(15).describe('Length of the demand window (minutes), aligned to local midnight'),
+/** The rig's tariff shape (emulators/site/tariff.ts, what the CSMS's cloud policy plans with), plus the curtailment cost. */
+export const TariffSchema = SiteTariffSchema.extend({
   curtailmentPerKwh: z.number().min(0).default(0).describe('Cost of each kWh a driver wanted but did not get by departure (currency/kWh)'),
 }).strict().describe('Time-of-use prices, demand charge and curtailment cost: written to the trace so `chargebench metrics` scores the run with it');
 

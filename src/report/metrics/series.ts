@@ -4,6 +4,7 @@
  * charger, the sessions running and the cumulative cost.
  */
 import type { Tariff } from '../../plan/scenario-schema.js';
+import { bandAt } from '../../../emulators/site/tariff.js';
 import { buildGrid, STEP_MS } from './energy-grid.js';
 import type { TraceModel } from './trace-model.js';
 
@@ -22,18 +23,6 @@ export interface SiteSeries {
   cost: number[];
 }
 
-const DAY_MS = 86_400_000;
-const mod = (x: number, m: number): number => ((x % m) + m) % m;
-
-function bandAt(t: Tariff, localMs: number): { price: number; peak: boolean } {
-  const bands = t.bands.map((b) => {
-    const [h, m] = b.from.split(':').map(Number) as [number, number];
-    return { from: (h * 60 + m) * 60_000, price: b.pricePerKwh, peak: b.peak };
-  }).sort((a, b) => a.from - b.from);
-  let best = bands[bands.length - 1] as { price: number; peak: boolean };
-  for (const b of bands) if (b.from <= localMs) best = b;
-  return best;
-}
 
 export function siteSeries(m: TraceModel, tariff?: Tariff): SiteSeries {
   const sc = m.scenario?.data;
@@ -41,7 +30,7 @@ export function siteSeries(m: TraceModel, tariff?: Tariff): SiteSeries {
   const grid = buildGrid(m, t0, Math.max(m.lastT, t0 + STEP_MS));
   const n = grid.evWh.length;
   const tf = tariff ?? (sc?.tariff as Tariff | undefined);
-  const localStart = (typeof sc?.wallStartMs === 'number' ? sc.wallStartMs : 0) + (tf?.utcOffsetMinutes ?? 0) * 60_000;
+  const wallStart = typeof sc?.wallStartMs === 'number' ? sc.wallStartMs : 0;
   const baseLimit = typeof sc?.siteLimitW === 'number' ? sc.siteLimitW : undefined;
   const limits = m.events.filter((e) => e.event === 'dr').map((e) => ({ t: e.t, w: Number(e.data.limitW) }));
   const queueDelta = new Float64Array(n + 1);
@@ -68,8 +57,8 @@ export function siteSeries(m: TraceModel, tariff?: Tariff): SiteSeries {
     live += sessDelta[i] as number;
     let limit = baseLimit;
     for (const l of limits) if (l.t <= t) limit = l.w;
-    const band = tf ? bandAt(tf, mod(localStart + i * STEP_MS, DAY_MS)) : undefined;
-    cost += (grid.evWh[i] as number) / 1000 * (band?.price ?? 0);
+    const band = tf ? bandAt(tf, wallStart + i * STEP_MS) : undefined;
+    cost += (grid.evWh[i] as number) / 1000 * (band?.pricePerKwh ?? 0);
     s.siteKw.push(((grid.evWh[i] as number) + (grid.buildingWh[i] as number)) * 60 / 1000);
     s.limitKw.push(limit === undefined ? undefined : limit / 1000);
     s.dr.push(limit !== undefined && baseLimit !== undefined && limit < baseLimit);

@@ -7,6 +7,7 @@
  *    by their departure or deadline.
  */
 import type { Tariff } from '../../plan/scenario-schema.js';
+import { priceAt } from '../../../emulators/site/tariff.js';
 import { buildGrid, STEP_MS, txEnergyWh } from './energy-grid.js';
 import type { TraceModel, TxRecord } from './trace-model.js';
 
@@ -53,17 +54,6 @@ const DAY_MS = 86_400_000;
 const mod = (x: number, m: number): number => ((x % m) + m) % m;
 /** A driver who got this much less than wanted still got "their energy" (meter rounding). */
 const ON_TIME_SLACK_KWH = 0.1;
-
-/** Price per kWh at site-local ms of day. */
-function priceAt(t: Tariff, localMsOfDay: number): number {
-  const bands = t.bands.map((b) => {
-    const [h, m] = b.from.split(':').map(Number) as [number, number];
-    return { from: (h * 60 + m) * 60_000, price: b.pricePerKwh };
-  }).sort((a, b) => a.from - b.from);
-  let best = bands[bands.length - 1] as { price: number };
-  for (const b of bands) if (b.from <= localMsOfDay) best = b;
-  return best.price;
-}
 
 /** Highest average (kW) over aligned windows of `windowMin` minutes of a per-minute energy series. */
 function peakWindowKw(wh: ArrayLike<number>, windowMin: number, offsetMin: number): number {
@@ -149,8 +139,7 @@ export function computeSiteMetrics(m: TraceModel, opts: MetricsOptions = {}): Si
   const nStations = Math.max(1, (sc?.stations as unknown[] | undefined)?.length ?? m.stations.length);
   const occupiedMin = occupancy(m, grid.t0, grid.evWh.length);
   for (let i = 0; i < grid.evWh.length; i++) {
-    const localMs = mod(localStart + i * STEP_MS, DAY_MS);
-    const price = tariff ? priceAt(tariff, localMs) : 0;
+    const price = tariff ? priceAt(tariff, wallStart + i * STEP_MS) : 0;
     const cost = (grid.evWh[i] as number) / 1000 * price;
     energyCost += cost;
     const h = Math.floor(i / 60);
