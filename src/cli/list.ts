@@ -70,6 +70,8 @@ export function stepSummary(step: Step): string {
     }
     case 'load':
       return `building load ${step.kw} kW`;
+    case 'scenario':
+      return `site scenario of ${step.duration} on ${step.evse}`;
     case 'group':
       return `for ${step.for}${step.parallel ? ' in parallel' : ''} (${step.steps.length} step${step.steps.length === 1 ? '' : 's'})`;
   }

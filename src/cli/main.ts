@@ -8,6 +8,7 @@ import { EXIT } from './exit.js';
 import { listCommand } from './list.js';
 import { draftProfileCommand, type MatrixCommandOptions, matrixCommand } from './matrix.js';
 import { mergeReportsCommand } from './merge-reports.js';
+import { type MetricsCommandOptions, metricsCommand } from './metrics.js';
 import { type RunCommandOptions, runCommand } from './run.js';
 import { schemasCommand } from './schemas.js';
 import { traceExportCommand } from './trace-export.js';
@@ -63,6 +64,7 @@ program
   .option('--param <name=value>', 'a plan parameter: "${name}" in the plans becomes value (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
   .option('--continue', 'after a failed step, record it and go on with the plan (as if every step had continue: true)')
   .option('--shard <i/n>', 'run only the i-th of n parts of the plans (stable by plan path); join the parts with merge-reports')
+  .option('--policies <names>', 'run the plans once per scheduling policy of the built-in CSMS (e.g. fcfs,commitment; reports under <output-dir>/<policy>/) and print the site scorecard side by side')
   .action(async (plans: string[], opts: RunCommandOptions) => {
     exitCode = await runCommand(plans, opts);
   });
@@ -191,6 +193,19 @@ program
   .option('--start <epoch-seconds>', 'added to the trace\'s monotonic time', '0')
   .action(async (file: string, opts: { format: string; out?: string; start: string }) => {
     exitCode = await traceExportCommand(file, opts);
+  });
+
+program
+  .command('metrics')
+  .description('the three site metrics (transaction success, delivered cost per kWh with utilisation by hour, sessions per installed kVA) from traces alone; several traces side by side')
+  .argument('<traces...>', 'JSONL trace files (e.g. one per policy)')
+  .option('--tariff <file>', 'tariff YAML (bands, demand charge, curtailment) instead of the one the scenario wrote to the trace')
+  .option('--kva <n>', 'installed kVA of the site (default: the scenario\'s record of the rig\'s site.installedKva)')
+  .option('--label <names>', 'comma-separated column names, one per trace')
+  .option('--json <file>', 'also write the metrics as JSON')
+  .option('--html <file>', 'also write an HTML report with plots (site power vs limit with DR windows and tariff bands, queue, sessions, cost)')
+  .action(async (traces: string[], opts: MetricsCommandOptions) => {
+    exitCode = await metricsCommand(traces, opts);
   });
 
 try {

@@ -6,6 +6,8 @@ import { parseParamFlags } from '../plan/params.js';
 import { EXIT, reportError } from './exit.js';
 import { outputDirOption, positiveNumberOption, seedOption, shardOption } from './option-checks.js';
 import { inShard, planKey, type Shard } from '../runner/shard.js';
+import type { PolicyName } from '../../emulators/csms/policies/types.js';
+import { parsePolicies, runPolicies, writeScorecards } from './run-policies.js';
 
 /** The `run` command's options as commander hands them over (strings, defaults applied). */
 export interface RunCommandOptions {
@@ -18,6 +20,7 @@ export interface RunCommandOptions {
   param?: string[] | undefined;
   continue?: boolean | undefined;
   shard?: string | undefined;
+  policies?: string | undefined;
 }
 
 /** The options after validation, in the shape `runPlans` takes (minus plans and signal). */
@@ -31,6 +34,7 @@ export interface ValidatedRunOptions {
   params: Record<string, string>;
   continueOnFailure: boolean;
   shard?: Shard | undefined;
+  policies?: PolicyName[] | undefined;
 }
 
 function usage(message: string, details: Record<string, unknown> = {}): HarnessError {
@@ -63,8 +67,10 @@ export function validateRunOptions(opts: RunCommandOptions): ValidatedRunOptions
     problems.push((err as Error).message);
   }
   const shard = shardOption(opts.shard, problems);
+  const policies = opts.policies === undefined ? undefined : parsePolicies(opts.policies, problems);
+  if (policies && shard) problems.push('--policies and --shard: give one or the other');
   if (problems.length > 0) throw usage(problems.join('\n'), { problems });
-  return { rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true, shard };
+  return { rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true, shard, policies };
 }
 
 /** Exit code for a finished run: 0 passed, 1 a test failed, 3 a plan the harness could not run, 130 interrupted. */
@@ -126,6 +132,13 @@ export async function runCommand(plans: string[], opts: RunCommandOptions): Prom
     reporters.push(...casesReporterFor(v.reporters, v.outputDir, process.stdout));
     // A rig with the prompt trigger adapter asks the operator; only possible on an interactive console.
     const ask = process.stdin.isTTY ? (q: string) => askOperator(q, controller.signal) : undefined;
+    if (v.policies) {
+      // once per scheduling policy, then the site scorecard side by side
+      const runs = await runPolicies(v.policies, { plans, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure }, v.reporters);
+      if (controller.signal.aborted) return EXIT.INTERRUPTED;
+      await writeScorecards(runs, v.outputDir);
+      return Math.max(...runs.map((r) => exitCodeForRun(r.result)));
+    }
     // --shard i/n: this machine's plans, by a stable hash of each plan file's path
     const mine = inShard(plans, (f) => planKey(f), v.shard);
     if (v.shard) process.stderr.write(`chargebench: shard ${v.shard.index}/${v.shard.total}: ${mine.length} of ${plans.length} plan(s)\n`);

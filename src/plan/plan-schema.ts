@@ -4,6 +4,7 @@ import { QUANTITIES } from '../../emulators/meter/map.js';
 import { IdTokenTypeSchema } from '../../emulators/evse/id-token.js';
 import { CAN_FAULTS, CanExpectSchema, canInjectFields, checkCanInject } from './can-steps-schema.js';
 import { CasesSchema } from './cases-schema.js';
+import { ScenarioFields } from './scenario-schema.js';
 
 const duration = (positive: boolean) => z.string().superRefine((text, ctx) => {
   const problem = durationProblem(text, { positive });
@@ -106,6 +107,9 @@ const Dr = z.object({
 const Load = z.object({ kind: z.literal('load'), ...base, kw: z.number().min(0).describe('Building load (kW), replacing the rig\'s profile from now on') }).strict()
   .describe('Set the building base load of the (emulated) site');
 
+const Scenario = z.object({ kind: z.literal('scenario'), ...base, ...ScenarioFields }).strict()
+  .describe('Play a seeded site scenario over the stations: arrivals, an EV mix, drivers, offline chargers, building load, DR events and a tariff (scored by `chargebench metrics`)');
+
 const replayStation = z.string().min(1).max(48).regex(/^[A-Za-z0-9*\-_=:+|@.]+$/, 'an identity: letters, digits and *-_=:+|@. only')
   .describe('Identity of a replay station: a raw OCPP-J connection to the rig\'s control stack (not one of the rig\'s EVSEs), opened by its first send');
 const Send = z.object({
@@ -185,11 +189,11 @@ const Expect = z.object({
 
 type StepInput = z.input<typeof Boot> | z.input<typeof Connect> | z.input<typeof Plug> | z.input<typeof Unplug> | z.input<typeof Authorize>
   | z.input<typeof Start> | z.input<typeof Stop> | z.input<typeof Wait> | z.input<typeof Mark> | z.input<typeof Trigger>
-  | z.input<typeof Inject> | z.input<typeof Dr> | z.input<typeof Expect> | z.input<typeof Load> | z.input<typeof Send> | z.input<typeof Answer> | z.input<typeof HttpStep> | GroupInput;
+  | z.input<typeof Inject> | z.input<typeof Dr> | z.input<typeof Expect> | z.input<typeof Load> | z.input<typeof Send> | z.input<typeof Answer> | z.input<typeof HttpStep> | z.input<typeof Scenario> | GroupInput;
 interface GroupInput { kind: 'group'; name?: string; continue?: boolean; for: string; parallel?: boolean; steps: StepInput[] }
 
 export const StepSchema: z.ZodType<Step, StepInput> = z.lazy(() => z.discriminatedUnion('kind', [
-  Boot, Connect, Plug, Unplug, Authorize, Start, Stop, Wait, Mark, Trigger, Inject, Dr, Expect, Load, Send, Answer, HttpStep, Group,
+  Boot, Connect, Plug, Unplug, Authorize, Start, Stop, Wait, Mark, Trigger, Inject, Dr, Expect, Load, Send, Answer, HttpStep, Scenario, Group,
 ]));
 
 const Group = z.object({
@@ -201,7 +205,7 @@ const Group = z.object({
 
 export type Step = z.output<typeof Boot> | z.output<typeof Connect> | z.output<typeof Plug> | z.output<typeof Unplug> | z.output<typeof Authorize>
   | z.output<typeof Start> | z.output<typeof Stop> | z.output<typeof Wait> | z.output<typeof Mark> | z.output<typeof Trigger>
-  | z.output<typeof Inject> | z.output<typeof Dr> | z.output<typeof Expect> | z.output<typeof Load> | z.output<typeof Send> | z.output<typeof Answer> | z.output<typeof HttpStep>
+  | z.output<typeof Inject> | z.output<typeof Dr> | z.output<typeof Expect> | z.output<typeof Load> | z.output<typeof Send> | z.output<typeof Answer> | z.output<typeof HttpStep> | z.output<typeof Scenario>
   | { kind: 'group'; name?: string | undefined; continue?: boolean | undefined; for: string; parallel: boolean; steps: Step[] };
 
 export const PlanSchema = z.object({

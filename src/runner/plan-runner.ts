@@ -20,6 +20,7 @@ import { expectStep } from './steps-expect.js';
 import { canExpectStep } from './steps-can.js';
 import { authorizeStep, bootStep, plugStep, startStep, stopStep } from './steps-session.js';
 import { answerStep, sendStep } from './steps-replay.js';
+import { scenarioStep } from './steps-scenario.js';
 
 export interface PlanRunOptions {
   file: string;
@@ -111,6 +112,7 @@ async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Prom
       case 'load': rt.site.setBaseLoadKw(step.kw); return { status: 'passed', triggerT: ctx.driver.now() };
       case 'http': return httpStep(ctx, step, where);
       case 'send': case 'answer': return step.kind === 'send' ? sendStep(ctx, step, where) : answerStep(ctx, step);
+      case 'scenario': return scenarioStep(ctx, step, where, o.seed, baselineW);
       case 'group': throw new Error('groups are expanded by the runner');
     }
   };

@@ -12,6 +12,7 @@ export function describeStep(step: Step): string {
     case 'group': return `for ${step.for}`;
     case 'load': return `${step.kw} kW`;
     case 'http': return `${step.method} ${step.url}`;
+    case 'scenario': return `${step.duration} on ${step.evse}`;
     case 'expect': {
       if (step.message) return `${step.not ? 'no ' : ''}${step.message.action}`;
       if (step.state) return `${step.state.evse} ${step.state.status}`;

@@ -1,0 +1,60 @@
+/**
+ * The site scorecard: the three metrics of one or more runs side by side (a column per run, e.g. per
+ * policy), the difference of each later column to the first, and an hourly table per run.
+ */
+import type { SiteMetrics } from './metrics/site-metrics.js';
+
+const pct = (x: number | undefined): string => (x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`);
+const money = (x: number | undefined, cur: string): string => (x === undefined ? 'n/a' : `${x.toFixed(4)} ${cur}`.trim());
+
+interface Row { label: string; value: (m: SiteMetrics) => number | undefined; text: (m: SiteMetrics) => string; diff: 'pct-points' | 'relative' }
+
+const ROWS: Row[] = [
+  { label: 'transaction success', value: (m) => m.successRate, text: (m) => `${pct(m.successRate)} (${m.succeeded}/${m.attempts})`, diff: 'pct-points' },
+  { label: '  failed handshakes', value: (m) => m.failures.failedHandshakes, text: (m) => String(m.failures.failedHandshakes), diff: 'relative' },
+  { label: '  failed starts', value: (m) => m.failures.failedStarts, text: (m) => String(m.failures.failedStarts), diff: 'relative' },
+  { label: '  walk-aways', value: (m) => m.failures.walkAways, text: (m) => String(m.failures.walkAways), diff: 'relative' },
+  { label: '  no energy', value: (m) => m.failures.noEnergy, text: (m) => String(m.failures.noEnergy), diff: 'relative' },
+  { label: '  no receipt', value: (m) => m.failures.noReceipt, text: (m) => String(m.failures.noReceipt), diff: 'relative' },
+  { label: '  ghost sessions', value: (m) => m.failures.ghostSessions, text: (m) => String(m.failures.ghostSessions), diff: 'relative' },
+  { label: 'delivered cost per kWh', value: (m) => m.costPerKwh, text: (m) => money(m.costPerKwh, m.currency), diff: 'relative' },
+  { label: '  EV energy (kWh)', value: (m) => m.evKwh, text: (m) => m.evKwh.toFixed(1), diff: 'relative' },
+  { label: '  energy cost (TOU)', value: (m) => m.energyCost, text: (m) => m.energyCost.toFixed(2), diff: 'relative' },
+  { label: '  demand charge', value: (m) => m.demandCharge, text: (m) => `${m.demandCharge.toFixed(2)} (peak ${m.peakDemandKw.toFixed(1)} kW)`, diff: 'relative' },
+  { label: '  curtailment', value: (m) => m.curtailmentCost, text: (m) => `${m.curtailmentCost.toFixed(2)} (${m.curtailmentKwh.toFixed(1)} kWh)`, diff: 'relative' },
+  { label: 'sessions per installed kVA', value: (m) => m.sessionsPerKva, text: (m) => (m.sessionsPerKva === undefined ? `n/a (peak ${m.peakSessions})` : `${m.sessionsPerKva.toFixed(4)} (peak ${m.peakSessions} / ${m.installedKva} kVA)`), diff: 'relative' },
+  { label: '  energy by deadline', value: (m) => m.onTimeShare, text: (m) => `${pct(m.onTimeShare)} (${m.onTime})`, diff: 'pct-points' },
+];
+
+function diffText(row: Row, base: SiteMetrics, m: SiteMetrics): string {
+  const a = row.value(base);
+  const b = row.value(m);
+  if (a === undefined || b === undefined) return '';
+  if (row.diff === 'pct-points') return `${b - a >= 0 ? '+' : ''}${((b - a) * 100).toFixed(2)} pp`;
+  if (a === 0) return b === 0 ? '=' : `+${b}`;
+  const r = (b - a) / Math.abs(a) * 100;
+  return `${r >= 0 ? '+' : ''}${r.toFixed(1)}%`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_c, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+}
+
+/** The scorecard as text lines: metrics side by side, differences to the first column. */
+export function formatScorecard(runs: { label: string; metrics: SiteMetrics }[]): string[] {
+  const base = runs[0];
+  if (!base) return [];
+  const head = ['metric', ...runs.map((r) => r.label), ...runs.slice(1).map((r) => `${r.label} vs ${base.label}`)];
+  const body = ROWS.map((row) => [row.label, ...runs.map((r) => row.text(r.metrics)), ...runs.slice(1).map((r) => diffText(row, base.metrics, r.metrics))]);
+  const out = ['Site scorecard', ...table([head, ...body])];
+  for (const r of runs) {
+    out.push('', `Hourly (${r.label})`);
+    out.push(...table([
+      ['hour', 'local', 'EV kWh', 'avg site kW', 'occupied', 'charging', 'price', 'cost'],
+      ...r.metrics.hours.map((h) => [String(h.hour), `${String(h.localHour).padStart(2, '0')}:00`, (Math.abs(h.evKwh) < 0.05 ? 0 : h.evKwh).toFixed(1), h.avgKw.toFixed(1), pct(h.occupied), pct(h.charging), h.price.toFixed(3), (Math.abs(h.cost) < 0.005 ? 0 : h.cost).toFixed(2)]),
+    ]));
+    for (const n of r.metrics.notes) out.push(`note: ${n}`);
+  }
+  return out;
+}
