@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { durationProblem, parseDuration } from '../core/duration.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import { createReporters, JsonReporter, JunitReporter, parseReporterNames } from '../report/index.js';
 import type { RunResult } from '../runner/results.js';
@@ -18,6 +19,7 @@ export interface RunCommandOptions {
   param?: string[] | undefined;
   continue?: boolean | undefined;
   shard?: string | undefined;
+  pauseBetweenPlans?: string | undefined;
 }
 
 /** The options after validation, in the shape `runPlans` takes (minus plans and signal). */
@@ -31,6 +33,8 @@ export interface ValidatedRunOptions {
   params: Record<string, string>;
   continueOnFailure: boolean;
   shard?: Shard | undefined;
+  /** --pause-between-plans (ms), overriding the rig's teardown.pauseBetweenPlans. */
+  pauseBetweenPlansMs?: number | undefined;
 }
 
 function usage(message: string, details: Record<string, unknown> = {}): HarnessError {
@@ -63,8 +67,14 @@ export function validateRunOptions(opts: RunCommandOptions): ValidatedRunOptions
     problems.push((err as Error).message);
   }
   const shard = shardOption(opts.shard, problems);
+  let pauseBetweenPlansMs: number | undefined;
+  if (opts.pauseBetweenPlans !== undefined) {
+    const problem = durationProblem(opts.pauseBetweenPlans);
+    if (problem) problems.push(`--pause-between-plans: ${problem}`);
+    else pauseBetweenPlansMs = parseDuration(opts.pauseBetweenPlans);
+  }
   if (problems.length > 0) throw usage(problems.join('\n'), { problems });
-  return { rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true, shard };
+  return { rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true, shard, pauseBetweenPlansMs };
 }
 
 /** Exit code for a finished run: 0 passed, 1 a test failed, 3 a plan the harness could not run, 130 interrupted. */
@@ -128,7 +138,7 @@ export async function runCommand(plans: string[], opts: RunCommandOptions): Prom
     if (v.shard) process.stderr.write(`chargebench: shard ${v.shard.index}/${v.shard.total}: ${mine.length} of ${plans.length} plan(s)\n`);
     const shard = v.shard ? { index: v.shard.index, total: v.shard.total, planOrder: plans } : undefined;
     const result = await runPlans(
-      { plans: mine, shard, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure },
+      { plans: mine, shard, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure, pauseBetweenPlansMs: v.pauseBetweenPlansMs },
       reporters,
     );
     if (v.reporters.includes('list')) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationProblem } from '../core/duration.js';
 import { QUANTITIES } from '../../emulators/meter/map.js';
+import { InvariantsSchema } from './invariants-schema.js';
 import { CAN_FAULTS, CanExpectSchema, canInjectFields, checkCanInject } from './can-steps-schema.js';
 
 const duration = (positive: boolean) => z.string().superRefine((text, ctx) => {
@@ -191,6 +192,7 @@ export const PlanSchema = z.object({
   steps: z.array(StepSchema).min(1).describe('What happens, in order'),
   teardown: z.array(StepSchema).default([])
     .describe('Steps that always run after the steps, passed, failed or interrupted (remote stop, clear profiles, restore faults); each failure is recorded, none stops the others'),
+  invariants: InvariantsSchema.optional(),
 }).strict();
 
 export type Plan = z.output<typeof PlanSchema>;

@@ -1,4 +1,5 @@
 /** The result model every reporter renders (JSON is canonical; JUnit and the console derive from it). */
+import type { CleanupResult } from './teardown.js';
 
 /**
  * `interrupted`: the step that was running when the run was interrupted (Ctrl-C / SIGTERM); every
@@ -58,6 +59,8 @@ export interface PlanResult {
   durationMs: number;
   trace: string | undefined;
   error?: string | undefined;
+  /** The clean teardown after the plan: transactions stopped, answers awaited, connections closed with 1001. */
+  cleanup?: CleanupResult | undefined;
 }
 
 export type RunStatus = 'passed' | 'failed' | 'error' | 'interrupted';
