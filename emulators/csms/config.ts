@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import { listProblemsUnder } from '../../src/core/field-path.js';
+import { CsmsFaultsSchema } from './faults.js';
 import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_JSON_DEPTH } from '../../src/transport/frame-screen.js';
 
 export const BootStatusSchema = z.enum(['Accepted', 'Pending', 'Rejected'])
@@ -111,6 +112,7 @@ export const CsmsConfigSchema = z.object({
     .describe('A second connection for an identity whose connection is alive: refuse it (HTTP 409, recorded) or let it replace the first (last one wins). A held connection that does not answer a WebSocket ping within duplicateProbeTimeoutMs is replaced either way'),
   duplicateProbeTimeoutMs: z.number().int().positive().default(2000)
     .describe('How long the held connection has to answer the ping that tells a live station from a dead socket (ms)'),
+  faults: CsmsFaultsSchema.default({}),
 }).strict().describe('Emulated CSMS');
 
 export type CsmsConfig = z.output<typeof CsmsConfigSchema>;

@@ -6,15 +6,28 @@ import { InvariantChecker, type FiredFault, type InvariantVerdict } from './inva
 import type { StepResult } from './results.js';
 import { cleanupProblem, type CleanupResult } from './teardown.js';
 
-/** Start checking a plan's invariants on every record the trace gets from now on; undefined when the plan has none. */
-export function watchInvariants(trace: Trace, rules: Invariants | undefined, file: string): { checker: InvariantChecker; stop(): void } | undefined {
-  if (!rules) return undefined;
-  const within = rules.answeredWithin !== undefined ? parseDuration(rules.answeredWithin, `${file}: invariants.answeredWithin`) : undefined;
-  const checker = new InvariantChecker(rules, within);
-  if (!checker.active) return undefined;
+/**
+ * Start checking a plan's invariants (if any) on every record the trace gets from now on; the
+ * checker also collects the built-in CSMS's injected faults that fire, so failures can name them.
+ */
+export function watchInvariants(trace: Trace, rules: Invariants | undefined, file: string): { checker: InvariantChecker; stop(): void } {
+  const within = rules?.answeredWithin !== undefined ? parseDuration(rules.answeredWithin, `${file}: invariants.answeredWithin`) : undefined;
+  const checker = new InvariantChecker(rules ?? {}, within);
   const stop = trace.subscribe((r) => checker.record(r));
   return { checker, stop };
 }
+
+/** Failed steps (not invariants: they name it already) get the injected CSMS faults that had fired by their end. */
+export function nameFiredFaults(steps: StepResult[], faults: readonly FiredFault[]): void {
+  for (const step of steps) {
+    if (step.children) nameFiredFaults(step.children, faults);
+    if (step.status !== 'failed' || step.kind === 'invariant' || step.message?.includes(FIRED)) continue;
+    const fired = firedFaultsText(faults.filter((f) => f.t <= step.endedT));
+    if (fired) step.message = `${step.message ?? 'failed'}; ${FIRED}: ${fired}`;
+  }
+}
+
+const FIRED = "the built-in CSMS's injected fault fired";
 
 /** "crash-on-quick-reconnect on CB16-01 at t=1200ms (...)": the built-in CSMS's injected faults that fired. */
 export function firedFaultsText(faults: readonly FiredFault[]): string {
@@ -27,11 +40,11 @@ export function firedFaultsText(faults: readonly FiredFault[]): string {
 export function invariantSteps(verdicts: InvariantVerdict[], faults: readonly FiredFault[], startedT: number, endedT: number): StepResult[] {
   const fired = firedFaultsText(faults);
   return verdicts.map((v, i) => {
-    const base = { id: `invariant.${i + 1}`, kind: 'invariant', name: v.rule, startedT, endedT };
+    const base = { id: `invariant-${i + 1}`, kind: 'invariant', name: v.rule, startedT, endedT };
     if (v.count === 0) return { ...base, status: 'passed' as const, message: `held over ${v.checked} check(s)` };
     const first = v.violations[0];
     const more = v.count > 1 ? ` (${v.count} violations; the first ${v.violations.length} in the evidence)` : '';
-    const message = `${first ? `${first.station} at t=${first.t}ms: ${first.text}` : 'violated'}${more}${fired ? `; the built-in CSMS's injected fault fired: ${fired}` : ''}`;
+    const message = `${first ? `${first.station} at t=${first.t}ms: ${first.text}` : 'violated'}${more}${fired ? `; ${FIRED}: ${fired}` : ''}`;
     return { ...base, status: 'failed' as const, message, evidence: v.violations.map((x) => `t=${x.t}ms ${x.station}: ${x.text}: ${x.frame.slice(0, 300)}`) };
   });
 }

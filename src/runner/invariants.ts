@@ -80,6 +80,7 @@ export class InvariantChecker {
       this.faults.push({ t: r.t, fault: String(d.fault ?? '?'), station: String(d.station ?? '?'), detail: String(d.detail ?? '') });
       return;
     }
+    if (this.names.length === 0) return; // no rules: only the fault firings are collected
     if (r.kind === 'conn') {
       const v = this.view(r.station, r.endpoint);
       if (r.event === 'open') {
@@ -97,21 +98,22 @@ export class InvariantChecker {
     const v = this.view(r.station, r.endpoint);
     v.frames++;
     const dir: Dir = (r.endpoint === 'evse') === (r.dir === 'out') ? 'fromStation' : 'fromCsms';
-    this.overdue(v, r.t);
     if (!v.open) this.violate(v, 'noFrameAfterClose', r, `${dir === 'fromCsms' ? 'the CSMS' : 'the station'} sent a frame after the connection closed`);
     else this.check(v, 'noFrameAfterClose');
     let frame: unknown;
     try {
       frame = JSON.parse(r.raw);
     } catch {
-      return;
+      frame = undefined;
     }
-    if (!Array.isArray(frame)) return;
-    const [type, rawId] = frame as unknown[];
-    const id = String(rawId);
-    if (type === 2 && dir === 'fromStation') this.stationCall(v, r, id, String(frame[2]));
-    else if (type === 2) this.csmsCall(v, r, id, String(frame[2]));
-    else if ((type === 3 || type === 4) && dir === 'fromCsms') this.csmsAnswer(v, r, id, type, frame[2]);
+    if (Array.isArray(frame)) {
+      const [type, rawId] = frame as unknown[];
+      const id = String(rawId);
+      if (type === 2 && dir === 'fromStation') this.stationCall(v, r, id, String(frame[2]));
+      else if (type === 2) this.csmsCall(v, r, id, String(frame[2]));
+      else if ((type === 3 || type === 4) && dir === 'fromCsms') this.csmsAnswer(v, r, id, type, frame[2]);
+    }
+    this.overdue(v, r.t);
   }
 
   private stationCall(v: View, r: OcppRecord, id: string, action: string): void {

@@ -12,8 +12,8 @@ import type { Reporter } from './reporter.js';
 import type { PlanResult, StepResult } from './results.js';
 import { startRig, waitChargers, type RigRuntime } from './rig-runtime.js';
 import { describeStep } from './step-label.js';
-import { cleanupStep, invariantSteps, watchInvariants } from './invariants-report.js';
-import type { InvariantChecker } from './invariants.js';
+import { cleanupStep, invariantSteps, nameFiredFaults, watchInvariants } from './invariants-report.js';
+import type { FiredFault, InvariantChecker } from './invariants.js';
 import { cleanTeardown, type CleanupResult } from './teardown.js';
 import { injectStep, drStep, triggerStep } from './steps-control.js';
 import { expectStep } from './steps-expect.js';
@@ -74,7 +74,7 @@ export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
     await waitChargers(rt, o.signal);
     const { trigger, dr } = adapters(o.rig, rt, o.ask);
     ctx = new RunContext(rt, new Driver(rt.clock, rt.trace, o.signal), o.file, o.budgetScale, trigger, dr);
-    result = await execute(o, rt, ctx);
+    result = await execute(o, rt, ctx, invariants.checker.faults);
   } finally {
     // passed, failed or interrupted: stop open transactions, await answers (bounded), close with 1001
     const cleanupT = rt.clock.now();
@@ -83,23 +83,24 @@ export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
     const cleanup = await cleanTeardown(rt, o.rig.teardown, parseDuration(o.rig.teardown.timeout, 'rig teardown.timeout'), waitUntil);
     ctx?.close();
     await rt.close();
-    invariants?.stop();
-    if (result) finishResult(result, cleanup, cleanupT, invariants?.checker, planStart, rt.clock.now());
+    invariants.stop();
+    if (result) finishResult(result, cleanup, cleanupT, invariants.checker, planStart, rt.clock.now());
   }
   return result;
 }
 
 /** Add the clean teardown and the invariants' verdicts to a plan's result (a failure of either fails a passed plan). */
-function finishResult(result: PlanResult, cleanup: CleanupResult, cleanupT: number, checker: InvariantChecker | undefined, planStart: number, endT: number): void {
+function finishResult(result: PlanResult, cleanup: CleanupResult, cleanupT: number, checker: InvariantChecker, planStart: number, endT: number): void {
   result.cleanup = cleanup;
   const step = cleanupStep(cleanup, cleanupT);
   if (step) result.teardown = [...(result.teardown ?? []), step];
-  if (checker) result.steps.push(...invariantSteps(checker.finish(endT), checker.faults, planStart, endT));
+  if (checker.active) result.steps.push(...invariantSteps(checker.finish(endT), checker.faults, planStart, endT));
+  nameFiredFaults([...result.steps, ...(result.teardown ?? [])], checker.faults);
   const failedNow = step?.status === 'failed' || result.steps.some((s) => s.kind === 'invariant' && s.status === 'failed');
   if (failedNow && result.status === 'passed') result.status = 'failed';
 }
 
-async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Promise<PlanResult> {
+async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext, faults: readonly FiredFault[]): Promise<PlanResult> {
   watchPlanValues(ctx, [...o.plan.steps, ...o.plan.teardown]);
   const baselineW = o.rig.csms?.loadManager.siteLimitW;
   const planStart = rt.clock.now();
@@ -190,6 +191,7 @@ async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Prom
         if (raw.continue || o.continueOnFailure || teardown || result.continued) result.continued = !teardown;
         else stopped = true;
       }
+      nameFiredFaults([result], faults); // a failure says which injected CSMS fault had fired by then
       results.push(result);
       o.reporters.forEach((r) => r.onStepEnd?.(o.file, result));
     }
