@@ -17,6 +17,8 @@ export const CleanTeardownSchema = z.object({
     .describe('Reason given: Local (1.6 "regular termination at the Charge Point"; 2.0.1 stoppedReason Local, triggerReason StopAuthorized) or Other (1.6 Other; 2.0.1 stoppedReason Other, triggerReason AbnormalCondition)'),
   timeout: duration.default('10s')
     .describe('How long the stations wait, all together, for the answers to their stop messages and for their calls in flight before they close'),
+  requireClean: z.boolean().optional()
+    .describe('A teardown that leaves a stop undelivered or a call unanswered fails the plan (a teardown step in the report). Default: true when the stations talk to an external CSMS (the CSMS under test must end clean), false with the built-in CSMS (the plan\'s `cleanup` still records it)'),
   pauseBetweenPlans: duration.default('0s')
     .describe('Pause after one plan\'s clean teardown before the next plan starts (a CSMS that releases sessions or locks asynchronously); --pause-between-plans overrides it'),
 }).strict().describe('Clean end of every plan: stop open transactions, await answers and calls in flight (bounded), close with 1001 "going away"');

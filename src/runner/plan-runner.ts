@@ -84,15 +84,17 @@ export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
     ctx?.close();
     await rt.close();
     invariants.stop();
-    if (result) finishResult(result, cleanup, cleanupT, invariants.checker, planStart, rt.clock.now());
+    // with the built-in CSMS the stations (not the CSMS) are under test: leftovers are recorded, not a verdict
+    const requireClean = o.rig.teardown.requireClean ?? !o.rig.csms;
+    if (result) finishResult(result, cleanup, cleanupT, invariants.checker, planStart, rt.clock.now(), requireClean);
   }
   return result;
 }
 
 /** Add the clean teardown and the invariants' verdicts to a plan's result (a failure of either fails a passed plan). */
-function finishResult(result: PlanResult, cleanup: CleanupResult, cleanupT: number, checker: InvariantChecker, planStart: number, endT: number): void {
+function finishResult(result: PlanResult, cleanup: CleanupResult, cleanupT: number, checker: InvariantChecker, planStart: number, endT: number, requireClean: boolean): void {
   result.cleanup = cleanup;
-  const step = cleanupStep(cleanup, cleanupT);
+  const step = requireClean ? cleanupStep(cleanup, cleanupT) : undefined;
   if (step) result.teardown = [...(result.teardown ?? []), step];
   if (checker.active) result.steps.push(...invariantSteps(checker.finish(endT), checker.faults, planStart, endT));
   nameFiredFaults([...result.steps, ...(result.teardown ?? [])], checker.faults);
