@@ -7,6 +7,7 @@ import { SchedulingSchema } from './policies/config.js';
 import { z } from 'zod';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import { listProblemsUnder } from '../../src/core/field-path.js';
+import { CsmsFaultsSchema } from './faults.js';
 import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_JSON_DEPTH } from '../../src/transport/frame-screen.js';
 
 export const BootStatusSchema = z.enum(['Accepted', 'Pending', 'Rejected'])
@@ -118,6 +119,7 @@ export const CsmsConfigSchema = z.object({
     .describe('An asynchronous REST front (CitrineOS-style message API: 200 + a request id at once, the station\'s answer on the wire) so the built-in CSMS can stand in for an external back-end; `emulate` prints its URL as rest=...'),
   duplicateProbeTimeoutMs: z.number().int().positive().default(2000)
     .describe('How long the held connection has to answer the ping that tells a live station from a dead socket (ms)'),
+  faults: CsmsFaultsSchema.default({}),
 }).strict().describe('Emulated CSMS');
 
 export type CsmsConfig = z.output<typeof CsmsConfigSchema>;

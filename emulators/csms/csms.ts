@@ -14,6 +14,7 @@ import {
   BootPolicySchema, configuredStations, parseCsmsConfig,
   type AuthorizationStatus, type CsmsConfig, type CsmsConfigInput,
 } from './config.js';
+import { CsmsFaults } from './faults.js';
 import { registerV16Handlers } from './handlers-v16.js';
 import { registerV201Handlers } from './handlers-v201.js';
 import {
@@ -44,10 +45,12 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
   private readonly nonDrawing = new Set<string>();
   private server: OcppServer | undefined;
   private closed = false;
+  private readonly faults: CsmsFaults;
 
   private constructor(readonly config: CsmsConfig, private readonly deps: CsmsDeps) {
     super();
     this.bootBook = new BootPolicyBook(config.boot.default, config.boot.stations, config);
+    this.faults = new CsmsFaults(config.faults, deps.clock, deps.trace);
     for (const id of configuredStations(config)) this.stateFor(id);
     this.loadManager = new LoadManager(config.loadManager, {
       clock: deps.clock,
@@ -146,6 +149,7 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
     if (!st.connected || !st.link) {
       throw new HarnessError(ERROR_CODES.NOT_CONNECTED, `CSMS cannot send ${action} to ${identity}: station not connected`, { station: identity, action });
     }
+    this.faults.beforeSend(identity, action);
     return st.link.call<T>(action, payload, timeoutMs ?? this.config.callTimeoutMs);
   }
 
@@ -280,6 +284,8 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
    * station from an impostor by anything but the connection it already trusts.
    */
   private async admit(h: Handshake): Promise<AuthVerdict> {
+    const crashed = this.faults.refusal();
+    if (crashed) return crashed;
     const held = this.registry.get(h.identity)?.link;
     if (!held?.isOpen || this.config.duplicateConnection === 'replace') return true;
     const alive = await held.probe(this.config.duplicateProbeTimeoutMs);
@@ -301,6 +307,7 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
       return;
     }
     const st = this.stateFor(identity);
+    const { disconnectedAt } = st;
     const previous = st.link;
     if (previous?.isOpen) {
       this.deps.trace.record({ kind: 'conn', endpoint: 'csms', station: identity, event: 'replaced', detail: 'a new connection took over' });
@@ -312,10 +319,13 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
     else registerV201Handlers(link, ctx);
     link.on('close', (ev: { code?: number; reason?: string }) => {
       if (st.link !== link) return;
+      this.faults.closed(identity, link.pendingCalls);
       Object.assign(st, { link: undefined, connected: false, disconnectedAt: this.deps.clock.now() });
       this.emit('station-disconnected', { identity, protocol, code: ev.code, reason: ev.reason });
     });
     this.emit('station-connected', { identity, protocol, remoteAddress: handshake.remoteAddress });
+    // an injected crash takes every connection down, this one included
+    if (this.faults.connected(identity, disconnectedAt, link)) for (const other of this.registry.values()) other.link?.drop();
   }
 
   private contextFor(st: StationState, protocol: OcppVersion): StationContext {

@@ -97,8 +97,20 @@ export class StationLink {
     await h.opened(link);
   }
 
-  /** Close cleanly and stop reconnecting (power down). */
-  async close(): Promise<void> {
+  /** Resolves when the open connection has no CALL of ours waiting and no answer held back. */
+  async settled(): Promise<void> {
+    const link = this.link;
+    if (!link) return;
+    await Promise.all([link.callsSettled(), link.answersReleased()]);
+  }
+
+  /** How many of our CALLs on the open connection still wait for their answer. */
+  get pendingCalls(): number {
+    return this.link?.pendingCalls ?? 0;
+  }
+
+  /** Close cleanly (1000 unless told otherwise, e.g. 1001 going away) and stop reconnecting (power down). */
+  async close(code = 1000, reason = 'station stopping'): Promise<void> {
     this.reconnectTimer?.cancel();
     this.reconnectTimer = undefined;
     const link = this.link;
@@ -109,7 +121,7 @@ export class StationLink {
     // the close handshake is work in flight: a VirtualClock must not run ahead of it (a reboot's delay starts after it)
     const done = this.host.ledger?.begin(`close ${this.host.identity}`);
     try {
-      await link.close(1000, 'station stopping');
+      await link.close(code, reason);
     } finally {
       done?.();
     }

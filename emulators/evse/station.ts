@@ -166,13 +166,13 @@ export class ChargeStation extends EventEmitter {
     await this.net.connect();
   }
 
-  /** Power down cleanly (no messages), keeping memory. */
-  async stop(): Promise<void> {
+  /** Power down cleanly (no messages), keeping memory; `close` is the WebSocket close code and reason. */
+  async stop(close?: { code: number; reason: string }): Promise<void> {
     this.running = false;
     this.cancelTimers();
     this.sessions.halt();
     this.queue.pause();
-    await this.net.close();
+    await this.net.close(close?.code, close?.reason);
     this.setState('Offline');
   }
 

@@ -65,6 +65,7 @@ program
   .option('--continue', 'after a failed step, record it and go on with the plan (as if every step had continue: true)')
   .option('--shard <i/n>', 'run only the i-th of n parts of the plans (stable by plan path); join the parts with merge-reports')
   .option('--policies <names>', 'run the plans once per scheduling policy of the built-in CSMS (e.g. fcfs,commitment; reports under <output-dir>/<policy>/) and print the site scorecard side by side')
+  .option('--pause-between-plans <duration>', 'pause after each plan\'s clean teardown before the next plan (e.g. "2s"; default: the rig\'s teardown.pauseBetweenPlans)')
   .action(async (plans: string[], opts: RunCommandOptions) => {
     exitCode = await runCommand(plans, opts);
   });

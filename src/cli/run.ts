@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { durationProblem, parseDuration } from '../core/duration.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import { createReporters, JsonReporter, JunitReporter, parseReporterNames } from '../report/index.js';
 import type { RunResult } from '../runner/results.js';
@@ -21,6 +22,7 @@ export interface RunCommandOptions {
   continue?: boolean | undefined;
   shard?: string | undefined;
   policies?: string | undefined;
+  pauseBetweenPlans?: string | undefined;
 }
 
 /** The options after validation, in the shape `runPlans` takes (minus plans and signal). */
@@ -35,6 +37,8 @@ export interface ValidatedRunOptions {
   continueOnFailure: boolean;
   shard?: Shard | undefined;
   policies?: PolicyName[] | undefined;
+  /** --pause-between-plans (ms), overriding the rig's teardown.pauseBetweenPlans. */
+  pauseBetweenPlansMs?: number | undefined;
 }
 
 function usage(message: string, details: Record<string, unknown> = {}): HarnessError {
@@ -69,8 +73,14 @@ export function validateRunOptions(opts: RunCommandOptions): ValidatedRunOptions
   const shard = shardOption(opts.shard, problems);
   const policies = opts.policies === undefined ? undefined : parsePolicies(opts.policies, problems);
   if (policies && shard) problems.push('--policies and --shard: give one or the other');
+  let pauseBetweenPlansMs: number | undefined;
+  if (opts.pauseBetweenPlans !== undefined) {
+    const problem = durationProblem(opts.pauseBetweenPlans);
+    if (problem) problems.push(`--pause-between-plans: ${problem}`);
+    else pauseBetweenPlansMs = parseDuration(opts.pauseBetweenPlans);
+  }
   if (problems.length > 0) throw usage(problems.join('\n'), { problems });
-  return { rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true, shard, policies };
+  return { rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true, shard, policies, pauseBetweenPlansMs };
 }
 
 /** Exit code for a finished run: 0 passed, 1 a test failed, 3 a plan the harness could not run, 130 interrupted. */
@@ -134,7 +144,7 @@ export async function runCommand(plans: string[], opts: RunCommandOptions): Prom
     const ask = process.stdin.isTTY ? (q: string) => askOperator(q, controller.signal) : undefined;
     if (v.policies) {
       // once per scheduling policy, then the site scorecard side by side
-      const runs = await runPolicies(v.policies, { plans, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure }, v.reporters);
+      const runs = await runPolicies(v.policies, { plans, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure, pauseBetweenPlansMs: v.pauseBetweenPlansMs }, v.reporters);
       if (controller.signal.aborted) return EXIT.INTERRUPTED;
       await writeScorecards(runs, v.outputDir);
       return Math.max(...runs.map((r) => exitCodeForRun(r.result)));
@@ -144,7 +154,7 @@ export async function runCommand(plans: string[], opts: RunCommandOptions): Prom
     if (v.shard) process.stderr.write(`chargebench: shard ${v.shard.index}/${v.shard.total}: ${mine.length} of ${plans.length} plan(s)\n`);
     const shard = v.shard ? { index: v.shard.index, total: v.shard.total, planOrder: plans } : undefined;
     const result = await runPlans(
-      { plans: mine, shard, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure },
+      { plans: mine, shard, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure, pauseBetweenPlansMs: v.pauseBetweenPlansMs },
       reporters,
     );
     if (v.reporters.includes('list')) {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationProblem } from '../core/duration.js';
 import { QUANTITIES } from '../../emulators/meter/map.js';
 import { IdTokenTypeSchema } from '../../emulators/evse/id-token.js';
+import { InvariantsSchema } from './invariants-schema.js';
 import { CAN_FAULTS, CanExpectSchema, canInjectFields, checkCanInject } from './can-steps-schema.js';
 import { CasesSchema } from './cases-schema.js';
 import { ScenarioFields } from './scenario-schema.js';
@@ -75,10 +76,14 @@ const Trigger = z.object({
   expectStatus: z.string().optional().describe('Expected `status` in the answer'),
   expectAnswer: z.record(z.string(), z.unknown()).optional()
     .describe('JSON subset the answer payload must contain (e.g. a GetConfiguration value, a composite schedule\'s limit); the answer goes into the evidence'),
+  background: z.boolean().default(false)
+    .describe('Send and go on without awaiting the answer: the next steps run while the call is in flight (a station that drops mid-call or never answers); the plan\'s invariants judge what follows'),
 }).strict().describe('Make the control stack send an operation to a station and await the answer');
 
+/** Station-side behaviours of the CSMS robustness plans (virtual stations only). */
+export const ROBUSTNESS_FAULTS = ['drop-on-csms-call', 'cross-call', 'duplicate-message-id'] as const;
 const FAULTS = ['drop-connection', 'restore-connection', 'delay-responses', 'drop-responses', 'reject-boot', 'pend-boot',
-  'trip-phase', 'restore-phase', 'evse-fault', 'clear-fault', 'reboot', ...CAN_FAULTS] as const;
+  'trip-phase', 'restore-phase', 'evse-fault', 'clear-fault', 'reboot', ...ROBUSTNESS_FAULTS, ...CAN_FAULTS] as const;
 const Inject = z.object({
   kind: z.literal('inject'), ...base,
   fault: z.enum(FAULTS).describe('The fault to inject'),
@@ -87,8 +92,10 @@ const Inject = z.object({
   phase: z.enum(['L1', 'L2', 'L3']).optional().describe('Supply phase (trip-phase / restore-phase)'),
   times: z.number().int().min(1).default(1).describe('How many boots to reject or pend (reject-boot / pend-boot)'),
   intervalS: z.number().int().min(0).default(10).describe('Retry interval the CSMS answers with (reject-boot / pend-boot)'),
-  delay: Duration.optional().describe('Extra latency per response (delay-responses)'),
+  delay: Duration.optional().describe('Extra latency per response (delay-responses); time until the station reconnects (drop-on-csms-call, default 200ms)'),
   errorCode: z.string().default('OtherError').describe('Error code (evse-fault)'),
+  action: z.string().min(1).optional().describe('CALL the station sends (cross-call, duplicate-message-id; default Heartbeat)'),
+  within: PositiveDuration.optional().describe('How long the CSMS has to answer both CALLs (duplicate-message-id; default 10s)'),
   ...canInjectFields,
 }).strict().superRefine((s, ctx) => {
   checkCanInject(s, ctx);
@@ -220,6 +227,7 @@ export const PlanSchema = z.object({
   steps: z.array(StepSchema).min(1).describe('What happens, in order'),
   teardown: z.array(StepSchema).default([])
     .describe('Steps that always run after the steps, passed, failed or interrupted (remote stop, clear profiles, restore faults); each failure is recorded, none stops the others'),
+  invariants: InvariantsSchema.optional(),
 }).strict();
 
 export type Plan = z.output<typeof PlanSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CleanTeardownSchema } from './teardown-schema.js';
 import { CsmsConfigSchema } from '../../emulators/csms/config.js';
 import { dirname } from 'node:path';
 import { FirmwareSchema, StationConfigSchema } from '../../emulators/evse/config.js';
@@ -85,6 +86,7 @@ export const RigSchema = z.object({
   site: SiteConfigSchema.prefault({}).describe('The site supply (phases, breakers, building load) every device shares'),
   csms: CsmsConfigSchema.optional().describe('The built-in emulated CSMS; absent when every EVSE points at an external csmsUrl'),
   evses: z.array(RigEvseSchema).default([]).describe('Virtual charging stations'),
+  teardown: CleanTeardownSchema.prefault({}),
   meters: z.array(MeterConfigSchema).default([]).describe('Emulated energy meters on Modbus TCP / RTU, reading the site model'),
   benchMeters: z.array(z.object({
     id: z.string().min(1).describe('Name of the meter in plans and traces'),

@@ -78,6 +78,13 @@ export class Driver {
     const wrapped = action.finally(() => { done = true; });
     wrapped.catch(() => undefined);
     await this.until(() => (done ? true : undefined), maxMs);
+    // past maxMs the action may still need time to pass (its own timeout): keep the virtual clock going
+    // while it makes progress, as real time would, instead of awaiting a timer that can never fire
+    while (!done && !this.signal?.aborted) {
+      const t = this.clock.now();
+      await this.until(() => (done ? true : undefined), 60_000);
+      if (!done && this.clock.now() === t) break;
+    }
     return wrapped;
   }
 }

@@ -15,6 +15,9 @@ import type { Reporter } from './reporter.js';
 import type { PlanResult, StepResult } from './results.js';
 import { startRig, waitChargers, type RigRuntime } from './rig-runtime.js';
 import { describeStep } from './step-label.js';
+import { cleanupStep, invariantSteps, nameFiredFaults, watchInvariants } from './invariants-report.js';
+import type { FiredFault, InvariantChecker } from './invariants.js';
+import { cleanTeardown, type CleanupResult } from './teardown.js';
 import { injectStep, drStep, triggerStep } from './steps-control.js';
 import { expectStep } from './steps-expect.js';
 import { canExpectStep } from './steps-can.js';
@@ -68,19 +71,43 @@ const PLAN_ERRORS = ['E_PLAN_INVALID', 'E_RIG_INVALID', 'E_DURATION_INVALID'];
 export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
   const rt = await startRig(o.rig, { clock: o.clock, traceFile: o.traceFile, runId: o.plan.name, seed: o.seed, autoStart: false, rigDir: o.rigDir, ask: o.ask });
   let ctx: RunContext | undefined;
+  const invariants = watchInvariants(rt.trace, o.plan.invariants, o.file);
+  const planStart = rt.clock.now();
+  let result: PlanResult | undefined;
   try {
     // real chargers must be connected before the plan starts: one that never connects is an infrastructure error
     await waitChargers(rt, o.signal);
     const { trigger, dr } = adapters(o.rig, rt, o.ask, o.rigDir);
     ctx = new RunContext(rt, new Driver(rt.clock, rt.trace, o.signal), o.file, o.budgetScale, trigger, dr);
-    return normaliseRunTag(await execute(o, rt, ctx), rt.runTag);
+    result = await execute(o, rt, ctx, invariants.checker.faults);
   } finally {
+    // passed, failed or interrupted: stop open transactions, await answers (bounded), close with 1001
+    const cleanupT = rt.clock.now();
+    const driver = new Driver(rt.clock, rt.trace); // an interrupt does not cut the teardown short
+    const waitUntil = async (done: () => boolean, maxMs: number): Promise<boolean> => (await driver.until(() => (done() ? true : undefined), maxMs)) !== undefined;
+    const cleanup = await cleanTeardown(rt, o.rig.teardown, parseDuration(o.rig.teardown.timeout, 'rig teardown.timeout'), waitUntil);
     ctx?.close();
     await rt.close();
+    invariants.stop();
+    // with the built-in CSMS the stations (not the CSMS) are under test: leftovers are recorded, not a verdict
+    const requireClean = o.rig.teardown.requireClean ?? !o.rig.csms;
+    if (result) finishResult(result, cleanup, cleanupT, invariants.checker, planStart, rt.clock.now(), requireClean);
   }
+  return result && normaliseRunTag(result, rt.runTag);
 }
 
-async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Promise<PlanResult> {
+/** Add the clean teardown and the invariants' verdicts to a plan's result (a failure of either fails a passed plan). */
+function finishResult(result: PlanResult, cleanup: CleanupResult, cleanupT: number, checker: InvariantChecker, planStart: number, endT: number, requireClean: boolean): void {
+  result.cleanup = cleanup;
+  const step = requireClean ? cleanupStep(cleanup, cleanupT) : undefined;
+  if (step) result.teardown = [...(result.teardown ?? []), step];
+  if (checker.active) result.steps.push(...invariantSteps(checker.finish(endT), checker.faults, planStart, endT));
+  nameFiredFaults([...result.steps, ...(result.teardown ?? [])], checker.faults);
+  const failedNow = step?.status === 'failed' || result.steps.some((s) => s.kind === 'invariant' && s.status === 'failed');
+  if (failedNow && result.status === 'passed') result.status = 'failed';
+}
+
+async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext, faults: readonly FiredFault[]): Promise<PlanResult> {
   watchPlanValues(ctx, [...o.plan.steps, ...o.plan.teardown]);
   const baselineW = o.rig.csms?.loadManager.siteLimitW;
   const planStart = rt.clock.now();
@@ -173,6 +200,7 @@ async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Prom
         if (raw.continue || o.continueOnFailure || teardown || result.continued) result.continued = !teardown;
         else stopped = true;
       }
+      nameFiredFaults([result], faults); // a failure says which injected CSMS fault had fired by then
       results.push(result);
       o.reporters.forEach((r) => r.onStepEnd?.(o.file, result));
     }

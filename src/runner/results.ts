@@ -1,4 +1,5 @@
 /** The result model every reporter renders (JSON is canonical; JUnit and the console derive from it). */
+import type { CleanupResult } from './teardown.js';
 
 /**
  * `interrupted`: the step that was running when the run was interrupted (Ctrl-C / SIGTERM); every
@@ -60,6 +61,8 @@ export interface PlanResult {
   error?: string | undefined;
   /** Tag of the run in its transaction ids (real-clock runs); messages and answers show it as {run}. */
   runTag?: string | undefined;
+  /** The clean teardown after the plan: transactions stopped, answers awaited, connections closed with 1001. */
+  cleanup?: CleanupResult | undefined;
 }
 
 export type RunStatus = 'passed' | 'failed' | 'error' | 'interrupted';

@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { RealClock, isoTime } from '../core/clock.js';
+import { parseDuration } from '../core/duration.js';
 import { ERROR_CODES, HarnessError, isHarnessError } from '../core/errors.js';
 import { loadPlanFiles } from '../plan/load-plan.js';
 import { loadRigFile, rigFromValue } from '../plan/load-rig.js';
@@ -28,6 +29,8 @@ export interface RunOptions {
   rigValue?: unknown;
   /** Recorded in the result when this run is one shard of a larger one (the plans are already this shard's). */
   shard?: { index: number; total: number; planOrder: string[] } | undefined;
+  /** Pause between two plans (ms; --pause-between-plans), instead of the rig's teardown.pauseBetweenPlans. */
+  pauseBetweenPlansMs?: number | undefined;
 }
 
 /** Virtual when every device and the control stack are emulated; real otherwise. */
@@ -74,7 +77,11 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
   reporters.forEach((r) => r.onRunStart?.({ rig: o.rig, plans: plans.map((p) => p.file), seed, clock, budgetScale: o.budgetScale }));
   const results: PlanResult[] = [];
   const used = new Set<string>();
-  for (const { file, plan, params } of plans) {
+  const pauseMs = o.pauseBetweenPlansMs ?? parseDuration(rig.teardown.pauseBetweenPlans, `${o.rig}: teardown.pauseBetweenPlans`);
+  for (const [index, { file, plan, params }] of plans.entries()) {
+    if (o.signal?.aborted) break;
+    // after the previous plan's clean teardown, give the CSMS time to settle before the next plan connects
+    if (index > 0 && pauseMs > 0) await wall.sleep(pauseMs, o.signal).catch(() => undefined);
     if (o.signal?.aborted) break;
     let base = slug(plan.name);
     for (let k = 2; used.has(base); k++) base = `${slug(plan.name)}-${k}`;

@@ -7,6 +7,7 @@ import { type CallRefusal, callRefusal, isCallRefusal, refusalCause, refusalText
 import { containsSubset } from './json-subset.js';
 import { failed, judge, type Outcome } from './outcome.js';
 import { canInjectStep, isCanFault } from './steps-can.js';
+import { isRobustnessFault, robustnessInjectStep } from './steps-csms-robustness.js';
 
 type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
 
@@ -19,6 +20,11 @@ export async function triggerStep(ctx: RunContext, step: StepOf<'trigger'>, wher
   // that keeps it), not a harness error
   const ask = (identity: string, version: '1.6' | '2.0.1') => trigger.send(identity, version, step.action, step.payload, { waitMs: b.lateMs })
     .catch((err: unknown) => callRefusal(err) ?? Promise.reject(err));
+  if (step.background) {
+    // sent and left in flight: whatever answer comes (or none) is evidence in the trace, not this step's verdict
+    void Promise.all(stations.map((s) => ask(s.identity, s.version))).catch(() => undefined);
+    return { status: 'passed', triggerT };
+  }
   const answers = await ctx.driver.settle(Promise.all(stations.map((s) => ask(s.identity, s.version))), b.waitMs);
   const answer = stations.length === 1 ? answers[0] : Object.fromEntries(stations.map((s, i) => [s.identity, answers[i]]));
   const evidence = (): string[] => ctx.evidence(stations.map((s) => s.identity));
@@ -63,6 +69,7 @@ export async function drStep(ctx: RunContext, step: StepOf<'dr'>, where: string,
 
 export async function injectStep(ctx: RunContext, step: StepOf<'inject'>, where: string): Promise<Outcome> {
   if (isCanFault(step.fault)) return canInjectStep(ctx, step, where);
+  if (isRobustnessFault(step.fault)) return robustnessInjectStep(ctx, step, where);
   const stations = step.evse ? ctx.select(step.evse, `${where}.evse`) : [];
   const triggerT = ctx.driver.now();
   const record = (detail: string): void => ctx.rt.trace.record({ kind: 'device', device: 'harness', event: `inject:${step.fault}`, data: detail });

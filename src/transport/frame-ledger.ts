@@ -7,7 +7,8 @@ const HEAD_RE = /^\s*\[\s*(\d)\s*,\s*"((?:[^"\\]|\\.)*)"/;
  * VirtualClock waits while any frame is on the wire. Only used when every peer is in this process.
  */
 export class FrameLedger {
-  private readonly open = new Map<string, { done: () => void; link: string }>();
+  /** Frames on the wire by key; a key sent twice (a duplicate message id) waits for two handlings. */
+  private readonly open = new Map<string, { done: () => void; link: string }[]>();
 
   constructor(private readonly quiescence: Quiescence) {}
 
@@ -15,27 +16,31 @@ export class FrameLedger {
   sent(raw: string, link: string): void {
     const key = frameKey(raw);
     if (!key) return;
-    this.open.set(key, { done: this.quiescence.begin(`frame ${key} on ${link}`), link });
+    const entry = { done: this.quiescence.begin(`frame ${key} on ${link}`), link };
+    const list = this.open.get(key);
+    if (list) list.push(entry);
+    else this.open.set(key, [entry]);
   }
 
   /** A frame arrived and is about to be handled. */
   received(raw: string): void {
     const key = frameKey(raw);
     if (!key) return;
-    const entry = this.open.get(key);
-    if (entry) {
-      this.open.delete(key);
-      entry.done();
-    }
+    const list = this.open.get(key);
+    const entry = list?.shift();
+    if (list && list.length === 0) this.open.delete(key);
+    entry?.done();
   }
 
   /** The link closed: frames still on it will never be handled. */
   dropLink(link: string): void {
-    for (const [key, entry] of this.open) {
-      if (entry.link === link) {
-        this.open.delete(key);
-        entry.done();
-      }
+    for (const [key, list] of this.open) {
+      const gone = list.filter((e) => e.link === link);
+      if (gone.length === 0) continue;
+      const kept = list.filter((e) => e.link !== link);
+      if (kept.length) this.open.set(key, kept);
+      else this.open.delete(key);
+      for (const e of gone) e.done();
     }
   }
 

@@ -119,6 +119,8 @@ export class OcppLink extends EventEmitter {
   private answering: Map<string, string> | undefined;
   /** Answers held back by `beforeAnswer` (time passing before they go out; created on the first one). */
   private heldAnswers: Set<Promise<boolean>> | undefined;
+  /** Our CALLs still waiting for their answer (created on the first call). */
+  private callsInFlight: Set<Promise<unknown>> | undefined;
 
   /** ocpp-rpc's own sendRaw (unbound; called on the peer): writes a frame exactly as given, before CALLERROR translation. */
   private readonly peerSendRaw: (message: string) => void;
@@ -200,16 +202,30 @@ export class OcppLink extends EventEmitter {
     }
     const ac = new AbortController();
     const timer = this.opts.clock.setTimer(timeoutMs, () => ac.abort(), `call timeout ${action}`);
+    const pending = this.peer.call(action, payload, { callTimeoutMs: Infinity, signal: ac.signal });
+    const calls = (this.callsInFlight ??= new Set());
+    calls.add(pending);
     try {
-      return (await this.peer.call(action, payload, { callTimeoutMs: Infinity, signal: ac.signal })) as T;
+      return (await pending) as T;
     } catch (err) {
       if (ac.signal.aborted) {
         throw new HarnessError(ERROR_CODES.CALL_TIMEOUT, `${this.station}: ${action} got no answer within ${timeoutMs} ms`, { station: this.station, action, timeoutMs }, { cause: err });
       }
       throw err;
     } finally {
+      calls.delete(pending);
       timer.cancel();
     }
+  }
+
+  /** How many of our CALLs still wait for their answer. */
+  get pendingCalls(): number {
+    return this.callsInFlight?.size ?? 0;
+  }
+
+  /** Resolves when none of our CALLs waits for an answer any more (answered, failed or timed out). */
+  async callsSettled(): Promise<void> {
+    while (this.callsInFlight && this.callsInFlight.size > 0) await Promise.allSettled([...this.callsInFlight]);
   }
 
   /** Register the handler for one action. Throw an error from createRPCError to answer a CALLERROR. */

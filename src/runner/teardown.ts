@@ -1,0 +1,99 @@
+/**
+ * The clean end of every plan, passed, failed or interrupted (after the plan's own `teardown:`
+ * steps, before the rig goes down): every virtual station stops the transactions it still has open
+ * (1.6 StopTransaction / 2.0.1 TransactionEvent Ended, with the rig's stop reason), waits, bounded,
+ * for the answers and for every call still in flight, and closes its WebSocket with 1001 (going
+ * away). What was stopped, delivered, left waiting or left queued is recorded in the trace and in
+ * the plan's result, so a run that leaves something open on the CSMS says so.
+ */
+import type { Clock } from '../core/clock.js';
+import type { Trace } from '../core/trace.js';
+import type { CleanTeardownConfig } from '../plan/teardown-schema.js';
+import type { ChargeStation } from '../../emulators/evse/station.js';
+
+/** WebSocket close code of a station leaving at the end of a plan: 1001 "going away". */
+export const TEARDOWN_CLOSE = { code: 1001, reason: 'test plan finished' } as const;
+
+export interface StationCleanup {
+  station: string;
+  /** Connectors whose open transaction the teardown stopped. */
+  stopped: number[];
+  /** Transaction messages (stop messages included) still queued when the station closed: the CSMS never got them. */
+  undelivered: number;
+  /** Calls of the station still without an answer when the wait ran out. */
+  unanswered: number;
+  /** Connected when the teardown began. */
+  wasConnected: boolean;
+}
+
+export interface CleanupResult {
+  reason: string;
+  /** Monotonic ms the teardown took. */
+  durationMs: number;
+  /** True when every stop message was delivered and every call answered within the timeout. */
+  clean: boolean;
+  stations: StationCleanup[];
+}
+
+export interface CleanTeardownDeps {
+  stations: readonly ChargeStation[];
+  clock: Clock;
+  trace: Trace;
+}
+
+/** Waits on the run's clock (a Driver: on the VirtualClock, waiting advances time); true when `done()` came true in time. */
+export type WaitUntil = (done: () => boolean, maxMs: number) => Promise<boolean>;
+
+/** Stop, settle and close every running virtual station (see the module comment). */
+export async function cleanTeardown(deps: CleanTeardownDeps, cfg: CleanTeardownConfig, timeoutMs: number, waitUntil: WaitUntil): Promise<CleanupResult> {
+  const { clock, trace } = deps;
+  const t0 = clock.now();
+  const running = deps.stations.filter((s) => s.isRunning);
+  trace.record({ kind: 'note', message: 'clean-teardown-start', data: { stations: running.map((s) => s.identity), stopReason: cfg.stopReason, timeoutMs } });
+  const stations: StationCleanup[] = running.map((s) => {
+    const stopped: number[] = [];
+    if (cfg.stopTransactions) {
+      for (const c of s.sessions.connectors) {
+        if (c.tx && s.stopTransaction(c.id, cfg.stopReason)) stopped.push(c.id);
+      }
+    }
+    return { station: s.identity, stopped, undelivered: 0, unanswered: 0, wasConnected: s.connected };
+  });
+  // the stop messages go out through each station's transaction queue (after anything queued before them);
+  // then every call still in flight, ours or held answers, is awaited: one shared deadline for all stations
+  let pending = running.length;
+  const settle = async (s: ChargeStation): Promise<void> => {
+    // a stop's answer sets off more calls (the connector's StatusNotification goes out a turn later): settle until quiet
+    while (s.connected) {
+      await s.queue.whenEmpty();
+      await s.net.settled();
+      await new Promise<void>((resolve) => { clock.defer(resolve); });
+      if (s.queue.length === 0 && s.net.pendingCalls === 0) break;
+    }
+    pending--;
+  };
+  for (const s of running) void settle(s).catch(() => { pending--; });
+  const settled = await waitUntil(() => pending === 0, timeoutMs);
+  running.forEach((s, i) => {
+    const r = stations[i] as StationCleanup;
+    r.undelivered = s.queue.length;
+    r.unanswered = s.net.pendingCalls;
+  });
+  await Promise.allSettled(running.map((s) => s.stop(TEARDOWN_CLOSE)));
+  const clean = settled && stations.every((r) => r.undelivered === 0 && r.unanswered === 0);
+  const result: CleanupResult = { reason: cfg.stopReason, durationMs: clock.now() - t0, clean, stations };
+  trace.record({ kind: 'note', message: 'clean-teardown-end', data: result });
+  return result;
+}
+
+/** One line for the report when the teardown left something behind; undefined when it was clean. */
+export function cleanupProblem(r: CleanupResult): string | undefined {
+  if (r.clean) return undefined;
+  const parts = r.stations.flatMap((s) => {
+    const out: string[] = [];
+    if (s.undelivered > 0) out.push(`${s.station}: ${s.undelivered} transaction message(s) never delivered${s.wasConnected ? '' : ' (offline)'}`);
+    if (s.unanswered > 0) out.push(`${s.station}: ${s.unanswered} call(s) unanswered when it closed`);
+    return out;
+  });
+  return `clean teardown: ${parts.join('; ') || 'the wait for answers ran out'}`;
+}
