@@ -15,6 +15,7 @@ import type { Evse } from '../devices/evse.js';
 import { DEVICE_KINDS, type RigBuild } from './device-kinds.js';
 import type { MeterHandle } from './rig-meters.js';
 import type { CanRuntime } from './rig-can.js';
+import type { ChargerModbusRuntime } from './rig-charger-modbus.js';
 
 export interface RigRuntime {
   rig: Rig;
@@ -32,6 +33,8 @@ export interface RigRuntime {
   ledger: FrameLedger | undefined;
   /** CAN buses, power modules and DC module controllers (rig `can:` / `converters:`). */
   can?: CanRuntime | undefined;
+  /** Chargers on Modbus (rig `evses[].modbus`, `modbusChargers`, `energyManager`). */
+  modbus?: ChargerModbusRuntime | undefined;
   /** Tear down in reverse: stations, CSMS, trace. */
   close(): Promise<void>;
 }
@@ -85,7 +88,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     if (clock.isVirtual) clock.setTimer(0, () => void s.start(), `power-up ${s.identity}`);
     else void s.start();
   }
-  return { rig, clock, trace, csms, stations, evses, site, meters, ledger, can: b.can, close };
+  return { rig, clock, trace, csms, stations, evses, site, meters, ledger, can: b.can, modbus: b.modbus, close };
 }
 
 /** Wait until every station has connected at least once; an unreachable CSMS is an infrastructure error. */
