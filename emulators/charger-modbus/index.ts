@@ -36,6 +36,8 @@ export interface ChargerModbusServer {
   config: ChargerModbusConfig;
   model: ChargerModbusModel;
   handler: ChargerPduHandler;
+  /** Where it answers (after start). */
+  readonly endpoints: ChargerModbusEndpoints;
   start(): Promise<ChargerModbusEndpoints>;
   close(): Promise<void>;
 }
@@ -58,10 +60,10 @@ export function createChargerModbus(station: ChargeStation, input: ChargerModbus
   const handler = new ChargerPduHandler(model, { station: config.stationUnitId, connectors: config.unitIds });
   const tcp = config.tcp ? new MeterTcpServer(handler, { host: config.tcp.host, port: config.tcp.port }) : undefined;
   let rtu: RtuServer | undefined;
+  const out: ChargerModbusEndpoints = {};
   return {
-    station: station.identity, config, model, handler,
+    station: station.identity, config, model, handler, endpoints: out,
     async start() {
-      const out: ChargerModbusEndpoints = {};
       if (tcp) out.tcp = await tcp.start();
       if (config.rtu) {
         try {
