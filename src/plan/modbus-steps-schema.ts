@@ -25,6 +25,8 @@ export function modbusStepSchemas<B extends z.ZodRawShape, G extends z.ZodRawSha
     kind: z.literal('modbus-write'), ...base, ...budget,
     charger, connector, register,
     value: z.number().describe('Value in the register\'s unit (after scale); 0 on a setpoint disables charging'),
+    expectException: z.number().int().min(1).max(255).optional()
+      .describe('Pass only when the charger refuses the write with this Modbus exception code (2 illegal address, 3 illegal value)'),
   }).strict().describe('Write a register of a charger\'s Modbus interface over Modbus; with `within`, the answer must come within the budget');
   const EnergyManager = z.object({
     kind: z.literal('energy-manager'), ...base,

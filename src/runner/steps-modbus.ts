@@ -10,13 +10,49 @@
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { TimerHandle } from '../core/clock.js';
 import type { Step } from '../plan/plan-schema.js';
+import { expandEvses, type Rig } from '../plan/rig-schema.js';
+import { BUILTIN_CHARGER_MAPS, loadChargerMap } from '../../emulators/charger-modbus/map.js';
 import type { RegisterValue } from '../adapters/charger-modbus.js';
+import { ModbusExceptionError } from '../adapters/modbus-master.js';
 import type { RunContext } from './context.js';
 import { budgetFor } from './budget.js';
 import { failed, fmt, judge, type Outcome } from './outcome.js';
 import type { ChargerModbusRuntime } from './rig-charger-modbus.js';
 
 type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
+
+/**
+ * Problems of a Modbus step against the rig, known before the run: the charger is not in the rig,
+ * the register is not in its map (or cannot be read / written), no energy manager. Maps that are
+ * files next to the rig are checked when the step runs.
+ */
+export function modbusStepProblems(file: string, where: string, step: Step, rig: Rig): string[] {
+  const ref = step.kind === 'modbus-write' ? { charger: step.charger, register: step.register, field: 'register', write: true }
+    : step.kind === 'expect' && step.register ? { charger: step.register.charger, register: step.register.name, field: 'register.name', write: false } : undefined;
+  if (step.kind === 'energy-manager' && !rig.energyManager) return [`${file}: ${where}: the rig has no energyManager section`];
+  if (!ref) return [];
+  const mapRef = rig.modbusChargers.find((c) => c.id === ref.charger)?.map ?? (rigModbusMap(rig, ref.charger));
+  if (mapRef === undefined) {
+    const known = [...rig.modbusChargers.map((c) => c.id), ...expandEvses(rig).filter((e) => rigModbusMap(rig, e.identity) !== undefined).map((e) => e.identity)];
+    return [`${file}: ${where}.${step.kind === 'expect' ? 'register.charger' : 'charger'}: no Modbus charger "${ref.charger}" in the rig (known: ${known.join(', ') || 'none'})`];
+  }
+  if (!(BUILTIN_CHARGER_MAPS as readonly string[]).includes(mapRef)) return [];
+  const entry = loadChargerMap(mapRef).byName.get(ref.register);
+  if (!entry) return [`${file}: ${where}.${ref.field}: map ${mapRef} has no register "${ref.register}"`];
+  if (ref.write && !entry.writable) return [`${file}: ${where}.${ref.field}: "${ref.register}" of map ${mapRef} is read-only`];
+  if (!ref.write && !entry.readable) return [`${file}: ${where}.${ref.field}: "${ref.register}" of map ${mapRef} is write-only`];
+  return [];
+}
+
+/** The map of the rig entry a (expanded) station identity comes from, when it has `modbus:`. */
+function rigModbusMap(rig: Rig, identity: string): string | undefined {
+  const expanded = expandEvses(rig);
+  let k = 0;
+  for (const e of rig.evses) {
+    for (let n = 0; n < e.count; n++, k++) if (expanded[k]?.identity === identity) return e.modbus ? e.modbus.map : undefined;
+  }
+  return undefined;
+}
 
 function requireModbus(ctx: RunContext, where: string): ChargerModbusRuntime {
   const m = ctx.rt.modbus;
@@ -40,15 +76,20 @@ export async function modbusWriteStep(ctx: RunContext, step: StepOf<'modbus-writ
   const triggerT = ctx.driver.now();
   const b = budgetFor(ctx, step, where, triggerT);
   ctx.rt.trace.record({ kind: 'device', device: 'harness', event: 'modbus-write', data: { charger: step.charger, connector: step.connector, register: step.register, value: step.value } });
+  const what = `write ${step.register} = ${step.value} to ${step.charger}`;
   try {
     await ctx.driver.settle(master.write(step.register, step.value, step.connector), 30_000);
   } catch (err) {
     if (err instanceof HarnessError && (err.code === ERROR_CODES.PLAN_INVALID)) throw err;
-    return failed(`write ${step.register} = ${step.value} to ${step.charger}: ${errText(err)}`, { budgetMs: b.budgetMs, triggerT });
+    if (step.expectException !== undefined && err instanceof ModbusExceptionError && err.exceptionCode === step.expectException) {
+      return { status: 'passed', budgetMs: b.budgetMs, measuredMs: ctx.driver.now() - triggerT, triggerT, answer: { exception: err.exceptionCode } };
+    }
+    return failed(`${what}: ${errText(err)}${step.expectException !== undefined ? ` (expected exception ${step.expectException})` : ''}`, { budgetMs: b.budgetMs, triggerT });
   }
+  if (step.expectException !== undefined) return failed(`${what}: accepted, expected exception ${step.expectException}`, { budgetMs: b.budgetMs, triggerT });
   const measuredMs = ctx.driver.now() - triggerT;
   if (b.budgetMs !== undefined && measuredMs > b.budgetMs) {
-    return failed(`write ${step.register} = ${step.value} to ${step.charger}: answered after ${fmt(measuredMs)}, budget ${fmt(b.budgetMs)}`, { budgetMs: b.budgetMs, measuredMs, cause: 'timeout', triggerT });
+    return failed(`${what}: answered after ${fmt(measuredMs)}, budget ${fmt(b.budgetMs)}`, { budgetMs: b.budgetMs, measuredMs, cause: 'timeout', triggerT });
   }
   return { status: 'passed', budgetMs: b.budgetMs, measuredMs, triggerT };
 }

@@ -60,6 +60,24 @@ describe('chargebench run test-plans/modbus-load-management.yaml', () => {
     expect(trace).toMatch(/"event":"modbus-limit","data":\{"connector":1,"amps":6,"limitW":4140,"reason":"watchdog expired: safe current","ruling":"modbus"\}/);
   });
 
+  it('test-plans/modbus-setpoint.yaml passes: the plan writes 10 A over Modbus, ~6.9 kW within the ramp, safe current after the validity, a bad value refused', () => {
+    const out = tmp();
+    const r = runCli(['run', 'test-plans/modbus-setpoint.yaml', '--rig', 'rigs/emulator-only.yaml', '--reporter', 'json', '--output-dir', out], { timeoutMs: 60_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const steps = flat(report(out).plans[0]!.steps);
+    expect(steps.find((s) => s.name === '~6.9 kW within the ramp')!.measuredMs).toBeLessThanOrEqual(1500);
+    expect(steps.find((s) => s.name === 'a phase count of 2 is refused')!.status).toBe('passed');
+  });
+
+  it('a plan writing a register the map does not have is an invalid plan (exit 2) naming the registers', () => {
+    const dir = tmp();
+    const plan = join(dir, 'bad.yaml');
+    writeFileSync(plan, 'name: bad\nsteps:\n  - { kind: boot, evse: CB16-01 }\n  - { kind: modbus-write, charger: CB16-01, register: no-such, value: 1 }\n');
+    const r = runCli(['run', plan, '--rig', 'rigs/emulator-only.yaml', '--reporter', 'json', '--output-dir', join(dir, 'out')], { timeoutMs: 60_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml: steps\[1\]\.register: map generic has no register "no-such"/);
+  });
+
   it.skipIf(!hasPymodbus)('passes on the real clock with the pymodbus energy manager as a separate process', async () => {
     const dir = tmp();
     const [hook, grid, cp1, cp2] = [await freePort(), await freePort(), await freePort(), await freePort()];
