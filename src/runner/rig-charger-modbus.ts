@@ -11,7 +11,7 @@ import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { RngFactory } from '../core/rng.js';
 import type { Trace } from '../core/trace.js';
 import type { FrameLedger } from '../transport/frame-ledger.js';
-import type { Rig } from '../plan/rig-schema.js';
+import { expandEvses, type Rig } from '../plan/rig-schema.js';
 import { createChargerModbus, type ChargerModbusServer } from '../../emulators/charger-modbus/index.js';
 import { EmulatedEnergyManager } from '../../emulators/charger-modbus/energy-manager.js';
 import type { ChargeStation } from '../../emulators/evse/station.js';
@@ -171,12 +171,12 @@ export async function startChargerModbus(rig: Rig, deps: ChargerModbusDeps): Pro
   }
 }
 
-/** The `modbus:` config of the rig entry an (expanded) station comes from. */
-function rigModbusOf(rig: Rig, identity: string): NonNullable<Rig['evses'][number]['modbus']> | undefined {
+/** The `modbus:` config of the rig entry an (expanded) station identity comes from, if it has one. */
+export function rigModbusOf(rig: Rig, identity: string): NonNullable<Rig['evses'][number]['modbus']> | undefined {
+  const expanded = expandEvses(rig);
+  let k = 0;
   for (const e of rig.evses) {
-    if (!e.modbus) continue;
-    const re = new RegExp(`^${e.identity.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{n(?::\d{1,2})?\\?\}/g, '\\d+')}$`);
-    if (e.identity === identity || re.test(identity)) return e.modbus;
+    for (let n = 0; n < e.count; n++, k++) if (expanded[k]?.identity === identity) return e.modbus;
   }
   return undefined;
 }

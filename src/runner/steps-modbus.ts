@@ -17,7 +17,7 @@ import { ModbusExceptionError } from '../adapters/modbus-master.js';
 import type { RunContext } from './context.js';
 import { budgetFor } from './budget.js';
 import { failed, fmt, judge, type Outcome } from './outcome.js';
-import type { ChargerModbusRuntime } from './rig-charger-modbus.js';
+import { rigModbusOf, type ChargerModbusRuntime } from './rig-charger-modbus.js';
 
 type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
 
@@ -44,14 +44,8 @@ export function modbusStepProblems(file: string, where: string, step: Step, rig:
   return [];
 }
 
-/** The map of the rig entry a (expanded) station identity comes from, when it has `modbus:`. */
 function rigModbusMap(rig: Rig, identity: string): string | undefined {
-  const expanded = expandEvses(rig);
-  let k = 0;
-  for (const e of rig.evses) {
-    for (let n = 0; n < e.count; n++, k++) if (expanded[k]?.identity === identity) return e.modbus ? e.modbus.map : undefined;
-  }
-  return undefined;
+  return rigModbusOf(rig, identity)?.map;
 }
 
 function requireModbus(ctx: RunContext, where: string): ChargerModbusRuntime {
