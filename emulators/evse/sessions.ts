@@ -8,7 +8,7 @@ import type { StopReason, UpdateTrigger } from './dialect.js';
 import { pilotTransition, type EvSpec, type PilotEvent } from './ev-model.js';
 import type { StationMemory } from './memory.js';
 import { acceptedPowerW, advance, createSessionPhysics, meterSample, type MeterValue, type Supply } from './power-model.js';
-import { limitAt, type ElectricalContext } from './smart-charging/composite.js';
+import { limitAt, withExternalLimits, type ElectricalContext, type LimitSource } from './smart-charging/composite.js';
 import type { ProfileStore } from './smart-charging/store.js';
 import type { NormalizedProfile } from './smart-charging/profile.js';
 
@@ -47,6 +47,10 @@ export class Sessions {
   private evs: Map<number, EvSpec> | undefined;
   /** Connectors fed by CAN power modules: what the modules deliver (W); created on the first cap. */
   private supplyCapW: Map<number, number> | undefined;
+  /** Limits from outside OCPP (a Modbus setpoint), W by name, per connector; composed with the profiles (lowest wins). */
+  private externalW: Map<number, Map<string, number>> | undefined;
+  /** What ruled the last limit of each connector (a profile, the hardware, an external limit). */
+  readonly limitSource = new Map<number, LimitSource>();
 
   constructor(private readonly host: SessionHost) {
     const e = host.config.electrical;
@@ -210,6 +214,16 @@ export class Sessions {
     if (c.physics) c.physics = advance(c.physics, this.advanceInput(c)).state;
   }
 
+  /** Set (W) or lift (undefined) an external limit `name` on a connector and recompute its limit now. */
+  setExternalLimit(id: number, name: string, w: number | undefined): void {
+    const c = this.connector(id);
+    const m = (this.externalW ??= new Map()).get(id) ?? new Map<string, number>();
+    if (w === undefined) m.delete(name);
+    else m.set(name, w);
+    this.externalW.set(id, m);
+    this.refresh(c, 'LimitChanged');
+  }
+
   /** Power (W) the session would take now without a supply cap: min(limit, EV acceptance); 0 when not charging. */
   demandW(id: number): number {
     const c = this.connector(id);
@@ -268,10 +282,11 @@ export class Sessions {
     this.settle(c);
     const before = c.limitW;
     if (c.tx) {
-      const lim = limitAt(this.host.profiles, {
+      const lim = withExternalLimits(limitAt(this.host.profiles, {
         evseId: c.id, nowMs: this.host.clock.wallTime(), txStartMs: c.tx.startWallMs, transactionId: c.tx.localTxId, electrical: this.electrical,
-      });
+      }), this.externalW?.get(c.id), this.electrical);
       c.limitW = lim.limitW;
+      this.limitSource.set(c.id, lim.source);
       c.limitTimer?.cancel();
       c.limitTimer = undefined;
       if (lim.nextChangeMs !== undefined) {
@@ -284,7 +299,7 @@ export class Sessions {
     const prev = c.lastReported;
     this.report(c);
     if (c.tx && trigger === 'LimitChanged' && before !== c.limitW && prev === c.lastReported) {
-      this.host.trace.record({ kind: 'device', device: this.host.identity, event: 'limit', data: { connector: c.id, limitW: c.limitW } });
+      this.host.trace.record({ kind: 'device', device: this.host.identity, event: 'limit', data: { connector: c.id, limitW: c.limitW, source: this.limitSource.get(c.id) } });
     }
   }
 

@@ -334,7 +334,7 @@ export class VirtualMeter {
     else if (typeof src === 'object') value = src.const;
     else value = this.quantity(src) / e.unitFactor;
     if (typeof value === 'number') value += enc.add;
-    if (typeof src === 'object' && typeof value === 'number' && e.type !== 'float32' && e.type !== 'string' && !e.scaleFactor) {
+    if (typeof src === 'object' && typeof value === 'number' && e.type !== 'float32' && e.type !== 'float64' && e.type !== 'string' && !e.scaleFactor) {
       // constants (ids, lengths, markers like 0xFFFF) go out exactly as written, full type range
       return { regs: encodeRaw(e.type, Math.round(value), enc.wordOrder), value };
     }

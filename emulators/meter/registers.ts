@@ -10,7 +10,7 @@
  * value = register * 10^sf. `sf` is ignored for float32 and string.
  */
 
-export const REGISTER_TYPES = ['float32', 'int16', 'uint16', 'int32', 'uint32', 'acc32', 'string'] as const;
+export const REGISTER_TYPES = ['float32', 'int16', 'uint16', 'int32', 'uint32', 'acc32', 'string', 'float64'] as const;
 export type RegisterType = (typeof REGISTER_TYPES)[number];
 export type WordOrder = 'big' | 'little';
 
@@ -27,11 +27,14 @@ export function registerWidth(type: RegisterType, count?: number): number {
       return 2;
     case 'string':
       return count ?? 1;
+    case 'float64':
+      return 4;
   }
 }
 
 /** SunSpec "not implemented" values, per type (acc32: 0, strings: all NUL). */
 export const NOT_IMPLEMENTED: Record<Exclude<RegisterType, 'string'>, number> = {
+  float64: Number.NaN,
   int16: 0x8000,
   uint16: 0xffff,
   int32: 0x80000000,
@@ -69,6 +72,13 @@ export function encodeValue(type: RegisterType, value: number | string, opts: En
     buf.writeFloatBE(v);
     return order32([buf.readUInt16BE(0), buf.readUInt16BE(2)], order);
   }
+  if (type === 'float64') {
+    // IEEE-754 double in four registers, highest word first (Alfen NG9xx energies); little: reversed
+    const buf = Buffer.alloc(8);
+    buf.writeDoubleBE(v);
+    const words = [0, 2, 4, 6].map((i) => buf.readUInt16BE(i));
+    return order === 'big' ? words : words.reverse();
+  }
   if (Number.isNaN(v)) return encodeRaw(type, NOT_IMPLEMENTED[type], order);
   const scaled = Math.round(v * 10 ** -(opts.sf ?? 0));
   if (type === 'acc32') return encodeRaw(type, mod(scaled, 2 ** 32), order);
@@ -77,7 +87,7 @@ export function encodeValue(type: RegisterType, value: number | string, opts: En
 }
 
 /** Registers of an integer already in range (no scaling, no clamping). */
-export function encodeRaw(type: Exclude<RegisterType, 'string' | 'float32'>, raw: number, wordOrder: WordOrder = 'big'): number[] {
+export function encodeRaw(type: Exclude<RegisterType, 'string' | 'float32' | 'float64'>, raw: number, wordOrder: WordOrder = 'big'): number[] {
   switch (type) {
     case 'int16':
     case 'uint16':
@@ -97,6 +107,12 @@ export function decodeValue(type: RegisterType, regs: readonly number[], opts: E
   const order = opts.wordOrder ?? 'big';
   const scale = 10 ** (opts.sf ?? 0);
   const r0 = regs[0] as number;
+  if (type === 'float64') {
+    const words = regs.slice(0, 4);
+    const buf = Buffer.alloc(8);
+    (order === 'big' ? words : [...words].reverse()).forEach((w, i) => buf.writeUInt16BE(w, i * 2));
+    return buf.readDoubleBE(0);
+  }
   switch (type) {
     case 'int16':
       return r0 === 0x8000 ? Number.NaN : ((r0 << 16) >> 16) * scale;

@@ -14,6 +14,9 @@ import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import type { Trace } from '../../src/core/trace.js';
 import type { MeterPduHandler } from './pdu.js';
 
+/** What the server needs of a PDU handler: the meter's, or any device's with the same shape (a Modbus charger's). */
+export type TcpPduHandler = Pick<MeterPduHandler, 'prepare'> & { readonly meter: { readonly id: string; readonly clock: Clock; readonly trace: Trace } };
+
 export interface MeterTcpOptions {
   host?: string;
   port?: number;
@@ -36,7 +39,7 @@ export class MeterTcpServer {
   private readonly trace: Trace;
   private readonly device: string;
 
-  constructor(private readonly handler: MeterPduHandler, opts: MeterTcpOptions = {}) {
+  constructor(private readonly handler: TcpPduHandler, opts: MeterTcpOptions = {}) {
     this.host = opts.host ?? '127.0.0.1';
     this.port = opts.port ?? 0;
     this.clock = opts.clock ?? handler.meter.clock;

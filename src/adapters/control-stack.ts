@@ -61,7 +61,7 @@ export interface HttpOptions {
 }
 
 /** POST JSON, abort on the harness clock, clear errors naming the URL. */
-async function postJson(o: HttpOptions, url: string, body: unknown): Promise<unknown> {
+export async function postJson(o: HttpOptions, url: string, body: unknown): Promise<unknown> {
   const ac = new AbortController();
   const timer = o.clock.setTimer(o.timeoutMs, () => ac.abort(), `http ${url}`);
   o.trace.record({ kind: 'device', device: 'control-stack', event: 'http-request', data: { url, body } });

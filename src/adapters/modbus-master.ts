@@ -192,26 +192,7 @@ export class ModbusMeterMaster {
   /** Load the map, open the link. CONNECT_FAILED naming the device and the link; CONFIG_INVALID for a bad map. */
   static async connect(opts: ModbusMasterOptions): Promise<ModbusMeterMaster> {
     const map = typeof opts.map === 'string' ? loadMeterMap(opts.map) : opts.map;
-    const client = new ModbusRTU();
-    const link = opts.link;
-    const name = linkName(link);
-    const device = opts.device ?? 'meter';
-    try {
-      if (link.kind === 'tcp') {
-        await client.connectTCP(link.host, { port: link.port ?? 502 });
-      } else {
-        await client.connectRTUBuffered(link.path, {
-          baudRate: link.baudRate ?? 9600,
-          parity: link.parity ?? 'none',
-          stopBits: link.stopBits ?? 1,
-          dataBits: 8,
-        });
-      }
-    } catch (err) {
-      if (client.isOpen) client.close(() => undefined);
-      const what = link.kind === 'tcp' ? `Modbus TCP ${link.host}:${link.port ?? 502}` : `serial device ${link.path}`;
-      throw new HarnessError(ERROR_CODES.CONNECT_FAILED, `meter ${device}: cannot open ${what}: ${errText(err)}`, { device, link: name }, { cause: err });
-    }
+    const client = await openModbusLink(opts.link, `meter ${opts.device ?? 'meter'}`);
     const master = new ModbusMeterMaster(client, opts, map);
     master.traceEvent('modbus-master-connected', { map: map.name, unit: master.unitId, blocks: master.blocks.map((b) => [b.address, b.count]) });
     return master;
@@ -363,6 +344,30 @@ export class ModbusMeterMaster {
   private traceEvent(event: string, data: Record<string, unknown>): void {
     this.opts.trace?.record({ kind: 'device', device: this.device, event, data: { link: this.link, ...data } });
   }
+}
+
+export type { ModbusClient };
+
+/** Open a modbus-serial client on a link (TCP or RTU). CONNECT_FAILED naming `who` and the link. */
+export async function openModbusLink(link: ModbusLink, who: string): Promise<ModbusClient> {
+  const client = new ModbusRTU();
+  try {
+    if (link.kind === 'tcp') {
+      await client.connectTCP(link.host, { port: link.port ?? 502 });
+    } else {
+      await client.connectRTUBuffered(link.path, {
+        baudRate: link.baudRate ?? 9600,
+        parity: link.parity ?? 'none',
+        stopBits: link.stopBits ?? 1,
+        dataBits: 8,
+      });
+    }
+  } catch (err) {
+    if (client.isOpen) client.close(() => undefined);
+    const what = link.kind === 'tcp' ? `Modbus TCP ${link.host}:${link.port ?? 502}` : `serial device ${link.path}`;
+    throw new HarnessError(ERROR_CODES.CONNECT_FAILED, `${who}: cannot open ${what}: ${errText(err)}`, { device: who, link: linkName(link) }, { cause: err });
+  }
+  return client;
 }
 
 /** Shorthand for ModbusMeterMaster.connect. */

@@ -82,6 +82,8 @@ export async function emulateCommand(raw: EmulateOptions): Promise<number> {
   if (rt.meters.length) parts.push(`meters=${rt.meters.map((m) => `${m.id}@${m.endpoints.join('+')}`).join(',')}`);
   parts.push(`evses=${rt.stations.map((s) => `${s.identity}(${s.config.ocppVersion})`).join(',') || '-'}`);
   if (rt.trace.path) parts.push(`trace=${rt.trace.path}`);
+  const modbus = (rt.modbus?.servers ?? []).map((m) => `${m.station}@${[m.endpoints.tcp ? `${m.endpoints.tcp.host}:${m.endpoints.tcp.port}` : '', m.endpoints.rtu ? `rtu:${m.endpoints.rtu}` : ''].filter(Boolean).join('+')}`);
+  if (modbus.length) parts.push(`modbus=${modbus.join(',')}`);
   process.stdout.write(parts.join(' ') + '\n');
   return stopped;
 }

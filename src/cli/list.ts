@@ -62,6 +62,9 @@ export function stepSummary(step: Step): string {
       } else if (step.power) {
         const p = step.power;
         what = `${no}${p.evse ?? 'site'} power ${p.op} ${p.kw} kW${p.hold ? ` for ${p.hold}` : ''}`;
+      } else if (step.register) {
+        const r = step.register;
+        what = `${no}${at(r.charger, r.connector)} register ${r.name} ${r.op} ${String(r.value)}`;
       } else if (step.meter) {
         const m = step.meter;
         what = `${no}meter ${m.id} ${m.quantity} ${m.op} ${m.value}${m.hold ? ` for ${m.hold}` : ''}`;
@@ -72,6 +75,10 @@ export function stepSummary(step: Step): string {
       return `building load ${step.kw} kW`;
     case 'scenario':
       return `site scenario of ${step.duration} on ${step.evse}`;
+    case 'modbus-write':
+      return `${at(step.charger, step.connector)} ${step.register} := ${step.value}${budgetText(step)}`;
+    case 'energy-manager':
+      return step.limitKw !== undefined ? `limit ${step.limitKw} kW` : step.restore ? 'restore' : step.stop ? 'stops refreshing' : 'resumes';
     case 'group':
       return `for ${step.for}${step.parallel ? ' in parallel' : ''} (${step.steps.length} step${step.steps.length === 1 ? '' : 's'})`;
   }

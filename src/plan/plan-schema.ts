@@ -6,6 +6,7 @@ import { InvariantsSchema } from './invariants-schema.js';
 import { CAN_FAULTS, CanExpectSchema, canInjectFields, checkCanInject } from './can-steps-schema.js';
 import { CasesSchema } from './cases-schema.js';
 import { ScenarioFields } from './scenario-schema.js';
+import { modbusStepSchemas, RegisterExpectSchema } from './modbus-steps-schema.js';
 
 const duration = (positive: boolean) => z.string().superRefine((text, ctx) => {
   const problem = durationProblem(text, { positive });
@@ -188,19 +189,23 @@ const Expect = z.object({
     hold: Duration.optional().describe('The condition must then keep holding this long'),
   }).strict().optional().describe('A value read from a meter (grid or sub-meter)'),
   can: CanExpectSchema.optional(),
+  register: RegisterExpectSchema.optional(),
   not: z.boolean().default(false).describe('Pass when the condition does NOT occur within the budget'),
 }).strict().superRefine((s, ctx) => {
-  const n = [s.message, s.state, s.boot, s.connected, s.power, s.meter, s.can].filter((x) => x !== undefined).length;
-  if (n !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'an expect needs exactly one of message, state, boot, connected, power, meter, can' });
+  const n = [s.message, s.state, s.boot, s.connected, s.power, s.meter, s.can, s.register].filter((x) => x !== undefined).length;
+  if (n !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'an expect needs exactly one of message, state, boot, connected, power, meter, can, register' });
 }).describe('Wait for a condition; with `within`, a timing budget');
+
+const { ModbusWrite, EnergyManager } = modbusStepSchemas(base, budget);
 
 type StepInput = z.input<typeof Boot> | z.input<typeof Connect> | z.input<typeof Plug> | z.input<typeof Unplug> | z.input<typeof Authorize>
   | z.input<typeof Start> | z.input<typeof Stop> | z.input<typeof Wait> | z.input<typeof Mark> | z.input<typeof Trigger>
-  | z.input<typeof Inject> | z.input<typeof Dr> | z.input<typeof Expect> | z.input<typeof Load> | z.input<typeof Send> | z.input<typeof Answer> | z.input<typeof HttpStep> | z.input<typeof Scenario> | GroupInput;
+  | z.input<typeof Inject> | z.input<typeof Dr> | z.input<typeof Expect> | z.input<typeof Load> | z.input<typeof Send> | z.input<typeof Answer> | z.input<typeof HttpStep> | z.input<typeof Scenario>
+  | z.input<typeof ModbusWrite> | z.input<typeof EnergyManager> | GroupInput;
 interface GroupInput { kind: 'group'; name?: string; continue?: boolean; for: string; parallel?: boolean; steps: StepInput[] }
 
 export const StepSchema: z.ZodType<Step, StepInput> = z.lazy(() => z.discriminatedUnion('kind', [
-  Boot, Connect, Plug, Unplug, Authorize, Start, Stop, Wait, Mark, Trigger, Inject, Dr, Expect, Load, Send, Answer, HttpStep, Scenario, Group,
+  Boot, Connect, Plug, Unplug, Authorize, Start, Stop, Wait, Mark, Trigger, Inject, Dr, Expect, Load, Send, Answer, HttpStep, Scenario, ModbusWrite, EnergyManager, Group,
 ]));
 
 const Group = z.object({
@@ -213,6 +218,7 @@ const Group = z.object({
 export type Step = z.output<typeof Boot> | z.output<typeof Connect> | z.output<typeof Plug> | z.output<typeof Unplug> | z.output<typeof Authorize>
   | z.output<typeof Start> | z.output<typeof Stop> | z.output<typeof Wait> | z.output<typeof Mark> | z.output<typeof Trigger>
   | z.output<typeof Inject> | z.output<typeof Dr> | z.output<typeof Expect> | z.output<typeof Load> | z.output<typeof Send> | z.output<typeof Answer> | z.output<typeof HttpStep> | z.output<typeof Scenario>
+  | z.output<typeof ModbusWrite> | z.output<typeof EnergyManager>
   | { kind: 'group'; name?: string | undefined; continue?: boolean | undefined; for: string; parallel: boolean; steps: Step[] };
 
 export const PlanSchema = z.object({

@@ -10,6 +10,8 @@ import { MeterConfigSchema } from '../../emulators/meter/config.js';
 import { HandsAdapterSchema } from './hands-schema.js';
 import { RestRouteSchema, SHIPPED_PRESETS } from '../adapters/rest-preset.js';
 import { CanSectionSchema, checkCan, ConvertersSchema, externalCanParts } from './can-schema.js';
+import { ChargerModbusConfigSchema } from '../../emulators/charger-modbus/config.js';
+import { checkModbus, EnergyManagerSchema, externalModbusParts, ModbusChargersSchema } from './modbus-rig-schema.js';
 
 const IDENTITY_TEMPLATE = /^([A-Za-z0-9*\-_=:+|@.]|\{n(:\d{1,2})?\})+$/;
 
@@ -24,6 +26,7 @@ export const RigEvseSchema = StationConfigSchema.extend({
     z.string().min(1).max(500).describe('A firmware profile: an id (firmware-matrix/profiles/<id>.yaml next to the rig, then the shipped profiles) or a path relative to the rig file; it fills vendor, model, firmwareVersion, ocppVersion, settings, features, quirks and timing (the entry\'s own fields win)'),
     FirmwareSchema,
   ]).optional().describe('A firmware profile (id or path), or the firmware images and transfer limits'),
+  modbus: ChargerModbusConfigSchema.optional(),
 }).strict().describe('Virtual charging station(s)');
 
 const headers = z.record(z.string(), z.string()).default({}).describe('Extra HTTP headers (e.g. Authorization)');
@@ -115,6 +118,8 @@ export const RigSchema = z.object({
   hands: HandsAdapterSchema.optional().describe('Hands on the real chargers (plug, unplug, authorize, EV faults): http, prompt or none; absent: none'),
   can: CanSectionSchema.optional().describe('CAN buses (virtual, slcan, SocketCAN) and the DC stations that drive power modules on them'),
   converters: ConvertersSchema,
+  modbusChargers: ModbusChargersSchema,
+  energyManager: EnergyManagerSchema.optional(),
   controlStack: z.object({
     trigger: TriggerAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),
     dr: DrAdapterSchema.optional().describe('Default: builtin when the rig has a csms section'),
@@ -126,6 +131,7 @@ export const RigSchema = z.object({
 }).strict().superRefine((rig, ctx) => {
   checkIdentities(rig, ctx);
   checkCan(rig, ctx);
+  checkModbus(rig, ctx);
   const external = externalParts(rig);
   if (rig.clock === 'virtual' && external.length > 0) {
     ctx.addIssue({ code: 'custom', path: ['clock'], message: `virtual needs every device and the control stack emulated; external: ${external.join(', ')} (they run in real time): use auto or real` });
@@ -179,6 +185,7 @@ export function externalParts(rig: Rig): string[] {
   if (rig.chargers.length > 0) out.push('chargers');
   if (rig.benchMeters.length > 0) out.push('benchMeters');
   out.push(...externalCanParts(rig.can));
+  out.push(...externalModbusParts(rig));
   return out;
 }
 

@@ -22,6 +22,7 @@ import type { SiteModel } from '../../emulators/site/site-model.js';
 import { siteHooks, wireStationsToSite } from '../../emulators/site/station-supply.js';
 import { type CanRuntime, converterFedStations, startCan } from './rig-can.js';
 import { type MeterHandle, startMeters } from './rig-meters.js';
+import { type ChargerModbusRuntime, startChargerModbus } from './rig-charger-modbus.js';
 
 /** What the kinds build together; each kind adds its devices and its teardown. */
 export interface RigBuild {
@@ -42,6 +43,8 @@ export interface RigBuild {
   runTag?: string | undefined;
   /** URL of the built-in CSMS's REST front (rig csms.restFront), when it has one. */
   restFrontUrl?: string | undefined;
+  /** Modbus interfaces of virtual stations, bench chargers' Modbus, the energy manager. */
+  modbus?: ChargerModbusRuntime | undefined;
   /** Teardown steps, run in reverse order of registration. */
   closers: (() => Promise<void> | void)[];
 }
@@ -118,5 +121,16 @@ const converterKind: DeviceKind = {
   },
 };
 
+/** Chargers on Modbus: virtual stations' Modbus servers, bench chargers' interfaces, the energy manager (after the meters it polls). */
+const chargerModbusKind: DeviceKind = {
+  name: 'charger-modbus',
+  async start(b) {
+    const rt = await startChargerModbus(b.rig, { clock: b.clock, trace: b.trace, rngs: b.rngs, stations: b.stations, meters: b.meters, rigDir: b.rigDir, ledger: b.ledger });
+    if (!rt) return;
+    b.modbus = rt;
+    b.closers.push(() => rt.close());
+  },
+};
+
 /** In start order. */
-export const DEVICE_KINDS: readonly DeviceKind[] = [csmsKind, stationKind, chargerKind, meterKind, converterKind];
+export const DEVICE_KINDS: readonly DeviceKind[] = [csmsKind, stationKind, chargerKind, meterKind, converterKind, chargerModbusKind];

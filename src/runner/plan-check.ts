@@ -10,6 +10,7 @@ import type { Plan, Step } from '../plan/plan-schema.js';
 import { expandEvses, type Rig } from '../plan/rig-schema.js';
 import { builtinCsmsProblem } from './plan-check-csms.js';
 import { selectStations } from './selectors.js';
+import { modbusStepProblems } from './steps-modbus.js';
 
 function needs(step: Step): { selector: string; field: string; capability: EvseCapability } | undefined {
   switch (step.kind) {
@@ -63,6 +64,7 @@ export function checkPlanAgainstRig(file: string, plan: Plan, rig: Rig): string[
       if (step.kind === 'expect' && step.meter && !meters.has(step.meter.id)) {
         problems.push(`${file}: ${where}.meter.id: no meter "${step.meter.id}" in the rig (meters: ${[...meters].join(', ') || 'none'})`);
       }
+      problems.push(...modbusStepProblems(file, where, step, rig));
       const need = needs(step);
       if (need) {
         let picked: string[] = [];

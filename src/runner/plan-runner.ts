@@ -24,6 +24,7 @@ import { canExpectStep } from './steps-can.js';
 import { authorizeStep, bootStep, plugStep, startStep, stopStep } from './steps-session.js';
 import { answerStep, sendStep } from './steps-replay.js';
 import { scenarioStep } from './steps-scenario.js';
+import { energyManagerStep, modbusExpectStep, modbusWriteStep } from './steps-modbus.js';
 
 export interface PlanRunOptions {
   file: string;
@@ -135,11 +136,13 @@ async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext, fault
       case 'trigger': return triggerStep(ctx, step, where);
       case 'dr': return drStep(ctx, step, where, baselineW);
       case 'inject': return injectStep(ctx, step, where);
-      case 'expect': return step.can ? canExpectStep(ctx, step, where, prevTrigger) : expectStep(ctx, step, where, prevTrigger);
+      case 'expect': return step.can ? canExpectStep(ctx, step, where, prevTrigger) : step.register ? modbusExpectStep(ctx, step, where, prevTrigger) : expectStep(ctx, step, where, prevTrigger);
       case 'load': rt.site.setBaseLoadKw(step.kw); return { status: 'passed', triggerT: ctx.driver.now() };
       case 'http': return httpStep(ctx, step, where);
       case 'send': case 'answer': return step.kind === 'send' ? sendStep(ctx, step, where) : answerStep(ctx, step);
       case 'scenario': return scenarioStep(ctx, step, where, o.seed, baselineW);
+      case 'modbus-write': return modbusWriteStep(ctx, step, where);
+      case 'energy-manager': return energyManagerStep(ctx, step, where);
       case 'group': throw new Error('groups are expanded by the runner');
     }
   };

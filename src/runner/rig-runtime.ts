@@ -16,6 +16,7 @@ import type { Evse } from '../devices/evse.js';
 import { DEVICE_KINDS, type RigBuild } from './device-kinds.js';
 import type { MeterHandle } from './rig-meters.js';
 import type { CanRuntime } from './rig-can.js';
+import type { ChargerModbusRuntime } from './rig-charger-modbus.js';
 
 export interface RigRuntime {
   rig: Rig;
@@ -37,6 +38,8 @@ export interface RigRuntime {
   restFrontUrl?: string | undefined;
   /** Tag of this run in 2.0.1 transaction ids (real clock only); reports show it as {run}. */
   runTag?: string | undefined;
+  /** Chargers on Modbus (rig `evses[].modbus`, `modbusChargers`, `energyManager`). */
+  modbus?: ChargerModbusRuntime | undefined;
   /** Tear down in reverse: stations, CSMS, trace. */
   close(): Promise<void>;
 }
@@ -92,7 +95,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     if (clock.isVirtual) clock.setTimer(0, () => void s.start(), `power-up ${s.identity}`);
     else void s.start();
   }
-  return { rig, clock, trace, csms, stations, evses, site, meters, ledger, can: b.can, restFrontUrl: b.restFrontUrl, runTag: b.runTag, close };
+  return { rig, clock, trace, csms, stations, evses, site, meters, ledger, can: b.can, restFrontUrl: b.restFrontUrl, runTag: b.runTag, modbus: b.modbus, close };
 }
 
 /** Wait until every station has connected at least once; an unreachable CSMS is an infrastructure error. */

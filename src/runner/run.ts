@@ -1,3 +1,4 @@
+import { externalModbusParts } from '../plan/modbus-rig-schema.js';
 import { dirname, join } from 'node:path';
 import { RealClock, isoTime } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
@@ -41,7 +42,8 @@ export function clockFor(rig: Rig): 'virtual' | 'real' {
     || !rig.csms
     || rig.chargers.length > 0
     || rig.benchMeters.length > 0
-    || (rig.can?.buses ?? []).some((b) => b.kind !== 'virtual');
+    || (rig.can?.buses ?? []).some((b) => b.kind !== 'virtual')
+    || externalModbusParts(rig).length > 0;
   if (rig.clock === 'virtual' && external) {
     throw new HarnessError(ERROR_CODES.RIG_INVALID, `rig ${rig.name}: clock: virtual needs every device and the control stack emulated (an external CSMS or hook runs in real time)`);
   }

@@ -87,7 +87,7 @@ describe('plan schema', () => {
     expect(paths).toEqual(expect.arrayContaining([
       'steps.0.duration: expected a duration like "500ms", "2s" or "15m", got "soon"',
       'steps.1.phase: fault trip-phase needs a phase (L1, L2 or L3)',
-      'steps.2: an expect needs exactly one of message, state, boot, connected, power, meter, can',
+      'steps.2: an expect needs exactly one of message, state, boot, connected, power, meter, can, register',
       'steps.3.limitKw: give limitKw, or restore: true',
     ]));
   });

@@ -42,7 +42,7 @@ export interface CompositeQuery extends LimitQuery {
   unit?: ChargingRateUnit;
 }
 
-export type LimitSource = { profileId: number; purpose: Purpose } | 'hardware';
+export type LimitSource = { profileId: number; purpose: Purpose } | 'hardware' | { external: string };
 
 export interface Limit {
   limitW: number;
@@ -113,6 +113,20 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 function sessionPhases(e: ElectricalContext): number {
   return e.kind === 'DC' ? 1 : (e.phases ?? 3);
+}
+
+/**
+ * Compose external limits (a load-management interface outside OCPP, e.g. a Modbus setpoint; W by
+ * name) with the profiles' limit: the lowest wins, and `source` names the one that ruled.
+ */
+export function withExternalLimits(limit: Limit, external: ReadonlyMap<string, number> | undefined, e: ElectricalContext): Limit {
+  let out = limit;
+  for (const [name, w] of external ?? []) {
+    if (!(w < out.limitW)) continue;
+    const lw = Math.max(0, w);
+    out = { ...out, limitW: lw, limitA: round3(fromWatts(lw, 'A', out.phases, e)), source: { external: name } };
+  }
+  return out;
 }
 
 /** Converts a limit to W. AC: A × voltage × phases; DC: A × voltage. */
