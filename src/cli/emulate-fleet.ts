@@ -47,7 +47,7 @@ export async function emulateFleet(rig: Rig, opts: ValidatedEmulateOptions, layo
   try {
     fleet = await Fleet.start({
       rigFile: opts.rig, seed: opts.seed, runId, traceFile, workers: layout.workers, range: layout.range,
-      csmsUrl: layout.sharedCsmsUrl, startCsms: layout.localCsms, connectRatePerS: opts.connectRatePerS, clock,
+      csmsUrl: layout.sharedCsmsUrl, overrideCsmsUrl: layout.overrideCsmsUrl, startCsms: layout.localCsms, connectRatePerS: opts.connectRatePerS, clock,
     });
   } catch (err) {
     return reportError(err);

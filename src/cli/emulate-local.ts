@@ -4,7 +4,7 @@
  */
 import { dirname } from 'node:path';
 import type { Rig } from '../plan/rig-schema.js';
-import { sliceEvses } from '../fleet/fleet-plan.js';
+import { pointAt, sliceEvses } from '../fleet/fleet-plan.js';
 import { startPaced } from '../fleet/pacer.js';
 import { StationTally } from '../fleet/station-tally.js';
 import { startRig, waitConnected } from '../runner/rig-runtime.js';
@@ -16,7 +16,7 @@ import { exitOnSignal } from './shutdown.js';
 /** The rig this process runs: all of it, or this shard's stations pointed at the shared CSMS. */
 function localRig(rig: Rig, layout: EmulateLayout): Rig {
   if (layout.localCsms) return rig;
-  const evses = sliceEvses(rig.evses, layout.range).map((e) => (e.csmsUrl !== undefined || layout.sharedCsmsUrl === undefined ? e : { ...e, csmsUrl: layout.sharedCsmsUrl }));
+  const evses = pointAt(sliceEvses(rig.evses, layout.range), layout.sharedCsmsUrl, layout.overrideCsmsUrl);
   return { ...rig, csms: undefined, chargers: [], evses } as Rig;
 }
 

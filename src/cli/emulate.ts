@@ -70,6 +70,8 @@ export interface EmulateLayout {
   localCsms: boolean;
   /** Where the stations connect when the CSMS is not started here. */
   sharedCsmsUrl: string | undefined;
+  /** sharedCsmsUrl replaces the entries' own csmsUrl (it came from --csms-url). */
+  overrideCsmsUrl: boolean;
   workers: number;
 }
 
@@ -93,7 +95,7 @@ export function emulateLayout(rig: Rig, opts: ValidatedEmulateOptions, machine =
   if (workers > 0 && stations === 0) problems.push(`--workers ${workers}: no stations to run${opts.shard ? ` in shard ${opts.shard.index}/${opts.shard.total}` : ''}`);
   if (problems.length > 0) throw new HarnessError(ERROR_CODES.USAGE, problems.join('\n'), { problems });
   if (workers > 0) checkWorkerFit(stations, workers, machine.fdLimit);
-  return { range, localCsms, sharedCsmsUrl, workers };
+  return { range, localCsms, sharedCsmsUrl, overrideCsmsUrl: opts.csmsUrl !== undefined, workers };
 }
 
 /**

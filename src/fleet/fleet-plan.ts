@@ -37,6 +37,12 @@ export function sliceEvses(evses: readonly RigEvse[], range: StationRange): RigE
   return out;
 }
 
+/** Entries pointed at `csmsUrl`: all of them with `override` (--csms-url), else those without their own. */
+export function pointAt(evses: RigEvse[], csmsUrl: string | undefined, override: boolean): RigEvse[] {
+  if (csmsUrl === undefined) return evses;
+  return evses.map((e) => (e.csmsUrl !== undefined && !override ? e : { ...e, csmsUrl }));
+}
+
 /** The CSMS URL stations use when the rig's CSMS listens on a fixed port (port 0 has no URL before it starts). */
 export function fixedCsmsUrl(rig: Rig): string | undefined {
   const c = rig.csms;
@@ -48,10 +54,10 @@ export function fixedCsmsUrl(rig: Rig): string | undefined {
 
 /**
  * A rig holding only the stations of `range`, pointed at `csmsUrl` (entries with their own csmsUrl
- * keep it), without the CSMS, meters, CAN, real chargers or bench meters: what a station worker runs.
+ * keep it unless `override`), without the CSMS, meters, CAN, real chargers or bench meters: what a station worker runs.
  */
-export function stationsOnlyRig(rig: Rig, range: StationRange, csmsUrl: string | undefined): Rig {
-  const evses = sliceEvses(rig.evses, range).map((e) => (e.csmsUrl !== undefined || csmsUrl === undefined ? e : { ...e, csmsUrl }));
+export function stationsOnlyRig(rig: Rig, range: StationRange, csmsUrl: string | undefined, override = false): Rig {
+  const evses = pointAt(sliceEvses(rig.evses, range), csmsUrl, override);
   return {
     ...rig, csms: undefined, evses, meters: [], benchMeters: [], chargers: [], hands: undefined, can: undefined, converters: [],
     trace: { ...rig.trace, rotateBytes: undefined, keep: undefined },

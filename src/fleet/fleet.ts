@@ -25,6 +25,8 @@ export interface FleetOptions {
   range: StationRange;
   /** A shared CSMS the stations connect to (entries with their own csmsUrl keep it); ignored with startCsms. */
   csmsUrl: string | undefined;
+  /** csmsUrl replaces the entries' own (--csms-url). */
+  overrideCsmsUrl: boolean;
   /** Start the rig's CSMS in a process of its own and point the stations at it. */
   startCsms: boolean;
   /** Power-ups per second over the whole fleet (undefined: all at once). */
@@ -111,7 +113,7 @@ export class Fleet {
     }
     const rate = o.connectRatePerS === undefined ? undefined : o.connectRatePerS / o.workers;
     const workers = Array.from({ length: o.workers }, (_, i) => this.spawn({
-      role: 'stations', name: `w${i + 1}`, range: splitRange(o.range, i + 1, o.workers), csmsUrl: this.csmsUrl || undefined, connectRatePerS: rate,
+      role: 'stations', name: `w${i + 1}`, range: splitRange(o.range, i + 1, o.workers), csmsUrl: this.csmsUrl || undefined, overrideCsmsUrl: o.overrideCsmsUrl, connectRatePerS: rate,
     }));
     await Promise.all(workers.map((h) => this.started(h)));
   }

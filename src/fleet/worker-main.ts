@@ -27,7 +27,7 @@ function send(msg: WorkerMessage, then?: () => void): void {
 async function start(msg: WorkerStart): Promise<void> {
   name = msg.name;
   const rig = loadRigFile(msg.rigFile);
-  const sub = msg.role === 'csms' ? csmsOnlyRig(rig) : stationsOnlyRig(rig, msg.range ?? { from: 0, to: 0 }, msg.csmsUrl);
+  const sub = msg.role === 'csms' ? csmsOnlyRig(rig) : stationsOnlyRig(rig, msg.range ?? { from: 0, to: 0 }, msg.csmsUrl, msg.overrideCsmsUrl === true);
   if (msg.traceFile === undefined) sub.trace = { ...sub.trace, enabled: false };
   rt = await startRig(sub, { clock: 'real', traceFile: msg.traceFile, runId: msg.runId, seed: msg.seed, rigDir: dirname(msg.rigFile), autoStart: false });
   const runtime = rt;

@@ -19,6 +19,8 @@ export interface WorkerStart {
   range?: StationRange;
   /** Stations role: where the stations connect (entries with their own csmsUrl keep it). */
   csmsUrl?: string | undefined;
+  /** Stations role: csmsUrl replaces the entries' own (--csms-url). */
+  overrideCsmsUrl?: boolean;
   /** Stations role: power-ups per second in this worker (undefined: all at once). */
   connectRatePerS?: number | undefined;
   /** How often to report counts (ms). */
