@@ -69,7 +69,7 @@ export async function emulateFleet(rig: Rig, opts: ValidatedEmulateOptions, layo
     });
   });
   const stopped = exitOnSignal(close);
-  const rampMs = opts.connectRatePerS === undefined ? 0 : Math.ceil((1000 * fleet.stationCount) / opts.connectRatePerS);
+  const rampMs = opts.connectRatePerS === undefined ? 0 : Math.ceil((1000 * Math.max(0, fleet.stationCount - 1)) / opts.connectRatePerS);
   try {
     await Promise.race([waitAllConnected(fleet, clock, opts.connectTimeoutMs + rampMs), lost.then((code) => { throw Object.assign(new Error('worker lost'), { exitCode: code }); })]);
   } catch (err) {

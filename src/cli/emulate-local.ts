@@ -37,7 +37,7 @@ export async function emulateInProcess(rig: Rig, opts: ValidatedEmulateOptions, 
     await runtime.close();
   });
   // the connect timeout starts when the last station was powered up
-  const rampMs = opts.connectRatePerS === undefined ? 0 : Math.ceil((1000 * runtime.stations.length) / opts.connectRatePerS);
+  const rampMs = opts.connectRatePerS === undefined ? 0 : Math.ceil((1000 * Math.max(0, runtime.stations.length - 1)) / opts.connectRatePerS);
   try {
     await waitConnected(runtime, opts.connectTimeoutMs + rampMs);
   } catch (err) {
