@@ -28,7 +28,7 @@ export interface ConnectOptions {
   trace: Trace;
   ledger?: FrameLedger | undefined;
   callTimeoutMs?: number;
-  /** Give up an opening handshake (TCP connect, TLS, HTTP upgrade) after this long; default the call timeout, else 30 s. */
+  /** Give up an opening handshake (TCP connect, TLS, HTTP upgrade) after this long; default 30 s, or the call timeout when longer. */
   handshakeTimeoutMs?: number | undefined;
   /** Extra handshake headers (quirks). */
   headers?: Record<string, string>;
@@ -39,6 +39,9 @@ export interface ConnectOptions {
   /** Limits on frames from the CSMS; default DEFAULT_FRAME_LIMITS. */
   limits?: FrameLimits | undefined;
 }
+
+/** A handshake still unanswered after this long has failed (the station retries with its backoff). */
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 
 /**
  * One connection attempt from a station to a CSMS. Reconnects and backoff belong to the caller,
@@ -52,7 +55,7 @@ export async function connectStation(opts: ConnectOptions): Promise<OcppLink> {
     throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `${opts.identity}: security profile ${sec.profile} needs a wss:// URL, got ${url}`, { station: opts.identity });
   }
   const limits = opts.limits ?? DEFAULT_FRAME_LIMITS;
-  const handshakeTimeout = opts.handshakeTimeoutMs ?? (Number.isFinite(opts.callTimeoutMs) ? opts.callTimeoutMs : undefined) ?? 30_000;
+  const handshakeTimeout = opts.handshakeTimeoutMs ?? Math.max(DEFAULT_HANDSHAKE_TIMEOUT_MS, Number.isFinite(opts.callTimeoutMs) ? (opts.callTimeoutMs as number) : 0);
   const wsOpts = { maxPayload: transportCapBytes(limits), autoPong: opts.autoPong ?? true, handshakeTimeout, ...(secure ? { ca: sec.ca, cert: sec.profile === 3 ? sec.cert : undefined, key: sec.profile === 3 ? sec.key : undefined } : {}) };
   const peer = new RPCClient({
     identity: opts.identity,
