@@ -74,5 +74,5 @@ describe('chargebench emulate --shard (4 processes, one CSMS)', () => {
     ];
     expect([...boots.keys()].sort()).toEqual(expected);
     expect([...boots.entries()].filter(([, n]) => n !== 1)).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 });

@@ -91,7 +91,7 @@ describe('chargebench emulate --workers (real processes)', () => {
       const stationBoot = recs.findIndex((r) => r.kind === 'device' && r.device === id && r.event === 'boot');
       expect(csmsIn, id).toBeLessThan(stationBoot);
     }
-  }, 90_000);
+  }, 240_000);
 
   it('a CSMS that accepts TCP but never answers the handshake: exit 3 naming stations, no worker left', async () => {
     const sockets: Socket[] = [];
@@ -112,16 +112,16 @@ describe('chargebench emulate --workers (real processes)', () => {
     expect(sockets.length).toBeGreaterThanOrEqual(6); // every station did reach the TCP port
     // what was recorded is kept: the merged trace holds the stations' attempts
     expect(readFileSync(join(dir, 't.jsonl'), 'utf8')).toMatch(/"message":"fleet"/);
-  }, 90_000);
+  }, 240_000);
 
   it('refuses flags that cannot work, naming the flag (exit 2)', () => {
-    const r1 = runCli(['emulate', '--rig', 'rigs/emulator-only.yaml', '--workers', '2']);
+    const r1 = runCli(['emulate', '--rig', 'rigs/emulator-only.yaml', '--workers', '2'], { timeoutMs: 90_000 });
     expect(r1.code).toBe(2);
     expect(r1.stderr).toMatch(/--workers 2: the rig has meters/);
-    const r2 = runCli(['emulate', '--rig', 'rigs/emulator-only.yaml', '--workers', 'many', '--connect-rate', 'fast', '--shard', 'auto/3']);
+    const r2 = runCli(['emulate', '--rig', 'rigs/emulator-only.yaml', '--workers', 'many', '--connect-rate', 'fast', '--shard', 'auto/3'], { timeoutMs: 90_000 });
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/--workers: expected auto or a whole number/);
     expect(r2.stderr).toMatch(/--connect-rate: expected stations per second/);
     expect(r2.stderr).toMatch(/JOB_COMPLETION_INDEX/);
-  }, 60_000);
+  }, 180_000);
 });
