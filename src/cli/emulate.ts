@@ -1,18 +1,28 @@
 import { statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
 import { loadRigFile } from '../plan/load-rig.js';
+import type { Rig } from '../plan/rig-schema.js';
 import { runStamp } from '../core/clock.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
-import { startRig, waitBooted, waitConnected } from '../runner/rig-runtime.js';
+import { openFileLimit } from '../fleet/fd-limit.js';
+import { checkWorkerFit, defaultWorkers, fixedCsmsUrl, singleProcessParts, splitRange, stationCount, type StationRange } from '../fleet/fleet-plan.js';
+import type { Shard } from '../runner/shard.js';
 import { reportError } from './exit.js';
+import { connectRateOption, csmsUrlOption, emulateShardOption, workersOption } from './emulate-options.js';
+import { emulateFleet } from './emulate-fleet.js';
+import { emulateInProcess } from './emulate-local.js';
 import { outputDirOption, positiveNumberOption, seedOption } from './option-checks.js';
-import { exitOnSignal } from './shutdown.js';
 
 export interface EmulateOptions {
   rig: string;
   trace?: string;
   seed?: string;
   connectTimeout: string;
+  workers?: string;
+  connectRate?: string;
+  shard?: string;
+  csmsUrl?: string;
 }
 
 export interface ValidatedEmulateOptions {
@@ -20,13 +30,18 @@ export interface ValidatedEmulateOptions {
   trace: string | undefined;
   seed: number | undefined;
   connectTimeoutMs: number;
+  workers: number | 'auto';
+  /** Power-ups per second over this machine's stations (undefined: all at once). */
+  connectRatePerS: number | undefined;
+  shard: Shard | undefined;
+  csmsUrl: string | undefined;
 }
 
 /** Longest --connect-timeout (a day): more is a typo. */
 const MAX_CONNECT_TIMEOUT_S = 86_400;
 
 /** Check the flags before anything starts; every problem at once (a HarnessError USAGE, exit 2). */
-export function validateEmulateOptions(opts: EmulateOptions): ValidatedEmulateOptions {
+export function validateEmulateOptions(opts: EmulateOptions, env: NodeJS.ProcessEnv = process.env): ValidatedEmulateOptions {
   const problems: string[] = [];
   if (opts.rig.trim() === '') problems.push('--rig: expected a rig file');
   const seed = seedOption(opts.seed, problems);
@@ -40,50 +55,68 @@ export function validateEmulateOptions(opts: EmulateOptions): ValidatedEmulateOp
     else if (isDir) problems.push(`--trace: ${opts.trace} is a folder, expected a file name`);
     else outputDirOption('--trace', dirname(opts.trace), problems);
   }
+  const workers = workersOption(opts.workers ?? 'auto', problems);
+  const connectRatePerS = connectRateOption(opts.connectRate ?? '1000', problems);
+  const shard = emulateShardOption(opts.shard, env, problems);
+  const csmsUrl = csmsUrlOption(opts.csmsUrl, problems);
   if (problems.length > 0) throw new HarnessError(ERROR_CODES.USAGE, problems.join('\n'), { problems });
-  return { rig: opts.rig, trace: opts.trace, seed, connectTimeoutMs: Math.round(seconds * 1000) };
+  return { rig: opts.rig, trace: opts.trace, seed, connectTimeoutMs: Math.round(seconds * 1000), workers, connectRatePerS, shard, csmsUrl };
+}
+
+/** What this machine runs: which stations, where they connect, in how many workers. */
+export interface EmulateLayout {
+  range: StationRange;
+  /** Start the rig's CSMS here (not with --shard or --csms-url). */
+  localCsms: boolean;
+  /** Where the stations connect when the CSMS is not started here. */
+  sharedCsmsUrl: string | undefined;
+  /** sharedCsmsUrl replaces the entries' own csmsUrl (it came from --csms-url). */
+  overrideCsmsUrl: boolean;
+  workers: number;
+}
+
+/** Decide the layout from the flags and the rig; a usage error names what does not fit. */
+export function emulateLayout(rig: Rig, opts: ValidatedEmulateOptions, machine = { cpus: cpus().length, fdLimit: openFileLimit() }): EmulateLayout {
+  const total = stationCount(rig);
+  const range = opts.shard ? splitRange({ from: 0, to: total }, opts.shard.index, opts.shard.total) : { from: 0, to: total };
+  const sharedCsmsUrl = opts.csmsUrl ?? (opts.shard ? fixedCsmsUrl(rig) : undefined);
+  const localCsms = !opts.shard && opts.csmsUrl === undefined && rig.csms !== undefined;
+  const problems: string[] = [];
+  if (opts.shard && sharedCsmsUrl === undefined && rig.evses.some((e) => e.csmsUrl === undefined)) {
+    problems.push(`--shard ${opts.shard.index}/${opts.shard.total}: shards share one CSMS: give --csms-url, a fixed csms.port in the rig, or a csmsUrl on every evses entry`);
+  }
+  const single = singleProcessParts(rig);
+  if (opts.shard && single.length > 0) problems.push(`--shard: the rig has ${single.join(', ')}, which need every station in one process`);
+  const stations = range.to - range.from;
+  const workers = opts.workers === 'auto'
+    ? (single.length > 0 ? 0 : defaultWorkers({ stations, cpus: machine.cpus, fdLimit: machine.fdLimit, localCsms }))
+    : opts.workers;
+  if (opts.workers !== 'auto' && workers > 0 && single.length > 0) problems.push(`--workers ${workers}: the rig has ${single.join(', ')}, which need every station in one process: use --workers 0`);
+  if (workers > 0 && stations === 0) problems.push(`--workers ${workers}: no stations to run${opts.shard ? ` in shard ${opts.shard.index}/${opts.shard.total}` : ''}`);
+  if (problems.length > 0) throw new HarnessError(ERROR_CODES.USAGE, problems.join('\n'), { problems });
+  if (workers > 0) checkWorkerFit(stations, workers, machine.fdLimit);
+  return { range, localCsms, sharedCsmsUrl, overrideCsmsUrl: opts.csmsUrl !== undefined, workers };
 }
 
 /**
- * `chargebench emulate --rig <file>`: start the rig's virtual devices in real time, print a
- * `connected` line once every station's socket is up and one `ready` line with the endpoints once
- * every station's boot was Accepted, run until SIGINT/SIGTERM, shut down cleanly with exit 0.
+ * `chargebench emulate --rig <file>`: start the rig's virtual devices in real time (in this process,
+ * or the CSMS and the stations in worker processes), print a `connected` line once every station's
+ * socket is up (in one process) and one `ready` line with the endpoints once every station's boot was
+ * Accepted, run until SIGINT/SIGTERM, shut down cleanly with exit 0.
  */
 export async function emulateCommand(raw: EmulateOptions): Promise<number> {
   let rig;
   let opts: ValidatedEmulateOptions;
+  let layout: EmulateLayout;
   try {
     opts = validateEmulateOptions(raw);
     rig = loadRigFile(opts.rig);
+    layout = emulateLayout(rig, opts);
   } catch (err) {
     return reportError(err);
   }
   const runId = `emulate-${runStamp()}`;
-  let rt;
-  try {
-    rt = await startRig(rig, { clock: 'real', traceFile: opts.trace, runId, seed: opts.seed, rigDir: dirname(opts.rig) });
-  } catch (err) {
-    return reportError(err);
-  }
-  const stopped = exitOnSignal(() => rt.close());
-  try {
-    await waitConnected(rt, opts.connectTimeoutMs);
-    if (rt.stations.length) process.stdout.write(`connected evses=${rt.stations.map((s) => s.identity).join(',')}\n`);
-    // `ready` means every station's boot was Accepted, not just that its socket is up
-    await waitBooted(rt, opts.connectTimeoutMs);
-  } catch (err) {
-    const code = reportError(err);
-    await rt.close();
-    return code;
-  }
-  const parts = ['ready'];
-  if (rt.csms) parts.push(`csms=${rt.csms.url}`);
-  if (rt.restFrontUrl) parts.push(`rest=${rt.restFrontUrl}`);
-  if (rt.meters.length) parts.push(`meters=${rt.meters.map((m) => `${m.id}@${m.endpoints.join('+')}`).join(',')}`);
-  parts.push(`evses=${rt.stations.map((s) => `${s.identity}(${s.config.ocppVersion})`).join(',') || '-'}`);
-  if (rt.trace.path) parts.push(`trace=${rt.trace.path}`);
-  const modbus = (rt.modbus?.servers ?? []).map((m) => `${m.station}@${[m.endpoints.tcp ? `${m.endpoints.tcp.host}:${m.endpoints.tcp.port}` : '', m.endpoints.rtu ? `rtu:${m.endpoints.rtu}` : ''].filter(Boolean).join('+')}`);
-  if (modbus.length) parts.push(`modbus=${modbus.join(',')}`);
-  process.stdout.write(parts.join(' ') + '\n');
-  return stopped;
+  const traceFile = opts.trace ?? join(rig.trace.dir, `${runId}.jsonl`);
+  if (layout.workers > 0) return emulateFleet(rig, opts, layout, runId, rig.trace.enabled ? traceFile : undefined);
+  return emulateInProcess(rig, opts, layout, runId, traceFile);
 }

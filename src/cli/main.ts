@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { emulateCommand } from './emulate.js';
+import { emulateCommand, type EmulateOptions } from './emulate.js';
 import { importCommand } from './import.js';
 import { planFromTraceCommand } from './plan-from-trace.js';
 import { replayCommand } from './replay.js';
@@ -31,8 +31,12 @@ program
   .requiredOption('--rig <file>', 'rig file (YAML)')
   .option('--trace <file>', 'JSONL trace file (default: <rig trace.dir>/emulate-<time>.jsonl)')
   .option('--seed <n>', 'seed of the random streams (default: the rig\'s)')
-  .option('--connect-timeout <s>', 'seconds to wait for every EVSE to connect', '30')
-  .action(async (opts: { rig: string; trace?: string; seed?: string; connectTimeout: string }) => {
+  .option('--connect-timeout <s>', 'seconds to wait for every EVSE to connect (counted from the last power-up under --connect-rate)', '30')
+  .option('--workers <n>', 'station worker processes (the CSMS gets its own); 0: all in this process; auto: from the station count, CPUs and the descriptor limit', 'auto')
+  .option('--connect-rate <n>', 'power-ups per second (e.g. 500 or 500/s; unlimited: all at once)', '1000')
+  .option('--shard <i/n>', 'run the i-th of n slices of the rig\'s stations against a shared CSMS; auto/n takes i from JOB_COMPLETION_INDEX (Kubernetes Indexed Job, 0-based)')
+  .option('--csms-url <url>', 'connect the stations to this CSMS (ws:// or wss://) instead of starting the rig\'s')
+  .action(async (opts: EmulateOptions) => {
     exitCode = await emulateCommand(opts);
   });
 

@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   TLS_SETUP: 'E_TLS_SETUP',
   TRACE_IO: 'E_TRACE_IO',
   OUTPUT_IO: 'E_OUTPUT_IO',
+  /** A worker process of a fleet (emulate --workers) failed to start or died. */
+  WORKER_FAILED: 'E_WORKER_FAILED',
   // protocol / runtime
   CALL_TIMEOUT: 'E_CALL_TIMEOUT',
   NOT_CONNECTED: 'E_NOT_CONNECTED',

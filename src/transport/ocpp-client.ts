@@ -28,6 +28,8 @@ export interface ConnectOptions {
   trace: Trace;
   ledger?: FrameLedger | undefined;
   callTimeoutMs?: number;
+  /** Give up an opening handshake (TCP connect, TLS, HTTP upgrade) after this long; default 30 s, or the call timeout when longer. */
+  handshakeTimeoutMs?: number | undefined;
   /** Extra handshake headers (quirks). */
   headers?: Record<string, string>;
   /** Offer the versions as Sec-WebSocket-Protocol (default true; false: no header and no schema validation, the link assumes versions[0]). */
@@ -37,6 +39,9 @@ export interface ConnectOptions {
   /** Limits on frames from the CSMS; default DEFAULT_FRAME_LIMITS. */
   limits?: FrameLimits | undefined;
 }
+
+/** A handshake still unanswered after this long has failed (the station retries with its backoff). */
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 
 /**
  * One connection attempt from a station to a CSMS. Reconnects and backoff belong to the caller,
@@ -50,7 +55,8 @@ export async function connectStation(opts: ConnectOptions): Promise<OcppLink> {
     throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `${opts.identity}: security profile ${sec.profile} needs a wss:// URL, got ${url}`, { station: opts.identity });
   }
   const limits = opts.limits ?? DEFAULT_FRAME_LIMITS;
-  const wsOpts = { maxPayload: transportCapBytes(limits), autoPong: opts.autoPong ?? true, ...(secure ? { ca: sec.ca, cert: sec.profile === 3 ? sec.cert : undefined, key: sec.profile === 3 ? sec.key : undefined } : {}) };
+  const handshakeTimeout = opts.handshakeTimeoutMs ?? Math.max(DEFAULT_HANDSHAKE_TIMEOUT_MS, Number.isFinite(opts.callTimeoutMs) ? (opts.callTimeoutMs as number) : 0);
+  const wsOpts = { maxPayload: transportCapBytes(limits), autoPong: opts.autoPong ?? true, handshakeTimeout, ...(secure ? { ca: sec.ca, cert: sec.profile === 3 ? sec.cert : undefined, key: sec.profile === 3 ? sec.key : undefined } : {}) };
   const peer = new RPCClient({
     identity: opts.identity,
     endpoint: url,

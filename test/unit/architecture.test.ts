@@ -14,6 +14,7 @@ const LAYERS: [prefix: string, rank: number][] = [
   ['src/plan/', 3],
   ['src/runner/', 4],
   ['src/replay/', 4],
+  ['src/fleet/', 4],
   ['src/report/', 5],
   ['src/api/', 6],
   ['src/cli/', 6],

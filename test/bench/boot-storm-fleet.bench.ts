@@ -1,0 +1,221 @@
+/**
+ * Boot storm of `chargebench emulate` (the CLI, its stations in worker processes) beside raw
+ * ocpp-rpc clients (boot-clients.js --mode raw) in the same run, both against the bench CSMS in its
+ * own process and both timed from the CSMS's side: its count of connected, Accepted stations, polled
+ * every 100 ms. Then the fleet holds for --hold-s with the CSMS's heartbeat interval (steady state:
+ * CPU and RSS of the fleet's processes per station).
+ *
+ *   npm run build && node dist/test/bench/boot-storm-fleet.bench.js [--n 1000] [--workers 1] [--connect-rate 2000]
+ *        [--concurrency 100] [--hold-s 60] [--heartbeat-s 30] [--out out/bench/boot-storm-fleet.json]
+ *
+ * boots/s = N / (first Accepted seen -> all N Accepted). Fleet CPU is every fleet process's user+system
+ * time from spawn (process start and the rig's build included); raw CPU is boot-clients' own during
+ * its boot window. RSS per station: the fleet's processes summed / N (upper bound: the processes'
+ * own baseline is included); raw: boot-clients' RSS growth / N.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { readFlags } from './cli-flags.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, '../../..');
+const BIN = join(REPO, 'bin/chargebench.js');
+const TICK_S = 100; // /proc clock ticks per second on Linux
+
+interface Options { n: number; workers: number; connectRate: string; concurrency: number; holdS: number; heartbeatS: number; out: string; timeoutS: number }
+
+class Proc {
+  readonly lines: Record<string, unknown>[] = [];
+  private waiters: (() => void)[] = [];
+  err = '';
+  exited = false;
+  constructor(readonly proc: ChildProcess, readonly label: string) {
+    proc.stderr?.on('data', (d: Buffer) => { this.err = (this.err + d.toString()).slice(-3000); });
+    proc.on('exit', () => { this.exited = true; this.wake(); });
+    proc.stdin?.on('error', () => undefined);
+    createInterface({ input: proc.stdout! }).on('line', (l) => {
+      if (!l.startsWith('{')) return;
+      this.lines.push(JSON.parse(l) as Record<string, unknown>);
+      this.wake();
+    });
+  }
+  private wake(): void { const w = this.waiters; this.waiters = []; for (const f of w) f(); }
+  /** The next line carrying `key` (consumed). */
+  async next(key: string, timeoutMs: number): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.lines.findIndex((l) => key in l);
+      if (i >= 0) return this.lines.splice(0, i + 1).pop() as Record<string, unknown>;
+      if (this.exited) throw new Error(`${this.label} exited before "${key}": ${this.err}`);
+      if (Date.now() > deadline) throw new Error(`${this.label}: no "${key}" in ${timeoutMs} ms: ${this.err}`);
+      await new Promise<void>((r) => { const t = setTimeout(r, 200); this.waiters.push(() => { clearTimeout(t); r(); }); });
+    }
+  }
+  async stop(signal: NodeJS.Signals | 'stdin' = 'stdin', graceMs = 60_000): Promise<void> {
+    if (this.exited) return;
+    if (signal === 'stdin') this.proc.stdin?.end();
+    else this.proc.kill(signal);
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), graceMs);
+    await new Promise<void>((r) => (this.exited ? r() : this.proc.once('exit', () => r())));
+    clearTimeout(t);
+  }
+}
+
+const all = new Set<Proc>();
+process.on('exit', () => { for (const p of all) if (!p.exited) p.proc.kill('SIGKILL'); });
+
+function start(cmd: string, args: string[], label: string, stdin: 'pipe' | 'ignore' = 'pipe'): Proc {
+  const p = new Proc(spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'] }), label);
+  all.add(p);
+  return p;
+}
+
+/** The pid and every descendant. */
+function tree(pid: number): number[] {
+  const out = [pid];
+  const kids = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0);
+  for (const k of kids) out.push(...tree(k));
+  return out;
+}
+
+/** user+system CPU ms and RSS bytes of these processes, from /proc. */
+function usage(pids: number[]): { cpuMs: number; rss: number } {
+  let cpuMs = 0;
+  let rss = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpuMs += ((Number(f[11]) + Number(f[12])) * 1000) / TICK_S;
+      rss += Number(f[21]) * 4096;
+    } catch { /* gone */ }
+  }
+  return { cpuMs, rss };
+}
+
+async function accepted(csms: Proc): Promise<number> {
+  csms.proc.stdin?.write('stats\n');
+  const s = (await csms.next('stats', 30_000)).stats as { accepted: number };
+  return s.accepted;
+}
+
+/** Poll until `n` Accepted; returns [first Accepted seen, all Accepted] in ms on performance.now(). */
+async function waitAccepted(csms: Proc, n: number, timeoutMs: number): Promise<{ first: number; last: number }> {
+  let first = NaN;
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    const a = await accepted(csms);
+    const now = performance.now();
+    if (a > 0 && Number.isNaN(first)) first = now;
+    if (a >= n) return { first, last: now };
+    if (now > until) throw new Error(`only ${a} of ${n} Accepted after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface FleetRun {
+  processes: number; spawnToAllMs: number; spawnToFirstMs: number; windowMs: number; bootsPerSec: number;
+  cpuMs: number; rss: number; hold?: { seconds: number; acceptedAtEnd: number; cpuMsPerStationHour: number; rss: number };
+  marginal?: { cpuMsPerBoot: number; rssPerStation: number };
+}
+
+/** One `emulate` of n stations against a fresh bench CSMS: boot window, CPU from spawn, RSS settled, then a hold. */
+async function fleetRun(o: Options, dir: string, n: number, holdS: number): Promise<FleetRun & { marginal: { cpuMsPerBoot: number; rssPerStation: number } }> {
+  const csms = start(process.execPath, [join(HERE, 'csms-server.js'), '--heartbeat', String(o.heartbeatS)], 'csms(fleet)');
+  try {
+    const url = String((await csms.next('url', 30_000)).url);
+    const rig = join(dir, `fleet-${n}.yaml`);
+    writeFileSync(rig, `name: boot-storm\ntrace: { enabled: false }\nevses:\n  - { identity: "FLEET-{n}", count: ${n}, ocppVersion: "1.6", csmsUrl: ${JSON.stringify(url)}, meterSampleIntervalS: 0 }\n`);
+    const t0 = performance.now();
+    const fleet = start(process.execPath, [BIN, 'emulate', '--rig', rig, '--workers', String(o.workers), '--connect-rate', o.connectRate, '--connect-timeout', String(o.timeoutS)], 'emulate', 'ignore');
+    try {
+      const w = await waitAccepted(csms, n, o.timeoutS * 1000);
+      const pids = tree(fleet.proc.pid as number);
+      const u = usage(pids);
+      await new Promise((r) => setTimeout(r, 2000));
+      const settled = usage(pids);
+      const run: FleetRun = {
+        processes: pids.length, spawnToAllMs: w.last - t0, spawnToFirstMs: w.first - t0, windowMs: w.last - w.first,
+        bootsPerSec: (1000 * n) / Math.max(1, w.last - w.first), cpuMs: u.cpuMs, rss: settled.rss,
+      };
+      if (holdS > 0) {
+        const h0 = performance.now();
+        await new Promise((r) => setTimeout(r, holdS * 1000));
+        const end = usage(pids);
+        const seconds = (performance.now() - h0) / 1000;
+        run.hold = { seconds, acceptedAtEnd: await accepted(csms), cpuMsPerStationHour: ((end.cpuMs - settled.cpuMs) / n) * (3600 / seconds), rss: end.rss };
+      }
+      return { ...run, marginal: { cpuMsPerBoot: 0, rssPerStation: 0 } };
+    } finally {
+      await fleet.stop('SIGINT', 120_000);
+    }
+  } finally {
+    await csms.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const o: Options = { n: 1000, workers: 1, connectRate: '2000', concurrency: 100, holdS: 60, heartbeatS: 30, out: join(REPO, 'out/bench/boot-storm-fleet.json'), timeoutS: 600 };
+  readFlags(process.argv.slice(2), (a, val) => {
+    switch (a) {
+      case '--n': o.n = Number(val()); break;
+      case '--workers': o.workers = Number(val()); break;
+      case '--connect-rate': o.connectRate = val(); break;
+      case '--concurrency': o.concurrency = Number(val()); break;
+      case '--hold-s': o.holdS = Number(val()); break;
+      case '--heartbeat-s': o.heartbeatS = Number(val()); break;
+      case '--timeout-s': o.timeoutS = Number(val()); break;
+      case '--out': o.out = resolve(val()); break;
+      default: throw new Error(`unknown argument ${a}`);
+    }
+  });
+  const before = loadavg();
+  process.stderr.write(`boot-storm-fleet: N=${o.n}, fleet ${o.workers} worker(s) at --connect-rate ${o.connectRate}, raw ${o.concurrency} in flight, ${cpus().length} CPUs, load ${before.map((x) => x.toFixed(2)).join(' ')}\n`);
+  const dir = mkdtempSync(join(tmpdir(), 'cb-bootstorm-'));
+  const result: Record<string, unknown> = { options: o, loadBefore: before };
+  try {
+    // ---- raw ocpp-rpc clients
+    {
+      const csms = start(process.execPath, [join(HERE, 'csms-server.js'), '--heartbeat', String(o.heartbeatS)], 'csms(raw)');
+      const url = String((await csms.next('url', 30_000)).url);
+      const raw = start(process.execPath, ['--expose-gc', join(HERE, 'boot-clients.js'), '--mode', 'raw', '--url', url, '--n', String(o.n), '--concurrency', String(o.concurrency), '--warmup', '10', '--wait-go', '--prefix', 'RAW-'], 'raw');
+      await raw.next('phase', 60_000);
+      raw.proc.stdin?.write('go\n');
+      const w = await waitAccepted(csms, o.n, o.timeoutS * 1000);
+      let r: Record<string, unknown>;
+      do r = await raw.next('phase', o.timeoutS * 1000); while (r.phase !== 'result');
+      const c = r as { cpuMs: { user: number; system: number }; perClient: { rss: number; heapUsed: number }; bootsPerSec: number };
+      result.raw = { windowMs: w.last - w.first, bootsPerSec: (1000 * o.n) / (w.last - w.first), ownBootsPerSec: c.bootsPerSec, cpuMsPerBoot: (c.cpuMs.user + c.cpuMs.system) / o.n, rssPerStation: c.perClient.rss, heapPerStation: c.perClient.heapUsed };
+      process.stderr.write(`  raw    ${JSON.stringify(result.raw)}\n`);
+      await raw.stop();
+      await csms.stop();
+    }
+    // ---- chargebench emulate with one station: the processes' own CPU and RSS, subtracted below
+    const base = await fleetRun(o, dir, 1, 0);
+    process.stderr.write(`  fleet baseline (1 station)  ${JSON.stringify(base)}\n`);
+    // ---- chargebench emulate, stations in workers
+    const fleet = await fleetRun(o, dir, o.n, o.holdS);
+    fleet.marginal = { cpuMsPerBoot: (fleet.cpuMs - base.cpuMs) / o.n, rssPerStation: (fleet.rss - base.rss) / o.n };
+    result.fleet = fleet;
+    result.fleetBaseline = base;
+    process.stderr.write(`  fleet  ${JSON.stringify(fleet)}\n`);
+    const raw = result.raw as { bootsPerSec: number; cpuMsPerBoot: number; rssPerStation: number };
+    const m = fleet.marginal;
+    result.ratios = { bootsPerSec: fleet.bootsPerSec / raw.bootsPerSec, cpuPerBootMarginal: m.cpuMsPerBoot / raw.cpuMsPerBoot, rssPerStationMarginal: m.rssPerStation / raw.rssPerStation };
+    result.loadAfter = loadavg();
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    mkdirSync(dirname(o.out), { recursive: true });
+    writeFileSync(o.out, JSON.stringify(result, null, 2));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`boot-storm-fleet: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,125 @@
+/**
+ * The harness side of the budget-error benchmark, in its own process. Role `measure`: one link
+ * (MEASURE-1) to the external delaying peer sends Heartbeat CALLs one after another; for each, the
+ * time a budget would measure (trace timestamp of the CALL going out -> of the CALLRESULT coming in,
+ * both on the harness's monotonic clock, taken where the link reads and writes the socket) is
+ * printed as {"id", "measuredMs"}. With --load N the same process also runs N virtual 1.6 stations
+ * against the bench CSMS (heartbeat every --load-heartbeat-s seconds): load sharing the measuring loop.
+ * Role `load`: only the N stations (load in another process, as `--workers` puts it).
+ *
+ *   node dist/test/bench/budget-error-client.js --role measure --peer URL [--csms URL --load 999] [--calls 200] [--gap-ms 100]
+ *   node dist/test/bench/budget-error-client.js --role load --csms URL --load 999
+ *
+ * Lines: {"ready": n} once the load is Accepted, {"id", "measuredMs"} per call, {"done": true}. Exits when stdin closes.
+ */
+import { createInterface } from 'node:readline';
+import { createStation } from '../../emulators/evse/create-station.js';
+import type { ChargeStation } from '../../emulators/evse/station.js';
+import { RealClock } from '../../src/core/clock.js';
+import { RngFactory } from '../../src/core/rng.js';
+import { NullTrace } from '../../src/core/trace.js';
+import { connectStation } from '../../src/transport/ocpp-client.js';
+import { readFlags } from './cli-flags.js';
+
+interface Options {
+  role: 'measure' | 'load';
+  peer: string;
+  csms: string;
+  load: number;
+  calls: number;
+  gapMs: number;
+  loadHeartbeatS: number;
+}
+
+function emit(line: object): void {
+  process.stdout.write(JSON.stringify(line) + '\n');
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { role: 'measure', peer: '', csms: '', load: 0, calls: 200, gapMs: 100, loadHeartbeatS: 1 };
+  readFlags(argv, (a, val) => {
+    switch (a) {
+      case '--role': o.role = val() === 'load' ? 'load' : 'measure'; break;
+      case '--peer': o.peer = val(); break;
+      case '--csms': o.csms = val(); break;
+      case '--load': o.load = Math.max(0, Math.floor(Number(val()))); break;
+      case '--calls': o.calls = Math.max(1, Math.floor(Number(val()))); break;
+      case '--gap-ms': o.gapMs = Math.max(0, Number(val())); break;
+      case '--load-heartbeat-s': o.loadHeartbeatS = Math.max(1, Math.floor(Number(val()))); break;
+      default: throw new Error(`unknown argument ${a}`);
+    }
+  });
+  return o;
+}
+
+async function startLoad(o: Options, clock: RealClock): Promise<ChargeStation[]> {
+  const trace = new NullTrace(clock);
+  const rngs = new RngFactory('budget-error-bench');
+  const stations: ChargeStation[] = [];
+  const accepted: Promise<void>[] = [];
+  for (let i = 0; i < o.load; i++) {
+    const identity = `LOAD-${process.pid}-${i}`;
+    const s = createStation({ identity, ocppVersion: '1.6', heartbeatIntervalS: o.loadHeartbeatS, meterSampleIntervalS: 0 }, { clock, trace, rng: rngs.stream(identity), defaultCsmsUrl: o.csms });
+    stations.push(s);
+    accepted.push(new Promise<void>((resolve) => {
+      const on = (st: string): void => {
+        if (st !== 'Accepted') return;
+        s.off('state', on);
+        resolve();
+      };
+      s.on('state', on);
+    }));
+    void s.start();
+    // a gentle ramp: at most 200 handshakes in flight
+    if (i % 200 === 199) await Promise.all(accepted.slice(-200));
+  }
+  await Promise.all(accepted);
+  // the CSMS answers boots with its own interval; keep the load at the asked rate
+  for (const s of stations) s.setSetting('HeartbeatInterval', String(o.loadHeartbeatS));
+  return stations;
+}
+
+async function measure(o: Options, clock: RealClock): Promise<void> {
+  const trace = new NullTrace(clock);
+  const out = new Map<string, number>();
+  const inn = new Map<string, number>();
+  trace.subscribe((r) => {
+    if (r.kind !== 'ocpp' || r.station !== 'MEASURE-1') return;
+    const frame = JSON.parse(r.raw) as unknown[];
+    const id = String(frame[1]);
+    if (r.dir === 'out' && frame[0] === 2) out.set(id, r.t);
+    if (r.dir === 'in' && frame[0] === 3) inn.set(id, r.t);
+  });
+  const link = await connectStation({ url: o.peer, identity: 'MEASURE-1', versions: ['ocpp1.6'], security: { profile: 0 }, clock, trace, callTimeoutMs: 30_000 });
+  await link.call('BootNotification', { chargePointVendor: 'chargebench', chargePointModel: 'budget-error' });
+  for (let i = 0; i < o.calls; i++) {
+    await link.call('Heartbeat', {});
+    if (o.gapMs > 0) await clock.sleep(o.gapMs);
+  }
+  for (const [id, t] of out) {
+    const t2 = inn.get(id);
+    if (t2 !== undefined) emit({ id, measuredMs: t2 - t });
+  }
+  await link.close();
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const clock = new RealClock();
+  const stations = o.load > 0 ? await startLoad(o, clock) : [];
+  emit({ ready: stations.length });
+  const rl = createInterface({ input: process.stdin });
+  const leave = (): void => {
+    void Promise.allSettled(stations.map((s) => s.stop())).finally(() => process.exit(0));
+  };
+  rl.on('close', leave);
+  if (o.role === 'measure') {
+    await measure(o, clock);
+    emit({ done: true });
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`budget-error-client: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
