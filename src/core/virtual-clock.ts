@@ -95,6 +95,25 @@ export class VirtualClock implements Clock {
     await this.runUntil(() => this.nextDue() === undefined, maxMs);
   }
 
+  /**
+   * Start `tasks` one after another in list order, each from a timer due now, the next only once the
+   * harness is quiescent again; time passes only while a task waits for it. Resolves when every task
+   * has settled (a failed task does not stop the others). What the tasks cause (a link closing on both
+   * ends) thus lands in the trace in the same order on every run.
+   */
+  async runInTurn(tasks: readonly (() => Promise<unknown>)[], label = 'task', maxMs = 3_600_000): Promise<void> {
+    let left = tasks.length;
+    for (const task of tasks) {
+      this.setTimer(0, () => { void task().catch(() => undefined).finally(() => { left--; }); }, label);
+    }
+    await this.runUntil(() => left === 0, maxMs);
+  }
+
+  /** True while runFor / runUntil is advancing time. */
+  get advancing(): boolean {
+    return this.running;
+  }
+
   private async runTo(target: number): Promise<void> {
     await this.guard(async () => {
       await this.settle();
@@ -173,4 +192,13 @@ export class VirtualClock implements Clock {
     }
     return top;
   }
+}
+
+/**
+ * Run `tasks` in turn on a VirtualClock that is not already advancing (see VirtualClock.runInTurn),
+ * else all at once, as before. Resolves when every task has settled.
+ */
+export async function inTurn(clock: Clock, tasks: readonly (() => Promise<unknown>)[], label = 'task'): Promise<void> {
+  if (clock instanceof VirtualClock && !clock.advancing) await clock.runInTurn(tasks, label);
+  else await Promise.allSettled(tasks.map((t) => t()));
 }
