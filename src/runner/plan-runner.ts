@@ -77,6 +77,7 @@ export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
 
 async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext): Promise<PlanResult> {
   watchPlanValues(ctx, [...o.plan.steps, ...o.plan.teardown]);
+  ctx.retainFor([...o.plan.steps, ...o.plan.teardown]);
   const baselineW = o.rig.csms?.loadManager.siteLimitW;
   const planStart = rt.clock.now();
   const timeoutMs = parseDuration(o.plan.timeout) * o.budgetScale;
