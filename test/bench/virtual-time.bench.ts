@@ -52,23 +52,31 @@ async function main(): Promise<void> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] as number; };
+  const median = (xs: number[]): number | string => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] as number : 'n/a'; };
   const rows = sizes.map((n) => {
-    const of = (v: string): (ChildResult & { version: string })[] => runs.filter((r) => r.stations === n && r.version === v);
+    // a run that did not pass measured nothing worth a figure: it shows as its status
+    const all = (v: string): (ChildResult & { version: string })[] => runs.filter((r) => r.stations === n && r.version === v);
+    const of = (v: string): (ChildResult & { version: string })[] => all(v).filter((r) => r.status === 'passed');
     const cur = of('this');
     const old = of('old');
+    const bad = (v: string): string | undefined => (all(v).length > of(v).length ? all(v).filter((r) => r.status !== 'passed').map((r) => r.status).join('/') : undefined);
     return {
-      stations: n, hours,
+      stations: n, hours, failed: bad('this'), oldFailed: bad('old'),
       wallS: median(cur.map((r) => r.wallS)), cpuS: median(cur.map((r) => r.cpuS)),
       perWallS: median(cur.map((r) => r.stationHoursPerWallS)), perCpuS: median(cur.map((r) => r.stationHoursPerCpuS)),
       oldPerWallS: old.length ? median(old.map((r) => r.stationHoursPerWallS)) : undefined,
       oldPerCpuS: old.length ? median(old.map((r) => r.stationHoursPerCpuS)) : undefined,
+      oldCpuS: old.length ? median(old.map((r) => r.cpuS)) : undefined,
       traceBytesPerStationHour: median(cur.map((r) => r.traceBytesPerStationHour)),
     };
   });
-  console.log('| stations | virtual h | wall s | CPU s | station-h / wall s | station-h / CPU s | old: / wall s | old: / CPU s | trace B / station-h |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.stations} | ${r.hours} | ${r.wallS} | ${r.cpuS} | ${r.perWallS} | ${r.perCpuS} | ${r.oldPerWallS ?? '-'} | ${r.oldPerCpuS ?? '-'} | ${r.traceBytesPerStationHour} |`);
+  console.log('| stations | virtual h | wall s | CPU s | station-h / wall s | station-h / CPU s | old CPU s | old: / wall s | old: / CPU s | trace B / station-h |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const mine = r.failed ? `${r.failed} (not passed)` : '';
+    const old = r.oldFailed ? `old ${r.oldFailed} (not passed)` : '';
+    console.log(`| ${r.stations} | ${r.hours} | ${r.wallS} | ${r.cpuS} | ${r.perWallS} | ${r.perCpuS} | ${r.oldCpuS ?? '-'} | ${r.oldPerWallS ?? '-'} | ${r.oldPerCpuS ?? '-'} | ${r.traceBytesPerStationHour} |${mine || old ? ` ${[mine, old].filter(Boolean).join('; ')}` : ''}`);
+  }
   const env = { node: process.version, cpus: cpus().length, loadavgBefore: load0, loadavgAfter: loadavg(), trace, repeats };
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, `${JSON.stringify({ env, rows, runs }, null, 1)}\n`);
