@@ -89,6 +89,8 @@ async function main(): Promise<void> {
   const steadyWallS = afterBoot ? (performance.now() - afterBoot) / 1000 : wallS;
   process.stdout.write(`${JSON.stringify({
     stations, hours, trace, dist, status: result.status,
+    // why a run did not pass: the plan's error or its first failed step
+    problem: result.plans.map((p) => p.error ?? p.steps.find((st) => st.status !== 'passed')?.message).find((m) => m !== undefined),
     stationHours: stations * hours, wallS: +wallS.toFixed(2), cpuS: +cpuS.toFixed(2),
     stationHoursPerWallS: +(stations * hours / wallS).toFixed(1),
     stationHoursPerCpuS: +(stations * hours / cpuS).toFixed(1),

@@ -12,6 +12,7 @@ export interface ChildResult {
   trace: TraceMode;
   dist: string;
   status: string;
+  problem?: string | undefined;
   stationHours: number;
   wallS: number;
   cpuS: number;

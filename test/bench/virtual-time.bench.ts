@@ -45,7 +45,7 @@ async function main(): Promise<void> {
           const r = await runChild({ dist: v.dist, stations: n, hours, dir, trace: v.name === 'old' && trace !== 'off' ? 'full' : trace });
           rmSync(dir, { recursive: true, force: true });
           runs.push({ ...r, version: v.name, repeat: rep });
-          process.stderr.write(`${v.name} ${n} stations x ${hours} h: ${r.status}, ${r.wallS} s wall, ${r.cpuS} s CPU, ${r.stationHoursPerWallS} station-h/wall s, ${r.stationHoursPerCpuS} station-h/CPU s, trace ${r.traceBytesPerStationHour} B/station-h, peak RSS ${r.peakRssMiB} MiB\n`);
+          process.stderr.write(`${v.name} ${n} stations x ${hours} h: ${r.status}, ${r.wallS} s wall, ${r.cpuS} s CPU, ${r.stationHoursPerWallS} station-h/wall s, ${r.stationHoursPerCpuS} station-h/CPU s, trace ${r.traceBytesPerStationHour} B/station-h, peak RSS ${r.peakRssMiB} MiB${r.problem ? `; ${r.problem}` : ''}\n`);
         }
       }
     }
