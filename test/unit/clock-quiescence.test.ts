@@ -124,6 +124,21 @@ describe('VirtualClock.runInTurn / inTurn', () => {
     expect(clock.now()).toBe(250);
   });
 
+  it('when the clock cannot settle (watchdog), the tasks not started yet still run: a teardown leaves nothing open', async () => {
+    const watchdog = new VirtualClock();
+    const q = new Quiescence(watchdog);
+    const clock = new VirtualClock({ quiescence: q });
+    q.begin('frame 3:abc on link2'); // never handled: a peer that went silent
+    const ran: string[] = [];
+    const p = inTurn(clock, ['a', 'b', 'c'].map((name) => async () => { ran.push(name); }), 'power-down');
+    await turns(5);
+    expect(ran).toEqual([]);
+    await watchdog.runFor(10_000);
+    await p;
+    expect(ran.sort()).toEqual(['a', 'b', 'c']);
+    expect(clock.advancing).toBe(false);
+  });
+
   it('runs everything at once on the real clock', async () => {
     const log: string[] = [];
     await inTurn(new RealClock(), [
