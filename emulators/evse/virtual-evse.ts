@@ -36,7 +36,16 @@ export class VirtualEvse implements Evse {
   }
   linkEvents(): readonly LinkEvent[] { return this.log.all(); }
 
-  async powerUp(): Promise<void> { if (!this.station.isRunning) void this.station.start(); }
+  /**
+   * On the virtual clock a power-up is a timer, as at rig start: the clock fires them one at a time,
+   * quiescent between, so a fleet's handshakes never pile up at once and come in the same order every run.
+   */
+  async powerUp(): Promise<void> {
+    if (this.station.isRunning) return;
+    const clock = this.station.clock;
+    if (clock.isVirtual) clock.setTimer(0, () => { if (!this.station.isRunning) void this.station.start(); }, `power-up ${this.identity}`);
+    else void this.station.start();
+  }
   async plug(c: number): Promise<void> { this.station.plug(c); }
   async unplug(c: number): Promise<void> { this.station.unplug(c); }
   async requestEnergy(c: number): Promise<void> { this.station.requestEnergy(c); }

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { isoTime } from '../core/clock.js';
 import { ERROR_CODES, isHarnessError } from '../core/errors.js';
+import { readTraceTextSync } from '../core/trace-read.js';
 import { JsonReporter, JSON_REPORT_FILE } from '../report/index.js';
 import type { Reporter } from '../runner/reporter.js';
 import type { RunResult, StepResult } from '../runner/results.js';
@@ -132,7 +133,8 @@ export class RunManager {
     const file = resolve(plan.trace);
     if (!file.startsWith(run.outputDir + '/')) throw new ApiError(404, 'E_NOT_FOUND', `run ${id} plan ${index}: the trace is outside the run's folder`);
     try {
-      return readFileSync(file, 'utf8');
+      // served in the full form, whatever form (compact, gzip) the run wrote
+      return readTraceTextSync(file);
     } catch (err) {
       throw new ApiError(404, 'E_NOT_FOUND', `run ${id} plan ${index}: cannot read ${file}: ${(err as Error).message}`);
     }

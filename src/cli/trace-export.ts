@@ -1,6 +1,6 @@
-import { createReadStream, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { ERROR_CODES, HarnessError } from '../core/errors.js';
+import { writeFileSync } from 'node:fs';
+import { ERROR_CODES, HarnessError, isHarnessError } from '../core/errors.js';
+import { eachTraceLine } from '../core/trace-read.js';
 import { candumpLine } from '../transport/can/candump.js';
 import { EXIT, reportError } from './exit.js';
 
@@ -13,26 +13,26 @@ export async function traceExportCommand(file: string, opts: { format: string; o
   const start = Number(opts.start);
   if (!Number.isFinite(start) || start < 0) return reportError(new HarnessError(ERROR_CODES.USAGE, `--start ${opts.start}: expected epoch seconds (a number >= 0)`));
   const lines: string[] = [];
-  let n = 0;
   try {
-    const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-    for await (const text of rl) {
-      n++;
-      if (!text.includes('"kind":"can"')) continue;
+    // either trace form (full or compact, plain or gzip)
+    await eachTraceLine(file, (text, n) => {
+      if (!text.includes('"kind":"can"')) return;
       let rec: { kind?: string; t?: number; bus?: string; id?: number; extended?: boolean; rtr?: boolean; data?: string };
       try {
         rec = JSON.parse(text) as typeof rec;
       } catch {
-        return reportError(new HarnessError(ERROR_CODES.USAGE, `${file}:${n}: not a JSON trace record`, { file, line: n }));
+        throw new HarnessError(ERROR_CODES.USAGE, `${file}:${n}: not a JSON trace record`, { file, line: n });
       }
-      if (rec.kind !== 'can') continue;
+      if (rec.kind !== 'can') return;
       if (typeof rec.id !== 'number' || typeof rec.t !== 'number' || typeof rec.data !== 'string' || !/^([0-9A-Fa-f]{2})*$/.test(rec.data)) {
-        return reportError(new HarnessError(ERROR_CODES.USAGE, `${file}:${n}: CAN record without id, t or hex data`, { file, line: n }));
+        throw new HarnessError(ERROR_CODES.USAGE, `${file}:${n}: CAN record without id, t or hex data`, { file, line: n });
       }
       lines.push(candumpLine(start + rec.t / 1000, rec.bus ?? 'can0', { id: rec.id, extended: !!rec.extended, rtr: !!rec.rtr, data: Buffer.from(rec.data, 'hex') }));
-    }
+    });
   } catch (err) {
-    return reportError(new HarnessError(ERROR_CODES.USAGE, `${file}: cannot read the trace: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file }, { cause: err }));
+    if (isHarnessError(err) && /: (not a JSON trace record|CAN record without)/.test(err.message)) return reportError(err);
+    const cause = (isHarnessError(err) && err.cause ? err.cause : err) as NodeJS.ErrnoException;
+    return reportError(new HarnessError(ERROR_CODES.USAGE, `${file}: cannot read the trace: ${cause.code ?? cause.message}`, { file }, { cause }));
   }
   const text = lines.length ? `${lines.join('\n')}\n` : '';
   try {

@@ -1,7 +1,9 @@
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Clock } from './clock.js';
 import { ERROR_CODES, HarnessError } from './errors.js';
+import { CompactTraceEncoder, TRACE_FORMAT_HEADER } from './trace-format.js';
 
 /** One line of the run's evidence. `t` is monotonic ms on the run's clock; `seq` orders equal times. */
 export type TraceEvent =
@@ -23,8 +25,10 @@ export type TraceListener = (record: TraceRecord) => void;
 export interface TraceStats {
   /** Records handed to the trace (every one reached the subscribers). */
   records: number;
-  /** Bytes on disk now, over the kept parts. */
+  /** Bytes on disk now, over the kept parts (with gzip: before compression, what the limits count). */
   bytes: number;
+  /** With gzip: compressed bytes written (deleted parts included). */
+  gzipBytes?: number | undefined;
   /** Records and bytes left out of the file because of the size cap or a write error. */
   droppedRecords: number;
   droppedBytes: number;
@@ -36,8 +40,12 @@ export interface TraceStats {
   writeError?: string | undefined;
 }
 
-/** Size limits of a JSONL trace (rig `trace:` section). */
+/** Size limits and form of a JSONL trace (rig `trace:` section). */
 export interface TraceLimits {
+  /** Compact form (trace-format.ts: no seq/t repeated, a frame seen by both ends written once). */
+  compact?: boolean | undefined;
+  /** gzip the file (also when the path ends in .gz); limits then count bytes before compression. */
+  gzip?: boolean | undefined;
   /** Most bytes the run's kept parts may take; beyond it records are dropped from the file. */
   maxBytes?: number | undefined;
   /** Start a new part when the current one would grow past this size. */
@@ -115,6 +123,12 @@ const RESERVE_BYTES = 4096;
 export class JsonlTrace extends BaseTrace {
   private fd: number | undefined;
   readonly path: string;
+  private readonly encoder: CompactTraceEncoder | undefined;
+  private readonly gzip: boolean;
+  /** gzip: lines not compressed yet, and their size. */
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private gzipBytes = 0;
   private readonly maxBytes: number;
   private readonly rotateBytes: number | undefined;
   private readonly keep: number | undefined;
@@ -128,7 +142,10 @@ export class JsonlTrace extends BaseTrace {
 
   constructor(clock: Clock, path: string, limits: TraceLimits = {}) {
     super(clock);
-    this.path = path;
+    this.gzip = limits.gzip === true || path.endsWith('.gz');
+    this.path = this.gzip && !path.endsWith('.gz') ? `${path}.gz` : path;
+    path = this.path;
+    this.encoder = limits.compact ? new CompactTraceEncoder() : undefined;
     this.maxBytes = limits.maxBytes ?? DEFAULT_TRACE_MAX_BYTES;
     this.rotateBytes = limits.rotateBytes;
     this.keep = limits.keep;
@@ -140,24 +157,66 @@ export class JsonlTrace extends BaseTrace {
       throw new HarnessError(ERROR_CODES.TRACE_IO, `cannot open trace file ${path}: ${(err as Error).message}`, { path }, { cause: err });
     }
     this.parts.push({ path, bytes: 0 });
+    this.startPart();
   }
 
-  /** Name of part `n` (n >= 2): run.jsonl -> run.2.jsonl. */
+  /** Name of part `n` (n >= 2): run.jsonl -> run.2.jsonl, run.jsonl.gz -> run.2.jsonl.gz. */
   static partPath(path: string, n: number): string {
-    const ext = extname(path);
+    const ext = traceExt(path);
     return `${path.slice(0, path.length - ext.length)}.${n}${ext}`;
   }
 
+  /** A new file: the compact form starts it with its header and full seq/t. */
+  private startPart(): void {
+    if (!this.encoder) return;
+    this.encoder.reset();
+    const line = `${TRACE_FORMAT_HEADER}\n`;
+    this.output(line);
+    this.bytes += line.length;
+    (this.parts.at(-1) as { bytes: number }).bytes += line.length;
+  }
+
+  /** Into the file, or (gzip) into the next compressed member. */
+  private output(line: string): void {
+    if (!this.gzip) {
+      writeSync(this.fd as number, line);
+      return;
+    }
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    if (this.pendingBytes >= GZIP_MEMBER_BYTES) this.flush();
+  }
+
+  /** gzip: compress what is pending as one gzip member (a file of members is one valid gzip stream). */
+  private flush(): void {
+    if (!this.gzip || this.pending.length === 0 || this.fd === undefined) return;
+    const z = gzipSync(this.pending.join(''));
+    this.pending = [];
+    this.pendingBytes = 0;
+    writeSync(this.fd, z);
+    this.gzipBytes += z.length;
+  }
+
   protected write(rec: TraceRecord): void {
-    const line = JSON.stringify(rec) + '\n';
-    const len = Buffer.byteLength(line);
+    let encoded = this.encoder?.encode(rec);
+    let line = encoded ? encoded.line : JSON.stringify(rec) + '\n';
+    let len = Buffer.byteLength(line);
     if (this.fd === undefined || (this.capped && !this.own)) {
       this.drop(len);
       return;
     }
     try {
       const current = this.parts.at(-1) as { path: string; bytes: number };
-      if (this.rotateBytes !== undefined && current.bytes > 0 && current.bytes + len > this.rotateBytes) this.rotate();
+      const header = this.encoder ? TRACE_FORMAT_HEADER.length + 1 : 0;
+      if (this.rotateBytes !== undefined && current.bytes > header && current.bytes + len > this.rotateBytes) {
+        this.rotate();
+        // a new part starts from full seq and t
+        if (this.encoder) {
+          encoded = this.encoder.encode(rec);
+          line = encoded.line;
+          len = Buffer.byteLength(line);
+        }
+      }
       if (!this.own && this.bytes + len > this.maxBytes - Math.min(RESERVE_BYTES, Math.floor(this.maxBytes / 8))) {
         this.capped = true;
         this.drop(len);
@@ -167,7 +226,8 @@ export class JsonlTrace extends BaseTrace {
         } });
         return;
       }
-      writeSync(this.fd, line);
+      this.output(line);
+      encoded?.commit();
       this.bytes += len;
       (this.parts.at(-1) as { bytes: number }).bytes += len;
     } catch (err) {
@@ -188,6 +248,7 @@ export class JsonlTrace extends BaseTrace {
     const next = JsonlTrace.partPath(this.path, n);
     this.fd = openSync(next, 'w');
     this.parts.push({ path: next, bytes: 0 });
+    this.startPart();
     if (this.keep !== undefined && this.parts.length - 1 > this.keep) {
       const old = this.parts.splice(1, 1)[0] as { path: string; bytes: number };
       rmSync(old.path, { force: true });
@@ -204,12 +265,22 @@ export class JsonlTrace extends BaseTrace {
     return {
       records: this.count, bytes: this.bytes, droppedRecords: this.droppedRecords, droppedBytes: this.droppedBytes,
       parts: this.parts.map((p) => p.path), deletedParts: [...this.deletedParts], writeError: this.writeError,
+      ...(this.gzip ? { gzipBytes: this.gzipBytes } : {}),
     };
   }
 
   private closeFd(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.fd !== undefined) {
+      try {
+        this.flush();
+      } catch (err) {
+        this.writeError = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      }
+      closeSync(this.fd);
+    }
     this.fd = undefined;
+    this.pending = [];
+    this.pendingBytes = 0;
   }
 
   close(): void {
@@ -223,10 +294,19 @@ export class JsonlTrace extends BaseTrace {
   }
 }
 
+/** Lines gathered before they are compressed as one gzip member (a crash loses at most these). */
+const GZIP_MEMBER_BYTES = 256 * 1024;
+
+/** The extension parts keep: ".jsonl.gz" as one, else the last one. */
+function traceExt(path: string): string {
+  const m = /(\.[^./]+)?\.gz$/.exec(basename(path));
+  return m ? m[0] : extname(path);
+}
+
 /** Parts of an earlier run under the same name (run.2.jsonl, ...): a fresh run must not inherit them. */
 function removeOldParts(path: string): void {
   const dir = dirname(path);
-  const ext = extname(path);
+  const ext = traceExt(path);
   const stem = basename(path, ext);
   const isPart = (name: string): boolean => name.startsWith(`${stem}.`) && name.endsWith(ext)
     && /^\d+$/.test(name.slice(stem.length + 1, name.length - ext.length));

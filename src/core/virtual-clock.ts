@@ -95,6 +95,25 @@ export class VirtualClock implements Clock {
     await this.runUntil(() => this.nextDue() === undefined, maxMs);
   }
 
+  /**
+   * Start `tasks` one after another in list order, each from a timer due now, the next only once the
+   * harness is quiescent again; time passes only while a task waits for it. Resolves when every task
+   * has settled (a failed task does not stop the others). What the tasks cause (a link closing on both
+   * ends) thus lands in the trace in the same order on every run.
+   */
+  async runInTurn(tasks: readonly (() => Promise<unknown>)[], label = 'task', maxMs = 3_600_000): Promise<void> {
+    let left = tasks.length;
+    for (const task of tasks) {
+      this.setTimer(0, () => { void task().catch(() => undefined).finally(() => { left--; }); }, label);
+    }
+    await this.runUntil(() => left === 0, maxMs);
+  }
+
+  /** True while runFor / runUntil is advancing time. */
+  get advancing(): boolean {
+    return this.running;
+  }
+
   private async runTo(target: number): Promise<void> {
     await this.guard(async () => {
       await this.settle();
@@ -172,5 +191,29 @@ export class VirtualClock implements Clock {
       }
     }
     return top;
+  }
+}
+
+/**
+ * Run `tasks` in turn on a VirtualClock that is not already advancing (see VirtualClock.runInTurn),
+ * else all at once, as before. Resolves when every task has settled. When the clock cannot settle
+ * (its quiescence watchdog: a peer that stopped answering), the tasks not started yet start at once,
+ * so a teardown never leaves anything open.
+ */
+export async function inTurn(clock: Clock, tasks: readonly (() => Promise<unknown>)[], label = 'task'): Promise<void> {
+  if (!(clock instanceof VirtualClock) || clock.advancing) {
+    await Promise.allSettled(tasks.map((t) => t()));
+    return;
+  }
+  const started = new Set<number>();
+  const once = tasks.map((t, i) => (): Promise<unknown> => {
+    if (started.has(i)) return Promise.resolve();
+    started.add(i);
+    return t();
+  });
+  try {
+    await clock.runInTurn(once, label);
+  } catch {
+    await Promise.allSettled(once.map((t) => t()));
   }
 }

@@ -73,6 +73,10 @@ export const TraceConfigSchema = z.object({
     .describe('Start a new part when the current one reaches this size: <name>.jsonl, then <name>.2.jsonl, <name>.3.jsonl, ...'),
   keep: z.number().int().min(1).max(10_000).optional()
     .describe('With rotateBytes: keep the first part (the run\'s start) and the `keep` newest later parts; older parts are deleted (a record says so)'),
+  compact: z.boolean().default(false)
+    .describe('Compact form: a header line, then records without a seq or t that repeat the previous one, and a frame seen by both ends of a link written once ("echo":1); every chargebench trace reader reads it'),
+  gzip: z.boolean().default(false)
+    .describe('gzip the trace (<name>.jsonl.gz; members of 256 KiB, so a crash loses at most the last one); maxBytes and rotateBytes then count bytes before compression'),
 }).strict().superRefine((t, ctx) => {
   if (t.rotateBytes !== undefined && t.rotateBytes > t.maxBytes) ctx.addIssue({ code: 'custom', path: ['rotateBytes'], message: `must not exceed maxBytes (${t.maxBytes})` });
   if (t.keep !== undefined && t.rotateBytes === undefined) ctx.addIssue({ code: 'custom', path: ['keep'], message: 'keep needs rotateBytes (parts to keep)' });

@@ -2,11 +2,12 @@
  * chargebench traces (a run's JSONL). A run on the built-in CSMS holds each frame twice, as the
  * station sent it and as the CSMS received it: per station one view is kept, the CSMS's when it
  * has one (that is what the control stack answered, with its timing), the station's otherwise
- * (an external CSMS). Link events of the kept view come along; times are kept as they are.
+ * (an external CSMS). Link events of the kept view come along; times are kept as they are. Either
+ * trace form (full or compact, plain or gzip) is read.
  */
 import type { TraceEvent } from '../core/trace.js';
 import type { ImportSink } from './import-sink.js';
-import { eachLine } from './lines.js';
+import { eachTraceLine as eachLine } from '../core/trace-read.js';
 
 interface Rec { t?: unknown; kind?: unknown; endpoint?: unknown; station?: unknown; dir?: unknown; raw?: unknown; event?: unknown; detail?: unknown }
 

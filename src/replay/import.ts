@@ -4,7 +4,8 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
-import { ERROR_CODES, HarnessError } from '../core/errors.js';
+import { ERROR_CODES, HarnessError, isHarnessError } from '../core/errors.js';
+import { readTraceTextSync } from '../core/trace-read.js';
 import type { ColumnMap } from './column-map.js';
 import type { Perspective } from './direction-words.js';
 import { importCandump } from './import-candump.js';
@@ -51,8 +52,14 @@ export function sniffFormat(path: string): ImportFormat {
     const buf = Buffer.alloc(16 * 1024);
     const n = readSync(fd, buf, 0, buf.length, 0);
     if (n >= 4 && [0xa1b2c3d4, 0xd4c3b2a1, 0x0a0d0d0a, 0xa1b23c4d, 0x4d3cb2a1].includes(buf.readUInt32BE(0))) return 'pcap';
+    if (n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+      // gzip: only chargebench traces are read compressed
+      if (/^\{"seq":\d+,"t":/m.test(readTraceTextSync(path, 64 * 1024))) return 'trace';
+      throw new HarnessError(ERROR_CODES.USAGE, `${path}: a gzip file that is not a chargebench trace (only traces are read compressed: gunzip it first)`, { path });
+    }
     head = buf.subarray(0, n).toString('utf8');
   } catch (err) {
+    if (isHarnessError(err)) throw err;
     throw new HarnessError(ERROR_CODES.USAGE, `cannot read ${path}: ${(err as Error).message}`, { path }, { cause: err });
   } finally {
     if (fd !== undefined) closeSync(fd);
@@ -61,7 +68,7 @@ export function sniffFormat(path: string): ImportFormat {
   if (lines.length === 0) throw new HarnessError(ERROR_CODES.USAGE, `${path}: empty file, nothing to import`, { path });
   const json = lines.filter((l) => l.startsWith('{') || l.startsWith('['));
   if (json.length * 2 >= lines.length) {
-    if (json.some((l) => /^\{"seq":\d+,"t":/.test(l))) return 'trace';
+    if (json.some((l) => /^\{"seq":\d+,"t":/.test(l) || l.startsWith('{"trace":"chargebench"'))) return 'trace';
     return 'ocpp-json';
   }
   if (lines.filter((l) => CANDUMP.test(l)).length * 2 >= lines.length) return 'candump';

@@ -4,7 +4,7 @@
  * answers. Frames are paired by message id per station.
  */
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
-import { eachLine } from './lines.js';
+import { eachTraceLine as eachLine } from '../core/trace-read.js';
 import { parseFrame, versionHint, type OcppFrame } from './ocpp-frame.js';
 
 export interface Answer {

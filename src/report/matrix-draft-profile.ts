@@ -5,9 +5,9 @@
  * GetVariables, and its response latency from the step times. A header comment lists every probed
  * operation with its answer, so a reviewer sees what the draft rests on.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
+import { readTraceTextSync } from '../core/trace-read.js';
 import { FirmwareProfileSchema } from '../plan/firmware-profile.js';
 import { type ProbeCoverage, probeCoverage } from '../runner/matrix-coverage.js';
 import { flattenSteps, type PlanResult, type RunResult } from '../runner/results.js';
@@ -37,14 +37,8 @@ export function bootIdentity(traceFile: string | undefined): BootIdentity {
   if (!traceFile) return {};
   let text: string;
   try {
-    const fd = openSync(traceFile, 'r');
-    try {
-      const buf = Buffer.alloc(TRACE_HEAD_BYTES);
-      const n = readSync(fd, buf, 0, buf.length, 0);
-      text = buf.subarray(0, n).toString('utf8');
-    } finally {
-      closeSync(fd);
-    }
+    // either trace form (full or compact, plain or gzip)
+    text = readTraceTextSync(traceFile, TRACE_HEAD_BYTES);
   } catch {
     return {};
   }

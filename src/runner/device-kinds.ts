@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { RngFactory } from '../core/rng.js';
+import { inTurn } from '../core/virtual-clock.js';
 import type { Trace } from '../core/trace.js';
 import type { Evse } from '../devices/evse.js';
 import type { FrameLedger } from '../transport/frame-ledger.js';
@@ -77,7 +78,8 @@ const stationKind: DeviceKind = {
       b.stations.push(createStation(cfg, { clock: b.clock, trace: b.trace, rng: b.rngs.stream(`evse:${cfg.identity}`), ledger: b.ledger, defaultCsmsUrl: b.csms?.url, runTag: b.runTag }));
     }
     const stations = [...b.stations];
-    b.closers.push(async () => { await Promise.allSettled(stations.map((s) => s.stop())); });
+    // on the virtual clock one after another (quiescent between them): the order of the closes is the same every run
+    b.closers.push(() => inTurn(b.clock, stations.map((s) => () => s.stop()), 'power-down'));
     // stations fed by CAN power modules are not faulted by the site directly: their modules trip
     b.site = wireStationsToSite(b.rig.site, b.clock, b.trace, stations, converterFedStations(b.rig));
     b.csms?.attachSite(siteHooks(b.site, stations));

@@ -66,6 +66,25 @@ class History<S extends { t: number }> {
     return undefined;
   }
 
+  /**
+   * Forget the samples before `horizon` except the last of them (the state at the horizon): asked
+   * from an anchor at or after the horizon, firstMatch and firstBreak answer exactly as before.
+   */
+  prune(horizon: number): void {
+    let lo = 0;
+    let hi = this.samples.length - 1;
+    // last index with t <= horizon
+    let keep = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.samples[mid] as S).t <= horizon) {
+        keep = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (keep > 0) this.samples.splice(0, keep);
+  }
+
   latest(): S | undefined {
     return this.samples.at(-1);
   }
@@ -119,6 +138,12 @@ export class Observations {
 
   value(key: string): History<ValueSample> | undefined {
     return this.values.get(key)?.h;
+  }
+
+  /** Forget what no expectation can ask about any more: samples before `horizon` (see History.prune). */
+  prune(horizon: number): void {
+    for (const st of this.stations.values()) st.h.prune(horizon);
+    for (const v of this.values.values()) v.h.prune(horizon);
   }
 
   close(): void {

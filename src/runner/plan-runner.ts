@@ -110,6 +110,7 @@ function finishResult(result: PlanResult, cleanup: CleanupResult, cleanupT: numb
 
 async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext, faults: readonly FiredFault[]): Promise<PlanResult> {
   watchPlanValues(ctx, [...o.plan.steps, ...o.plan.teardown]);
+  ctx.retainFor([...o.plan.steps, ...o.plan.teardown]);
   const baselineW = o.rig.csms?.loadManager.siteLimitW;
   const planStart = rt.clock.now();
   const timeoutMs = parseDuration(o.plan.timeout) * o.budgetScale;

@@ -11,20 +11,21 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isHarnessError } from '../../src/core/errors.js';
 import { runPlans } from '../../src/runner/run.js';
+import type { Reporter } from '../../src/runner/reporter.js';
 import type { RunResult, StepResult } from '../../src/runner/results.js';
 
 const RIG = join(import.meta.dirname, '..', '..', 'rigs', 'emulator-only.yaml');
 const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
 
-async function run(steps: string[], opts: { params?: Record<string, string>; signalAfter?: (ac: AbortController) => void; extra?: string[]; grep?: string } = {}): Promise<RunResult> {
+async function run(steps: string[], opts: { params?: Record<string, string>; signalAfter?: (ac: AbortController) => Reporter | void; extra?: string[]; grep?: string } = {}): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'cb-verdicts-'));
   dirs.push(dir);
   const plan = join(dir, 'plan.yaml');
   writeFileSync(plan, ['name: verdicts', 'timeout: 30m', ...(opts.extra ?? []), 'steps:', ...steps.map((s) => `  - ${s}`)].join('\n'));
   const ac = new AbortController();
-  opts.signalAfter?.(ac);
-  return runPlans({ plans: [plan], rig: RIG, outputDir: join(dir, 'out'), budgetScale: 1, params: opts.params, signal: ac.signal, grep: opts.grep }, []);
+  const reporter = opts.signalAfter?.(ac);
+  return runPlans({ plans: [plan], rig: RIG, outputDir: join(dir, 'out'), budgetScale: 1, params: opts.params, signal: ac.signal, grep: opts.grep }, reporter ? [reporter] : []);
 }
 
 const steps = (r: RunResult): StepResult[] => r.plans[0]?.steps ?? [];
@@ -96,7 +97,12 @@ describe('runner verdicts', () => {
 
   it('an interrupted run marks the running step interrupted and the rest skipped, and still tears down', async () => {
     const r = await run([BOOT, '{ kind: start, evse: CB16-01, idTag: TAG-0001 }', '{ kind: wait, duration: 4h }', '{ kind: expect, state: { evse: CB16-01, status: Charging } }'],
-      { extra: ['teardown:', '  - { kind: stop, evse: CB16-01, within: 5s }'], signalAfter: (ac) => { void Promise.resolve().then(async () => { for (let i = 0; i < 200; i++) await new Promise((res) => setImmediate(res)); ac.abort(); }); } });
+      { extra: ['teardown:', '  - { kind: stop, evse: CB16-01, within: 5s }'], signalAfter: (ac) => ({
+        // interrupt a few event-loop turns into the 4 h wait (counting turns from the run's start depends on how fast the clock settles)
+        onStepStart: (_file: string, step: { kind: string }) => {
+          if (step.kind === 'wait') void Promise.resolve().then(async () => { for (let i = 0; i < 20; i++) await new Promise((res) => setImmediate(res)); ac.abort(); });
+        },
+      }) });
     expect(r.status).toBe('interrupted');
     expect(r.plans[0]?.status).toBe('interrupted');
     const st = steps(r).map((s) => s.status);
