@@ -60,13 +60,13 @@ export function stationsOnlyRig(rig: Rig, range: StationRange, csmsUrl: string |
   const evses = pointAt(sliceEvses(rig.evses, range), csmsUrl, override);
   return {
     ...rig, csms: undefined, evses, meters: [], benchMeters: [], chargers: [], hands: undefined, can: undefined, converters: [],
-    trace: { ...rig.trace, rotateBytes: undefined, keep: undefined },
+    trace: { ...rig.trace, rotateBytes: undefined, keep: undefined, compact: false, gzip: false },
   } as Rig;
 }
 
 /** A rig holding only the CSMS (and the real chargers that connect to it): what the CSMS process runs. */
 export function csmsOnlyRig(rig: Rig): Rig {
-  return { ...rig, evses: [], meters: [], benchMeters: [], can: undefined, converters: [], trace: { ...rig.trace, rotateBytes: undefined, keep: undefined } } as Rig;
+  return { ...rig, evses: [], meters: [], benchMeters: [], can: undefined, converters: [], trace: { ...rig.trace, rotateBytes: undefined, keep: undefined, compact: false, gzip: false } } as Rig;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { ERROR_CODES, HarnessError } from '../../core/errors.js';
 import type { TraceRecord } from '../../core/trace.js';
-import { eachLine } from '../../replay/lines.js';
+import { eachTraceLine } from '../../core/trace-read.js';
 
 export interface RegisterSample { t: number; wh: number }
 
@@ -76,7 +76,8 @@ export async function readTraceModel(file: string): Promise<TraceModel> {
   const openTx = new Map<string, TxRecord>(); // 1.6: station -> the transaction whose StartTransaction waits for its id
   let lines = 0;
   let bad = 0;
-  await eachLine(file, (text) => {
+  // any form of trace: full or compact, plain or gzip
+  await eachTraceLine(file, (text) => {
     if (!text.trim()) return;
     lines++;
     let r: TraceRecord;
