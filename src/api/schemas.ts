@@ -44,7 +44,7 @@ export const StopBody = z.object({
 
 /** The plan language's faults (checked against the plan schema by test/api/schemas.test.ts). */
 export const FAULTS = ['drop-connection', 'restore-connection', 'delay-responses', 'drop-responses', 'reject-boot', 'pend-boot',
-  'trip-phase', 'restore-phase', 'evse-fault', 'clear-fault', 'reboot', ...CAN_FAULTS] as const;
+  'trip-phase', 'restore-phase', 'evse-fault', 'clear-fault', 'reboot', 'drop-on-csms-call', 'cross-call', 'duplicate-message-id', ...CAN_FAULTS] as const;
 
 export const InjectBody = z.object({
   fault: z.enum(FAULTS).describe('The fault to inject (as a plan\'s inject step)'),
@@ -53,8 +53,10 @@ export const InjectBody = z.object({
   phase: z.enum(['L1', 'L2', 'L3']).optional().describe('Supply phase (trip-phase / restore-phase)'),
   times: z.number().int().min(1).max(1000).default(1).describe('How many boots to reject or pend'),
   intervalS: z.number().int().min(0).max(86_400).default(10).describe('Retry interval the CSMS answers with (reject-boot / pend-boot)'),
-  delay: z.string().max(40).optional().describe('Extra latency per response, e.g. "2s" (delay-responses)'),
+  delay: z.string().max(40).optional().describe('Extra latency per response, e.g. "2s" (delay-responses); time until the station reconnects (drop-on-csms-call)'),
   errorCode: z.string().min(1).max(50).default('OtherError').describe('Error code (evse-fault)'),
+  action: z.string().min(1).max(100).optional().describe('CALL the station sends (cross-call, duplicate-message-id; default Heartbeat)'),
+  within: z.string().max(40).optional().describe('How long the CSMS has to answer both CALLs (duplicate-message-id), e.g. "10s"'),
   ...canInjectFields,
 }).strict().superRefine(checkCanInject);
 

@@ -60,7 +60,7 @@ describe('bad maps name the file and the entry', () => {
     ['scale factor that is not an int16 constant', [{ name: 'W', address: 0, type: 'int16', unit: 'W', scaleFactor: 'W_SF', source: 'power.total' }], /entries\[0\] \(W\)\.scaleFactor: "W_SF" is not an int16 entry/],
     ['duplicate name', [{ name: 'x', address: 0, type: 'uint16', source: { const: 1 } }, { name: 'x', address: 1, type: 'uint16', source: { const: 1 } }], /duplicate entry name "x"/],
     ['unknown source', [{ name: 'x', address: 0, type: 'float32', unit: 'V', source: 'voltage.L4' }], /entries\[0\] \(x\)\.source/],
-    ['bad type', [{ name: 'x', address: 0, type: 'float64', source: { const: 1 } }], /entries\[0\] \(x\)\.type/],
+    ['bad type', [{ name: 'x', address: 0, type: 'float16', source: { const: 1 } }], /entries\[0\] \(x\)\.type/],
     ['past the last register', [{ name: 'x', address: 65535, type: 'uint32', source: { const: 1 } }], /runs past register 65535/],
   ];
   for (const [name, entries, re] of cases) {
