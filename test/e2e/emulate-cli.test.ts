@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT, runCli, startCli, type LiveCli } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli, startCli, cleanupAfterEach } from '../support/cli.js';
 
 const PY = '/usr/bin/python3';
 const hasMbpoll = spawnSync('mbpoll', ['-V'], { encoding: 'utf8' }).error === undefined;
@@ -19,17 +19,7 @@ if (!pyHasWebsockets) {
 }
 
 describe('chargebench emulate (real child process)', () => {
-  const live: LiveCli[] = [];
-  const dirs: string[] = [];
-  afterEach(async () => {
-    for (const l of live.splice(0)) {
-      if (l.child.exitCode === null) {
-        l.child.kill('SIGKILL');
-        await l.exited;
-      }
-    }
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
+  const { live, dirs } = cleanupAfterEach();
 
   function tmp(): string {
     const d = mkdtempSync(join(tmpdir(), 'cb-e2e-'));

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startCli, type LiveCli } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { startCli, cleanupAfterEach } from '../support/cli.js';
 
 interface MetricsJson { label: string; metrics: { attempts: number; succeeded: number; successRate: number; failures: Record<string, number>; evKwh: number; costPerKwh?: number; peakSessions: number; sessionsPerKva?: number; onTimeShare?: number } }
 
@@ -21,17 +21,7 @@ function expectThreeMetrics(stdout: string): void {
 }
 
 describe('chargebench metrics (real child processes)', () => {
-  const live: LiveCli[] = [];
-  const dirs: string[] = [];
-  afterEach(async () => {
-    for (const l of live.splice(0)) {
-      if (l.child.exitCode === null) {
-        l.child.kill('SIGKILL');
-        await l.exited;
-      }
-    }
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
+  const { live, dirs } = cleanupAfterEach();
   const tmp = (): string => {
     const d = mkdtempSync(join(tmpdir(), 'cb-metrics-'));
     dirs.push(d);

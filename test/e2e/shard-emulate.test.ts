@@ -4,24 +4,14 @@
  * (shard 4 finds its index in JOB_COMPLETION_INDEX). From the CSMS's own trace: every station of the
  * rig booted exactly once, and no station outside it.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startCli, type LiveCli } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { startCli, type LiveCli, cleanupAfterEach } from '../support/cli.js';
 
 describe('chargebench emulate --shard (4 processes, one CSMS)', () => {
-  const live: LiveCli[] = [];
-  const dirs: string[] = [];
-  afterEach(async () => {
-    for (const l of live.splice(0)) {
-      if (l.child.exitCode === null) {
-        l.child.kill('SIGKILL');
-        await l.exited;
-      }
-    }
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
+  const { live, dirs } = cleanupAfterEach();
 
   it('4 shards boot the 40 stations of one rig exactly once against a shared CSMS', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cb-shard-'));

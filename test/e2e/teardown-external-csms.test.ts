@@ -5,11 +5,11 @@
  * transaction it saw started also ended, each station closing with 1001, and two consecutive runs
  * must get the same verdicts.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, startCli, type LiveCli } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, startCli, cleanupAfterEach } from '../support/cli.js';
 
 interface Rec { kind: string; device?: string; event?: string; endpoint?: string; station?: string; detail?: string; dir?: string; raw?: string; data?: { transactionId?: unknown; station?: string } }
 
@@ -20,17 +20,7 @@ function readTrace(file: string): Rec[] {
 const sleep = (ms: number): Promise<void> => new Promise((r) => { setTimeout(r, ms); });
 
 describe('clean teardown against an external CSMS (two processes)', () => {
-  const live: LiveCli[] = [];
-  const dirs: string[] = [];
-  afterEach(async () => {
-    for (const l of live.splice(0)) {
-      if (l.child.exitCode === null) {
-        l.child.kill('SIGKILL');
-        await l.exited;
-      }
-    }
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
+  const { live, dirs } = cleanupAfterEach();
 
   it('stops open sessions after passed, failed and interrupted plans, closes with 1001, and two runs get the same verdicts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cb-teardown-'));

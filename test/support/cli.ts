@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { afterEach } from 'vitest';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -56,4 +57,23 @@ export function startCli(args: string[], opts: { cwd?: string } = {}): LiveCli {
   // commands without a ready line (run) never resolve it: keep that rejection from going unhandled
   ready.catch(() => undefined);
   return { child, ready, exited, output: () => ({ code: child.exitCode, stdout, stderr }) };
+}
+
+/**
+ * Child CLIs and temp folders a test file registers: after each test every child still running is
+ * killed (SIGKILL) and awaited, and every folder removed, so nothing is left behind.
+ */
+export function cleanupAfterEach(): { live: LiveCli[]; dirs: string[] } {
+  const live: LiveCli[] = [];
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const l of live.splice(0)) {
+      if (l.child.exitCode === null) {
+        l.child.kill('SIGKILL');
+        await l.exited;
+      }
+    }
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  return { live, dirs };
 }
