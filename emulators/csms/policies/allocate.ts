@@ -30,6 +30,8 @@ export interface AllocationInput {
   sessions: readonly SchedSession[];
   capacity: SiteCapacity;
   mode: 'equal' | 'sorted';
+  /** Sorted mode: what each session gets in a first pass (in order) before the rest goes out in order. */
+  firstPassW?: ReadonlyMap<string, number> | undefined;
   pilotSetA?: readonly number[] | undefined;
 }
 
@@ -166,6 +168,7 @@ export function allocate(input: AllocationInput): SessionAllocation[] {
       }
     }
   } else {
+    if (!desired && input.firstPassW) for (const s of sessions) give(s, input.firstPassW.get(s.key) ?? 0);
     for (const s of sessions) give(s, desired ? (desired.get(s.key) ?? 0) : Infinity);
     // what a line limit left unused goes to the sessions again, in order
     if (left > EPS) for (const s of sessions) give(s, Infinity);
