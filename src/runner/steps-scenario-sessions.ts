@@ -26,6 +26,9 @@ export interface SessionHost {
   bringEv(s: Evse, a: Arrival, departureInMs: number): { admit: boolean; reason: string; plugged: boolean; asked: boolean };
 }
 
+/** How often a driver refused at admission asks again while waiting. */
+const RETRY_MS = 60_000;
+
 interface Occupant {
   a: Arrival;
   /** Plan-relative ms the car must leave at. */
@@ -70,6 +73,7 @@ export class ChargerPool {
     const refused = free !== undefined;
     this.queue.push({ a, leaveAt: h.elapsed() + h.patienceMs, refused });
     h.record('queue', { n: a.n, queue: this.queue.length, refused });
+    if (refused) this.askAgainSoon();
     h.agenda.at(h.elapsed() + h.patienceMs, `patience ${a.n}`, () => {
       const i = this.queue.findIndex((q) => q.a.n === a.n);
       if (i < 0) return;
@@ -96,6 +100,19 @@ export class ChargerPool {
   /** The free charger that has been free the longest (drivers spread over the site). */
   private free(): Evse | undefined {
     return this.order.find((s) => !this.occupied.has(s.identity) && !this.offline.has(s.identity) && s.isConnected());
+  }
+
+  private asking = false;
+
+  /** A refused driver asks again every RETRY_MS while waiting (commitments shrink as sessions charge). */
+  private askAgainSoon(): void {
+    if (this.asking) return;
+    this.asking = true;
+    this.host.agenda.at(this.host.elapsed() + RETRY_MS, 'admission retry', () => {
+      this.asking = false;
+      this.serveQueue();
+      if (this.queue.some((q) => q.refused)) this.askAgainSoon();
+    });
   }
 
   /** Free chargers go to the queue in order; a driver refused again stays first in line (and the rest wait). */

@@ -11,7 +11,7 @@ import { startVirtualRig, type VirtualRig } from '../support/virtual-rig.js';
 
 const H = 3_600_000;
 
-interface Decision { layer: string; policy: string; reason: string; outputs: { admit?: boolean; order?: string[]; allocations?: { key: string; w: number }[] } }
+interface Decision { layer: string; policy: string; reason: string; outputs: { admit?: boolean; commit?: boolean; order?: string[]; allocations?: { key: string; w: number }[] } }
 
 describe('commitment-aware scheduling with EV arrivals', () => {
   let rig: VirtualRig | undefined;

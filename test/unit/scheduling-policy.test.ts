@@ -70,6 +70,17 @@ describe('commitment-aware admission and cloud target', () => {
     const plain = allocate({ sessions: POLICIES.commitment.order(CASE, 0), capacity: { limitW: 20_000, buildingW: 5_000, lineVoltage: 230 }, mode: 'sorted' });
     expect(Math.round(plain.find((x) => x.session.key === 'D')!.w)).toBe(280);
   });
+  it('with a demand target: admits commitments under it, fills best effort up to it, never below the commitments', () => {
+    const tariff = SchedulingSchema.parse({ tariff: { demandChargePerKw: 15, bands: [{ from: '00:00', pricePerKwh: 0.1 }, { from: '16:00', pricePerKwh: 0.5, peak: true }] } }).tariff;
+    const t = { ...ctx, tariff, demandTargetW: 18_000 };
+    // spare under the target: (18 - 5) x 0.9 = 11.7 kW; committed 11.17 kW
+    expect(POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 2_000, departureMs: 2 * H, maxW: 7_360 }, t)).toMatchObject({ admit: true, commit: false });
+    expect(POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 2_000, departureMs: 2 * H, maxW: 7_360 }, { ...t, demandTargetW: 30_000 }).commit).toBeUndefined();
+    // off-peak (10:00) and peak (17:00): the target, or the commitments when they need more
+    expect(POLICIES.commitment.cloudTarget({ ...t, wallMs: Date.UTC(2026, 0, 5, 10, 0) }).targetW).toBe(18_000);
+    expect(POLICIES.commitment.cloudTarget(t).targetW).toBeCloseTo(5_000 + 1.15 * (3_500 + 20_000 / 3 + 1_000), 6);
+    expect(POLICIES.commitment.cloudTarget({ ...t, demandTargetW: 10_000 }).targetW).toBeCloseTo(5_000 + 1.15 * (3_500 + 20_000 / 3 + 1_000), 6);
+  });
   it('trims to the commitments in a peak band and not off-peak', () => {
     const tariff = SchedulingSchema.parse({ tariff: { bands: [{ from: '00:00', pricePerKwh: 0.1 }, { from: '16:00', pricePerKwh: 0.5, peak: true }, { from: '21:00', pricePerKwh: 0.1 }] } }).tariff;
     const peak = POLICIES.commitment.cloudTarget({ ...ctx, tariff });

@@ -52,7 +52,7 @@ export const commitmentPolicy: SchedulingPolicy = {
       ? `; deadline unreachable at ${Math.round(request.maxW)} W: committed ${Math.round(request.maxW * h)} of ${Math.round(request.energyWh)} Wh`
       : '';
     const committed = totalRequiredW(ctx.sessions, ctx.nowMs);
-    const capacity = Math.max(0, ctx.siteLimitW - ctx.buildingW) * ADMISSION_MARGIN;
+    const capacity = Math.max(0, Math.min(ctx.siteLimitW, ctx.demandTargetW ?? Infinity) - ctx.buildingW) * ADMISSION_MARGIN;
     if (committed >= capacity) {
       return { admit: false, reason: `site committed: ${Math.round(committed)} W >= ${Math.round(capacity)} W available` };
     }
@@ -73,13 +73,13 @@ export const commitmentPolicy: SchedulingPolicy = {
     if (!ctx.tariff) return { targetW: undefined, reason: 'no tariff' };
     const band = bandAt(ctx.tariff, ctx.wallMs);
     const required = ctx.buildingW + COMMITMENT_SLACK * totalRequiredW(ctx.sessions, ctx.nowMs);
-    const billed = ctx.tariff.demandChargePerKw > 0 ? ctx.peakDemandKw * 1000 : 0;
+    const billed = ctx.tariff.demandChargePerKw > 0 ? Math.max(ctx.peakDemandKw * 1000, ctx.demandTargetW ?? 0) : 0;
     if (band.peak) {
       const target = Math.max(billed, required);
       return { targetW: Math.min(ctx.siteLimitW, target), reason: `peak band (${band.pricePerKwh}/kWh): max(billed demand ${Math.round(billed)} W, commitments ${Math.round(required)} W)` };
     }
     if (ctx.tariff.demandChargePerKw > 0) {
-      const off = Math.max(billed, required, ctx.buildingW + COMMITMENT_SLACK * offPeakFill(ctx));
+      const off = ctx.demandTargetW === undefined ? Math.max(billed, required, ctx.buildingW + COMMITMENT_SLACK * offPeakFill(ctx)) : Math.max(billed, required);
       return { targetW: Math.min(ctx.siteLimitW, off), reason: `off-peak: max(billed demand ${Math.round(billed)} W, commitments ${Math.round(required)} W)` };
     }
     return { targetW: undefined, reason: `off-peak band (${band.pricePerKwh}/kWh): no trimming` };

@@ -78,7 +78,7 @@ export class SiteControl {
     const wallMs = this.deps.clock.wallTime();
     if (this.demand && this.hooks.importEnergyWh) this.demand.observe(wallMs, this.hooks.importEnergyWh());
     return {
-      nowMs: this.deps.clock.now(), wallMs, siteLimitW: limitW, buildingW: this.buildingW(), tariff: this.cfg?.tariff,
+      nowMs: this.deps.clock.now(), wallMs, siteLimitW: limitW, demandTargetW: this.cfg?.demandTargetW, buildingW: this.buildingW(), tariff: this.cfg?.tariff,
       peakDemandKw: this.demand?.peakKw() ?? 0, sessions,
     };
   }

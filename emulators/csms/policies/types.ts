@@ -55,6 +55,8 @@ export interface CloudContext {
   wallMs: number;
   /** Site limit in force (W): the connection or the DR limit. */
   siteLimitW: number;
+  /** Site import (W) the demand charge is managed to (rig `scheduling.demandTargetW`); undefined = the site limit. */
+  demandTargetW?: number | undefined;
   /** Building load now (W). */
   buildingW: number;
   tariff: Tariff | undefined;
