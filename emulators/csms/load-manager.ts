@@ -274,14 +274,15 @@ export class LoadManager {
 
   /**
    * With layered scheduling, a session whose station already holds (or is being sent) this limit,
-   * or one within `minChangeW` of it (both above 0), gets no new push.
+   * or a higher one within `minChangeW` above it, gets no new push: a lower limit is always sent
+   * (the site must never draw more than it was allotted), a raise only when it is worth a call.
    */
   private unchanged(key: string, a: Allocation): boolean {
     const sched = this.deps.scheduling;
     const prev = this.pushedLimit.get(key);
     if (!sched || prev === undefined) return false;
     if (prev === a.limit) return true;
-    if (prev === 0 || a.limit === 0) return false;
+    if (prev === 0 || a.limit < prev) return false;
     const perUnitW = a.unit === 'W' ? 1 : this.config.voltage * Math.max(1, a.session.phases);
     return Math.abs(a.limit - prev) * perUnitW <= sched.minChangeW;
   }

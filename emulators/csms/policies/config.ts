@@ -34,7 +34,7 @@ export const SchedulingSchema = z.object({
   demandTargetW: z.number().positive().optional()
     .describe('commitment: the site import (W, building included) the demand charge is managed to: commitments are admitted under it (x 0.9) and best-effort sessions fill up to it (or to the demand already billed, if higher); the commitments\' own need still raises it; absent = the site limit'),
   minChangeW: z.number().min(0).default(0)
-    .describe('A session\'s profile is pushed again only when its limit moves by more than this (W; in A: this over voltage x phases) or to or from 0; 0 = whenever the limit changes. An unchanged limit is never pushed again'),
+    .describe('A raise of a session\'s limit is pushed only when it is more than this (W; in A: this over voltage x phases) or from 0; a lower limit is always pushed, an unchanged one never again; 0 = every change'),
   tariff: TariffSchema.optional().describe('Time-of-use tariff and demand charge the cloud policy trims against'),
 }).strict().describe('Layered site control: scheduler policy, periods, latency, transformer/line limits, pilot set, tariff');
 
