@@ -94,7 +94,7 @@ export class ChargerPool {
       const s = this.stations.find((x) => x.identity === id) as Evse;
       this.track(this.depart(s, o.a, reason));
     }
-    for (const q of this.queue.splice(0)) this.walkAway(q.a, undefined, 'no-charger');
+    for (const q of this.queue.splice(0)) this.walkAway(q.a, undefined, q.refused ? 'refused' : 'no-charger');
   }
 
   /** The free charger that has been free the longest (drivers spread over the site). */
