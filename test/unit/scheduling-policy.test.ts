@@ -66,6 +66,10 @@ describe('commitment-aware admission and cloud target', () => {
     expect(w.D).toBe(1_150);
     expect(w.B).toBe(15_000 - 7_360 - 1_150);
     expect(w.A).toBe(0);
+    // commitment-aware hands the rest out in arrival order: A (first to arrive) gets it, not B
+    const fill = allocate({ sessions: POLICIES.commitment.order(CASE, 0), capacity: { limitW: 20_000, buildingW: 5_000, lineVoltage: 230 }, mode: 'sorted', firstPassW: pass, fillOrder: POLICIES.commitment.fillOrder!(CASE) });
+    const f = Object.fromEntries(fill.map((x) => [x.session.key, Math.round(x.w)]));
+    expect([f.C, f.B, f.D, f.A]).toEqual([7_360, 4_025, 1_150, 15_000 - 7_360 - 4_025 - 1_150]);
     // a sorted allocation without the first pass starves D
     const plain = allocate({ sessions: POLICIES.commitment.order(CASE, 0), capacity: { limitW: 20_000, buildingW: 5_000, lineVoltage: 230 }, mode: 'sorted' });
     expect(Math.round(plain.find((x) => x.session.key === 'D')!.w)).toBe(280);

@@ -6,7 +6,8 @@
  *   maximum power is committed what that maximum gives; one that does not fit is admitted best
  *   effort (served last, no deadline) and, when the commitments alone fill the capacity, refused
  *   (the driver is told, and waits or leaves);
- * - each committed session first gets the power its deadline needs, the rest goes in priority order;
+ * - each committed session first gets the power its deadline needs (in priority order), the rest goes
+ *   in arrival order;
  * - priority by SoC gap and deadline: the session needing the highest average power to finish by
  *   its deadline (remaining energy / hours left) goes first; those without a deadline go last;
  * - peak trimming (cloud layer): in a peak tariff band the site imports only what the commitments
@@ -41,6 +42,9 @@ export const commitmentPolicy: SchedulingPolicy = {
   },
 
   /** Every committed session first gets the power its deadline needs (x slack), then the rest goes in order. */
+  /** What is left after the commitments' needs goes in arrival order (sessions finish and make room). */
+  fillOrder: (sessions) => [...sessions].sort(byArrival),
+
   firstPassW: (sessions, nowMs) => new Map(sessions.map((s) => [s.key, COMMITMENT_SLACK * requiredW(s, nowMs)])),
 
   admit(request: EvRequest, ctx: CloudContext): Admission {

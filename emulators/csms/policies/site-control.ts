@@ -109,7 +109,7 @@ export class SiteControl {
     this.plannedBuildingW = buildingW;
     const effective = Math.min(limitW, this.cloudTargetW ?? Infinity);
     const out = allocate({
-      sessions: ordered, mode: this.policy.name === 'equal' ? 'equal' : 'sorted', pilotSetA: this.cfg?.pilotSetA, firstPassW: this.policy.firstPassW?.(ordered, now),
+      sessions: ordered, mode: this.policy.name === 'equal' ? 'equal' : 'sorted', pilotSetA: this.cfg?.pilotSetA, firstPassW: this.policy.firstPassW?.(ordered, now), fillOrder: this.policy.fillOrder?.(sessions),
       capacity: { limitW: effective, buildingW, transformerKva: this.cfg?.transformerKva, lineLimitsA: this.cfg?.lineLimitsA, lineVoltage: this.cfg?.lineVoltage ?? this.deps.voltage },
     });
     this.decision('site', reason, {

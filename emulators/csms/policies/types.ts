@@ -76,6 +76,8 @@ export interface SchedulingPolicy {
    * up to each maximum (sorted mode); absent = one pass.
    */
   firstPassW?(sessions: readonly SchedSession[], nowMs: number): Map<string, number>;
+  /** With a first pass: the order the rest goes out in (absent = `order`). */
+  fillOrder?(sessions: readonly SchedSession[]): SchedSession[];
   /** Site import target (W) for the next cloud period; undefined = the site limit. */
   cloudTarget(ctx: CloudContext): { targetW: number | undefined; reason: string };
 }
