@@ -168,6 +168,8 @@ export class LoadManager {
   private limitW: number | undefined;
   private nextProfileId = 1;
   private readonly profileIds = new Map<string, number>();
+  /** The limit each session's station last accepted or has in flight (layered scheduling only). */
+  private readonly pushedLimit = new Map<string, number>();
   private readonly history: ProfilePush[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private last: Allocation[] = [];
@@ -222,6 +224,7 @@ export class LoadManager {
     const all = this.deps.sessions();
     const live = new Set(all.map(sessionKey));
     for (const key of this.profileIds.keys()) if (!live.has(key)) this.profileIds.delete(key);
+    for (const key of this.pushedLimit.keys()) if (!live.has(key)) this.pushedLimit.delete(key);
     const sessions = all.filter(canDraw);
     const excluded = all.filter((x) => !canDraw(x));
     for (const x of excluded) this.control.view.blocked(sessionKey(x));
@@ -269,8 +272,25 @@ export class LoadManager {
     return this.deps.sessions().filter(canDraw).map((x) => ({ key: sessionKey(x), station: x.station, evseId: x.evseId, phases: x.phases, energyWh: x.energyWh }));
   }
 
+  /**
+   * With layered scheduling, a session whose station already holds (or is being sent) this limit,
+   * or a higher one within `minChangeW` above it, gets no new push: a lower limit is always sent
+   * (the site must never draw more than it was allotted), a raise only when it is worth a call.
+   */
+  private unchanged(key: string, a: Allocation): boolean {
+    const sched = this.deps.scheduling;
+    const prev = this.pushedLimit.get(key);
+    if (!sched || prev === undefined) return false;
+    if (prev === a.limit) return true;
+    if (prev === 0 || a.limit < prev) return false;
+    const perUnitW = a.unit === 'W' ? 1 : this.config.voltage * Math.max(1, a.session.phases);
+    return Math.abs(a.limit - prev) * perUnitW <= sched.minChangeW;
+  }
+
   private push(a: Allocation, reason: string): void {
     const key = sessionKey(a.session);
+    if (this.unchanged(key, a)) return;
+    if (this.deps.scheduling) this.pushedLimit.set(key, a.limit);
     let id = this.profileIds.get(key);
     if (id === undefined) {
       id = this.nextProfileId++;
@@ -289,6 +309,8 @@ export class LoadManager {
       (answer) => { record.status = typeof answer.status === 'string' ? answer.status : 'unknown'; },
       (err: unknown) => { record.error = err instanceof Error ? err.message : String(err); },
     ).then(() => {
+      // a push the station did not take is sent again at the next plan
+      if (record.status !== 'Accepted' && this.pushedLimit.get(key) === a.limit) this.pushedLimit.delete(key);
       record.answeredAt = this.deps.clock.now();
       this.control.view.answered(key, record.answeredAt);
       this.inFlight.delete(p);

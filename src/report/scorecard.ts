@@ -14,6 +14,7 @@ const ROWS: Row[] = [
   { label: '  failed handshakes', value: (m) => m.failures.failedHandshakes, text: (m) => String(m.failures.failedHandshakes), diff: 'relative' },
   { label: '  failed starts', value: (m) => m.failures.failedStarts, text: (m) => String(m.failures.failedStarts), diff: 'relative' },
   { label: '  walk-aways', value: (m) => m.failures.walkAways, text: (m) => String(m.failures.walkAways), diff: 'relative' },
+  { label: '  refused (admission)', value: (m) => m.failures.refused, text: (m) => String(m.failures.refused), diff: 'relative' },
   { label: '  no energy', value: (m) => m.failures.noEnergy, text: (m) => String(m.failures.noEnergy), diff: 'relative' },
   { label: '  no receipt', value: (m) => m.failures.noReceipt, text: (m) => String(m.failures.noReceipt), diff: 'relative' },
   { label: '  ghost sessions', value: (m) => m.failures.ghostSessions, text: (m) => String(m.failures.ghostSessions), diff: 'relative' },
@@ -23,6 +24,7 @@ const ROWS: Row[] = [
   { label: '  demand charge', value: (m) => m.demandCharge, text: (m) => `${m.demandCharge.toFixed(2)} (peak ${m.peakDemandKw.toFixed(1)} kW)`, diff: 'relative' },
   { label: '  curtailment', value: (m) => m.curtailmentCost, text: (m) => `${m.curtailmentCost.toFixed(2)} (${m.curtailmentKwh.toFixed(1)} kWh)`, diff: 'relative' },
   { label: 'sessions per installed kVA', value: (m) => m.sessionsPerKva, text: (m) => (m.sessionsPerKva === undefined ? `n/a (peak ${m.peakSessions})` : `${m.sessionsPerKva.toFixed(4)} (peak ${m.peakSessions} / ${m.installedKva} kVA)`), diff: 'relative' },
+  { label: '  on-time sessions per kVA', value: (m) => m.onTimeSessionsPerKva, text: (m) => (m.onTimeSessionsPerKva === undefined ? `n/a (peak ${m.peakOnTimeSessions})` : `${m.onTimeSessionsPerKva.toFixed(4)} (peak ${m.peakOnTimeSessions} / ${m.installedKva} kVA)`), diff: 'relative' },
   { label: '  energy by deadline', value: (m) => m.onTimeShare, text: (m) => `${pct(m.onTimeShare)} (${m.onTime})`, diff: 'pct-points' },
 ];
 

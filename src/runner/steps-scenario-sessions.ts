@@ -17,12 +17,17 @@ export interface SessionHost {
   patienceMs: number;
   startTimeoutMs: number;
   /**
-   * Tell the control stack about the EV before the plug-in (the built-in CSMS's admission control;
-   * an external CSMS learns nothing this way). The driver plugs in either way: an EV not admitted
-   * charges best effort, without a commitment to its deadline.
+   * Bring the EV to the charger: the built-in CSMS's admission control is asked before the
+   * plug-in (an external CSMS learns nothing this way) and, on a virtual station, the EV is plugged
+   * in with its own battery, SoC, energy wish and acceptance curve. Returns the verdict and whether
+   * the EV was plugged (false: the driver plugs in by hand, with the station's configured EV).
+   * A refused driver is told and waits for a place (patience), then walks away.
    */
-  announce?: ((req: { station: string; evseId: number; energyWh: number; departureInMs: number; maxW: number }) => { admit: boolean; reason: string }) | undefined;
+  bringEv(s: Evse, a: Arrival, departureInMs: number): { admit: boolean; reason: string; plugged: boolean; asked: boolean };
 }
+
+/** How often a driver refused at admission asks again while waiting. */
+const RETRY_MS = 60_000;
 
 interface Occupant {
   a: Arrival;
@@ -33,7 +38,7 @@ interface Occupant {
 export class ChargerPool {
   private readonly occupied = new Map<string, Occupant>();
   private readonly offline = new Set<string>();
-  private readonly queue: { a: Arrival; leaveAt: number }[] = [];
+  private readonly queue: { a: Arrival; leaveAt: number; refused?: boolean }[] = [];
   /** Drivers' actions still in flight (awaited before the step ends). */
   readonly flows = new Set<Promise<void>>();
   served = 0;
@@ -64,14 +69,16 @@ export class ChargerPool {
       deadlineT: a.departure === 'deadline' ? a.atMs + a.stayMs : undefined,
     });
     const free = this.free();
-    if (free) return this.plugIn(a, free);
-    this.queue.push({ a, leaveAt: h.elapsed() + h.patienceMs });
-    h.record('queue', { n: a.n, queue: this.queue.length });
+    if (free && this.plugIn(a, free)) return;
+    const refused = free !== undefined;
+    this.queue.push({ a, leaveAt: h.elapsed() + h.patienceMs, refused });
+    h.record('queue', { n: a.n, queue: this.queue.length, refused });
+    if (refused) this.askAgainSoon();
     h.agenda.at(h.elapsed() + h.patienceMs, `patience ${a.n}`, () => {
       const i = this.queue.findIndex((q) => q.a.n === a.n);
       if (i < 0) return;
-      this.queue.splice(i, 1);
-      this.walkAway(a, undefined, 'no-charger');
+      const q = this.queue.splice(i, 1)[0] as { refused?: boolean };
+      this.walkAway(a, undefined, q.refused ? 'refused' : 'no-charger');
     });
   }
 
@@ -87,7 +94,7 @@ export class ChargerPool {
       const s = this.stations.find((x) => x.identity === id) as Evse;
       this.track(this.depart(s, o.a, reason));
     }
-    for (const q of this.queue.splice(0)) this.walkAway(q.a, undefined, 'no-charger');
+    for (const q of this.queue.splice(0)) this.walkAway(q.a, undefined, q.refused ? 'refused' : 'no-charger');
   }
 
   /** The free charger that has been free the longest (drivers spread over the site). */
@@ -95,10 +102,25 @@ export class ChargerPool {
     return this.order.find((s) => !this.occupied.has(s.identity) && !this.offline.has(s.identity) && s.isConnected());
   }
 
+  private asking = false;
+
+  /** A refused driver asks again every RETRY_MS while waiting (commitments shrink as sessions charge). */
+  private askAgainSoon(): void {
+    if (this.asking) return;
+    this.asking = true;
+    this.host.agenda.at(this.host.elapsed() + RETRY_MS, 'admission retry', () => {
+      this.asking = false;
+      this.serveQueue();
+      if (this.queue.some((q) => q.refused)) this.askAgainSoon();
+    });
+  }
+
+  /** Free chargers go to the queue in order; a driver refused again stays first in line (and the rest wait). */
   private serveQueue(): void {
     for (let s = this.free(); s && this.queue.length; s = this.free()) {
-      const q = this.queue.shift() as { a: Arrival };
-      this.plugIn(q.a, s);
+      const q = this.queue[0] as { a: Arrival; refused?: boolean };
+      if (!this.plugIn(q.a, s)) { q.refused = true; return; }
+      this.queue.shift();
     }
   }
 
@@ -107,24 +129,27 @@ export class ChargerPool {
     this.flows.add(done);
   }
 
-  private plugIn(a: Arrival, s: Evse): void {
+  /** The driver at charger `s`: false when admission control refused the EV (the charger stays free). */
+  private plugIn(a: Arrival, s: Evse): boolean {
     const h = this.host;
     const now = h.elapsed();
     const departAt = a.departure === 'deadline' ? Math.max(now + 60_000, a.atMs + a.stayMs) : now + a.stayMs;
+    const verdict = h.bringEv(s, a, departAt - now);
+    if (verdict.asked) h.record('admission', { n: a.n, station: s.identity, admit: verdict.admit, reason: verdict.reason });
+    if (!verdict.admit) return false;
     this.occupied.set(s.identity, { a, departAt });
-    const verdict = h.announce?.({ station: s.identity, evseId: h.connector, energyWh: a.energyKwh * 1000, departureInMs: departAt - now, maxW: a.maxKw * 1000 });
-    if (verdict) h.record('admission', { n: a.n, station: s.identity, admit: verdict.admit, reason: verdict.reason });
     h.record('plug', { n: a.n, station: s.identity, connector: h.connector, waitedMs: now - a.atMs, departT: departAt });
     h.agenda.at(departAt, `depart ${a.n}`, () => {
       if (this.occupied.get(s.identity)?.a.n === a.n) this.track(this.depart(s, a, a.departure));
     });
-    this.track(this.startSession(a, s));
+    this.track(this.startSession(a, s, verdict.plugged));
+    return true;
   }
 
-  private async startSession(a: Arrival, s: Evse): Promise<void> {
+  private async startSession(a: Arrival, s: Evse, plugged: boolean): Promise<void> {
     const h = this.host;
     const c = h.connector;
-    await s.plug(c);
+    if (!plugged) await s.plug(c);
     await s.requestEnergy(c);
     if (a.act === 'payment-timeout') {
       h.record('payment-timeout', { n: a.n, station: s.identity });

@@ -8,7 +8,10 @@
 import { parseDuration } from '../core/duration.js';
 import { requireCapability } from '../devices/evse.js';
 import type { Step } from '../plan/plan-schema.js';
-import { generateArrivals } from '../../emulators/site/arrivals.js';
+import { generateArrivals, type Arrival } from '../../emulators/site/arrivals.js';
+import { plugInEv } from '../../emulators/site/ev-arrival.js';
+import { VirtualEvse } from '../../emulators/evse/virtual-evse.js';
+import type { Evse } from '../devices/evse.js';
 import type { RunContext } from './context.js';
 import type { Outcome } from './outcome.js';
 import { ChargerPool } from './steps-scenario-sessions.js';
@@ -42,9 +45,23 @@ export async function scenarioStep(ctx: RunContext, step: ScenarioStep, where: s
   const agenda = new Agenda();
   const elapsed = (): number => ctx.driver.now() - t0;
   const csms = ctx.rt.csms;
+  const bringEv = (s: Evse, a: Arrival, departureInMs: number): { admit: boolean; reason: string; plugged: boolean; asked: boolean } => {
+    const departureMs = ctx.rt.clock.now() + departureInMs;
+    if (s instanceof VirtualEvse) {
+      const socTargetPct = Math.min(100, a.socArrivalPct + (a.energyKwh / a.batteryKwh) * 100);
+      const r = plugInEv({ clock: ctx.rt.clock, trace, csms }, s.station, step.connector, {
+        batteryKwh: a.batteryKwh, socArrivalPct: a.socArrivalPct, socTargetPct, departureMs, maxKw: a.maxKw,
+        curve: { startSocPct: Math.min(100, Math.max(0, a.taperFromSoc)) },
+      }, false);
+      return { admit: r.admit, reason: r.reason, plugged: r.plugged, asked: csms !== undefined };
+    }
+    // a real charger: the EV is whatever the lab plugs in; the built-in CSMS still hears the request
+    if (!csms) return { admit: true, reason: 'external control stack', plugged: false, asked: false };
+    const v = csms.announceEv({ station: s.identity, evseId: step.connector, energyWh: a.energyKwh * 1000, departureMs, maxW: a.maxKw * 1000 });
+    return { ...v, plugged: false, asked: true };
+  };
   const pool = new ChargerPool({
-    elapsed, record, agenda, connector: step.connector,
-    announce: csms ? (r) => csms.announceEv({ station: r.station, evseId: r.evseId, energyWh: r.energyWh, departureMs: ctx.rt.clock.now() + r.departureInMs, maxW: r.maxW }) : undefined,
+    elapsed, record, agenda, connector: step.connector, bringEv,
     patienceMs: ms(step.drivers.patience, 'drivers.patience'), startTimeoutMs: ms(step.drivers.startTimeout, 'drivers.startTimeout'),
   }, stations);
 

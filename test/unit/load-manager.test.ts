@@ -65,8 +65,28 @@ describe('LoadManager', () => {
     await clock.runFor(250);
     expect(sent.map((x) => x.at)).toEqual([250]);
     await clock.runFor(180_000);
-    expect(sent.map((x) => x.at)).toEqual([250, 60_250, 120_250, 180_250]);
+    // the periodic plans find the same limit: the station already holds it, nothing is sent again
+    expect(sent.map((x) => x.at)).toEqual([250]);
     expect(decisions().map((d) => [d.layer, d.reason])).toEqual([['site', 'start'], ['site', 'scheduler period'], ['site', 'scheduler period'], ['site', 'scheduler period']]);
+    lm.close();
+  });
+
+  it('pushes a raise only when it is more than minChangeW (or from 0), and every lower limit', async () => {
+    const { lm, clock, sent } = setup({ loadManager: { siteLimitW: 20_000, unit: 'W' }, scheduling: { periodS: 0, cloudPeriodS: 0, minChangeW: 1_000 } }, [session('A', 1)]);
+    const limits = (): unknown[] => sent.map((x) => ((x.payload.csChargingProfiles as { chargingSchedule: { chargingSchedulePeriod: { limit: number }[] } }).chargingSchedule.chargingSchedulePeriod[0]!.limit));
+    lm.rebalance('start');
+    await clock.runFor(0);
+    lm.setSiteLimit(20_800); // +800 W: within minChangeW, the station keeps 20 kW
+    lm.setSiteLimit(20_000); // unchanged
+    await clock.runFor(0);
+    expect(limits()).toEqual([20_000]);
+    lm.setSiteLimit(19_900); // -100 W: a lower limit is always sent
+    lm.setSiteLimit(21_500); // +1.6 kW
+    lm.setSiteLimit(0);
+    lm.setSiteLimit(300); // from 0: always
+    await clock.runFor(0);
+    expect(limits()).toEqual([20_000, 19_900, 21_500, 0, 300]);
+    expect(lm.allocation()[0]!.limit).toBe(300);
     lm.close();
   });
 

@@ -45,10 +45,45 @@ describe('commitment-aware admission and cloud target', () => {
   it('admits what fits under the spare capacity, refuses what does not, and an unreachable deadline', () => {
     // committed: B 3.5 kW + C 6.67 kW + D 1 kW = 11.17 kW; spare = (20 - 5) * 0.9 = 13.5 kW
     expect(POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 4_000, departureMs: 2 * H, maxW: 7_360 }, ctx).admit).toBe(true);
-    const no = POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 6_000, departureMs: 2 * H, maxW: 7_360 }, ctx);
-    expect(no).toMatchObject({ admit: false, reason: expect.stringContaining('site committed') });
-    expect(POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 10_000, departureMs: 1 * H, maxW: 7_360 }, ctx).reason).toContain('deadline unreachable');
+    const best = POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 6_000, departureMs: 2 * H, maxW: 7_360 }, ctx);
+    expect(best).toMatchObject({ admit: true, commit: false, reason: expect.stringContaining('best effort') });
+    // the commitments alone fill the spare capacity: refused
+    const full = POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 1_000, departureMs: 2 * H, maxW: 7_360 }, { ...ctx, buildingW: 8_000 });
+    expect(full).toMatchObject({ admit: false, reason: expect.stringContaining('site committed') });
+    // a deadline the EV cannot make at its maximum: committed what 7.36 kW gives in 1 h (D commits 1 kW: 8.36 kW fit under 13.5 kW)
+    const partial = POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 10_000, departureMs: 1 * H, maxW: 7_360 }, { ...ctx, sessions: CASE.slice(3) });
+    expect(partial).toMatchObject({ admit: true, reason: expect.stringContaining('deadline unreachable at 7360 W: committed 7360 of 10000 Wh') });
     expect(POLICIES.fcfs.admit({ station: 'E', evseId: 1, energyWh: 1e9, departureMs: 1, maxW: 1 }, ctx).admit).toBe(true);
+  });
+  it('first gives every committed session the power its deadline needs, then the rest in order', () => {
+    const pass = POLICIES.commitment.firstPassW!(CASE, 0);
+    expect(pass.get('B')).toBeCloseTo(1.15 * 3_500, 6);
+    expect(pass.get('A')).toBe(0);
+    const out = allocate({ sessions: POLICIES.commitment.order(CASE, 0), capacity: { limitW: 20_000, buildingW: 5_000, lineVoltage: 230 }, mode: 'sorted', firstPassW: pass });
+    const w = Object.fromEntries(out.map((x) => [x.session.key, Math.round(x.w)]));
+    // first pass (x 1.15): C 7.36 kW (its maximum), B 4.03 kW, D 1.15 kW; then B, next in order, takes the rest
+    expect(w.C).toBe(7_360);
+    expect(w.D).toBe(1_150);
+    expect(w.B).toBe(15_000 - 7_360 - 1_150);
+    expect(w.A).toBe(0);
+    // commitment-aware hands the rest out in arrival order: A (first to arrive) gets it, not B
+    const fill = allocate({ sessions: POLICIES.commitment.order(CASE, 0), capacity: { limitW: 20_000, buildingW: 5_000, lineVoltage: 230 }, mode: 'sorted', firstPassW: pass, fillOrder: POLICIES.commitment.fillOrder!(CASE) });
+    const f = Object.fromEntries(fill.map((x) => [x.session.key, Math.round(x.w)]));
+    expect([f.C, f.B, f.D, f.A]).toEqual([7_360, 4_025, 1_150, 15_000 - 7_360 - 4_025 - 1_150]);
+    // a sorted allocation without the first pass starves D
+    const plain = allocate({ sessions: POLICIES.commitment.order(CASE, 0), capacity: { limitW: 20_000, buildingW: 5_000, lineVoltage: 230 }, mode: 'sorted' });
+    expect(Math.round(plain.find((x) => x.session.key === 'D')!.w)).toBe(280);
+  });
+  it('with a demand target: admits commitments under it, fills best effort up to it, never below the commitments', () => {
+    const tariff = SchedulingSchema.parse({ tariff: { demandChargePerKw: 15, bands: [{ from: '00:00', pricePerKwh: 0.1 }, { from: '16:00', pricePerKwh: 0.5, peak: true }] } }).tariff;
+    const t = { ...ctx, tariff, demandTargetW: 18_000 };
+    // spare under the target: (18 - 5) x 0.9 = 11.7 kW; committed 11.17 kW
+    expect(POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 2_000, departureMs: 2 * H, maxW: 7_360 }, t)).toMatchObject({ admit: true, commit: false });
+    expect(POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 2_000, departureMs: 2 * H, maxW: 7_360 }, { ...t, demandTargetW: 30_000 }).commit).toBeUndefined();
+    // off-peak (10:00) and peak (17:00): the target, or the commitments when they need more
+    expect(POLICIES.commitment.cloudTarget({ ...t, wallMs: Date.UTC(2026, 0, 5, 10, 0) }).targetW).toBe(18_000);
+    expect(POLICIES.commitment.cloudTarget(t).targetW).toBe(18_000);
+    expect(POLICIES.commitment.cloudTarget({ ...t, demandTargetW: 10_000 }).targetW).toBeCloseTo(5_000 + 1.15 * (3_500 + 20_000 / 3 + 1_000), 6);
   });
   it('trims to the commitments in a peak band and not off-peak', () => {
     const tariff = SchedulingSchema.parse({ tariff: { bands: [{ from: '00:00', pricePerKwh: 0.1 }, { from: '16:00', pricePerKwh: 0.5, peak: true }, { from: '21:00', pricePerKwh: 0.1 }] } }).tariff;

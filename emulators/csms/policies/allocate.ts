@@ -30,6 +30,10 @@ export interface AllocationInput {
   sessions: readonly SchedSession[];
   capacity: SiteCapacity;
   mode: 'equal' | 'sorted';
+  /** Sorted mode: what each session gets in a first pass (in order) before the rest goes out in order. */
+  firstPassW?: ReadonlyMap<string, number> | undefined;
+  /** Sorted mode with a first pass: the order the rest is handed out in (default: `sessions`' order). */
+  fillOrder?: readonly SchedSession[] | undefined;
   pilotSetA?: readonly number[] | undefined;
 }
 
@@ -166,7 +170,8 @@ export function allocate(input: AllocationInput): SessionAllocation[] {
       }
     }
   } else {
-    for (const s of sessions) give(s, desired ? (desired.get(s.key) ?? 0) : Infinity);
+    if (!desired && input.firstPassW) for (const s of sessions) give(s, input.firstPassW.get(s.key) ?? 0);
+    for (const s of (!desired && input.firstPassW && input.fillOrder) || sessions) give(s, desired ? (desired.get(s.key) ?? 0) : Infinity);
     // what a line limit left unused goes to the sessions again, in order
     if (left > EPS) for (const s of sessions) give(s, Infinity);
   }

@@ -31,6 +31,10 @@ export const SchedulingSchema = z.object({
     .describe('Discrete pilot currents (A per phase) a station accepts, e.g. [0, 6, 8, 10, 13, 16, 32]: every allocation rounds down to one of them'),
   stationMaxA: z.number().positive().optional()
     .describe('Current per phase (A) a session is assumed to take, for stations whose rating the scheduler does not know (the rig tells it for its own stations), until its EV request or its meter values tell less; absent = no cap'),
+  demandTargetW: z.number().positive().optional()
+    .describe('commitment: the site import (W, building included) the demand charge is managed to: commitments are admitted under it (x 0.9) and best-effort sessions fill up to it (or to the demand already billed, if higher); the commitments\' own need still raises it; absent = the site limit'),
+  minChangeW: z.number().min(0).default(0)
+    .describe('A raise of a session\'s limit is pushed only when it is more than this (W; in A: this over voltage x phases) or from 0; a lower limit is always pushed, an unchanged one never again; 0 = every change'),
   tariff: TariffSchema.optional().describe('Time-of-use tariff and demand charge the cloud policy trims against'),
 }).strict().describe('Layered site control: scheduler policy, periods, latency, transformer/line limits, pilot set, tariff');
 

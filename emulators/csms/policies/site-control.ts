@@ -78,7 +78,7 @@ export class SiteControl {
     const wallMs = this.deps.clock.wallTime();
     if (this.demand && this.hooks.importEnergyWh) this.demand.observe(wallMs, this.hooks.importEnergyWh());
     return {
-      nowMs: this.deps.clock.now(), wallMs, siteLimitW: limitW, buildingW: this.buildingW(), tariff: this.cfg?.tariff,
+      nowMs: this.deps.clock.now(), wallMs, siteLimitW: limitW, demandTargetW: this.cfg?.demandTargetW, buildingW: this.buildingW(), tariff: this.cfg?.tariff,
       peakDemandKw: this.demand?.peakKw() ?? 0, sessions,
     };
   }
@@ -109,7 +109,7 @@ export class SiteControl {
     this.plannedBuildingW = buildingW;
     const effective = Math.min(limitW, this.cloudTargetW ?? Infinity);
     const out = allocate({
-      sessions: ordered, mode: this.policy.name === 'equal' ? 'equal' : 'sorted', pilotSetA: this.cfg?.pilotSetA,
+      sessions: ordered, mode: this.policy.name === 'equal' ? 'equal' : 'sorted', pilotSetA: this.cfg?.pilotSetA, firstPassW: this.policy.firstPassW?.(ordered, now), fillOrder: this.policy.fillOrder?.(sessions),
       capacity: { limitW: effective, buildingW, transformerKva: this.cfg?.transformerKva, lineLimitsA: this.cfg?.lineLimitsA, lineVoltage: this.cfg?.lineVoltage ?? this.deps.voltage },
     });
     this.decision('site', reason, {
@@ -123,10 +123,14 @@ export class SiteControl {
     const now = this.deps.clock.now();
     const sessions = [...facts.map((f) => this.view.view(f, now)), ...this.view.pending(new Set(facts.map((f) => evseKey(f.station, f.evseId))))];
     const verdict = this.policy.admit(request, this.context(limitW ?? Infinity, sessions));
-    if (verdict.admit) this.view.announce(request);
+    if (verdict.admit && verdict.commit !== false) {
+      this.view.announce(request);
+      // the commitments moved: the cloud layer re-targets at the next plan
+      if (this.cloudActive()) this.cloudStale = true;
+    }
     this.decision('admission', verdict.reason, {
       station: request.station, evseId: request.evseId, energyWh: round(request.energyWh), departureMs: request.departureMs, maxW: round(request.maxW), sessions: sessions.length,
-    }, { admit: verdict.admit });
+    }, { admit: verdict.admit, commit: verdict.admit && verdict.commit !== false });
     return verdict;
   }
 

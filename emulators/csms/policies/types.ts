@@ -45,6 +45,8 @@ export interface EvRequest {
 export interface Admission {
   admit: boolean;
   reason: string;
+  /** False: admitted best effort, without a commitment to the EV's deadline (it is served last). */
+  commit?: boolean | undefined;
 }
 
 /** What the cloud layer knows when it sets the site target. */
@@ -53,6 +55,8 @@ export interface CloudContext {
   wallMs: number;
   /** Site limit in force (W): the connection or the DR limit. */
   siteLimitW: number;
+  /** Site import (W) the demand charge is managed to (rig `scheduling.demandTargetW`); undefined = the site limit. */
+  demandTargetW?: number | undefined;
   /** Building load now (W). */
   buildingW: number;
   tariff: Tariff | undefined;
@@ -67,6 +71,13 @@ export interface SchedulingPolicy {
   order(sessions: readonly SchedSession[], nowMs: number): SchedSession[];
   /** Admission control before the plug-in; policies without one admit every EV. */
   admit(request: EvRequest, ctx: CloudContext): Admission;
+  /**
+   * Power (W) each session gets in a first pass, in order, before the rest is handed out in order
+   * up to each maximum (sorted mode); absent = one pass.
+   */
+  firstPassW?(sessions: readonly SchedSession[], nowMs: number): Map<string, number>;
+  /** With a first pass: the order the rest goes out in (absent = `order`). */
+  fillOrder?(sessions: readonly SchedSession[]): SchedSession[];
   /** Site import target (W) for the next cloud period; undefined = the site limit. */
   cloudTarget(ctx: CloudContext): { targetW: number | undefined; reason: string };
 }

@@ -31,7 +31,8 @@ export interface SiteMetrics {
   attempts: number;
   succeeded: number;
   successRate: number;
-  failures: { failedHandshakes: number; failedStarts: number; walkAways: number; noEnergy: number; noReceipt: number; ghostSessions: number };
+  /** `refused`: drivers whose EV admission control refused and who left without a transaction. */
+  failures: { failedHandshakes: number; failedStarts: number; walkAways: number; refused: number; noEnergy: number; noReceipt: number; ghostSessions: number };
   evKwh: number;
   energyCost: number;
   demandCharge: number;
@@ -43,6 +44,9 @@ export interface SiteMetrics {
   peakSessions: number;
   installedKva: number | undefined;
   sessionsPerKva: number | undefined;
+  /** The most sessions at once among those that got their energy by their departure ("at acceptable charge times"). */
+  peakOnTimeSessions: number;
+  onTimeSessionsPerKva: number | undefined;
   onTime: number;
   onTimeShare: number | undefined;
   hours: HourRow[];
@@ -99,7 +103,7 @@ export function computeSiteMetrics(m: TraceModel, opts: MetricsOptions = {}): Si
   }
   const arrivals = m.events.filter((e) => e.event === 'arrive');
   const walk = new Map(m.events.filter((e) => e.event === 'walk-away').map((e) => [Number(e.data.n), String(e.data.reason)]));
-  const failures = { failedHandshakes: 0, failedStarts: 0, walkAways: 0, noEnergy: 0, noReceipt: 0, ghostSessions: 0 };
+  const failures = { failedHandshakes: 0, failedStarts: 0, walkAways: 0, refused: 0, noEnergy: 0, noReceipt: 0, ghostSessions: 0 };
   let succeeded = 0;
   let attempts: number;
   const good = (tx: TxRecord): boolean => tx.accepted && tx.receipt && txEnergyWh(tx) > 0;
@@ -112,6 +116,7 @@ export function computeSiteMetrics(m: TraceModel, opts: MetricsOptions = {}): Si
       if (tx && good(tx)) { succeeded++; continue; }
       if (reason === 'declined') failures.failedHandshakes++;
       else if (reason === 'start-timeout' || reason === 'payment-timeout' || (tx && !tx.accepted)) failures.failedStarts++;
+      else if (reason === 'refused') failures.refused++;
       else if (reason) failures.walkAways++;
       else if (tx && !tx.receipt) failures.noReceipt++;
       else if (tx) failures.noEnergy++;
@@ -158,12 +163,13 @@ export function computeSiteMetrics(m: TraceModel, opts: MetricsOptions = {}): Si
   const demandCharge = (tariff?.demandChargePerKw ?? 0) * Math.max(0, peakDemandKw - buildingPeakKw);
   let curtailmentKwh = 0;
   let onTime = 0;
+  const onTimeTx = new Set<TxRecord>();
   for (const a of arrivals) {
     const tx = txOf.get(Number(a.data.n));
     const wanted = Number(a.data.energyKwh ?? 0);
     const got = tx ? txEnergyWh(tx) / 1000 : 0;
     if (tx && tx.accepted) curtailmentKwh += Math.max(0, wanted - got);
-    if (tx && good(tx) && got >= wanted - ON_TIME_SLACK_KWH) onTime++;
+    if (tx && good(tx) && got >= wanted - ON_TIME_SLACK_KWH) { onTime++; onTimeTx.add(tx); }
   }
   const curtailmentCost = curtailmentKwh * (tariff?.curtailmentPerKwh ?? 0);
   const costPerKwh = tariff && evKwh > 0 ? (energyCost + demandCharge + curtailmentCost) / evKwh : undefined;
@@ -174,18 +180,26 @@ export function computeSiteMetrics(m: TraceModel, opts: MetricsOptions = {}): Si
     if (!tx.accepted) continue;
     edges.push([tx.startT, 1], [tx.stopT ?? m.lastT, -1]);
   }
-  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let live = 0;
-  let peakSessions = 0;
-  for (const [, d] of edges) { live += d; peakSessions = Math.max(peakSessions, live); }
+  const peakSessions = peakOverlap(edges);
+  const peakOnTimeSessions = peakOverlap([...onTimeTx].flatMap((tx): [number, number][] => [[tx.startT, 1], [tx.stopT ?? m.lastT, -1]]));
   if (kva === undefined) notes.push('installed kVA unknown (no scenario record, no --kva): sessions per kVA not computed');
   return {
     trace: m.file, attempts, succeeded, successRate: attempts ? succeeded / attempts : 0, failures,
     evKwh, energyCost, demandCharge, peakDemandKw, curtailmentKwh, curtailmentCost, costPerKwh, currency: tariff?.currency ?? '',
     peakSessions, installedKva: kva, sessionsPerKva: kva ? peakSessions / kva : undefined,
+    peakOnTimeSessions, onTimeSessionsPerKva: kva ? peakOnTimeSessions / kva : undefined,
     onTime, onTimeShare: arrivals.length ? onTime / arrivals.length : undefined,
     hours, notes,
   };
+}
+
+/** The most intervals open at once, from [t, +1 | -1] edges (a stop before a start at the same t). */
+function peakOverlap(edges: [number, number][]): number {
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let live = 0;
+  let peak = 0;
+  for (const [, d] of edges) { live += d; peak = Math.max(peak, live); }
+  return peak;
 }
 
 /** Plugged-in stations per minute, from the scenario's plug / depart / walk-away records (else transactions). */
