@@ -15,7 +15,7 @@ export function stationHost(station: ChargeStation): ChargerHost {
     connector: (id) => sessions.connector(id),
     sample: (id) => sessions.sampleNow(id),
     setExternalLimit: (id, name, w) => sessions.setExternalLimit(id, name, w),
-    limitSource: (id) => sessions.limitSource.get(id),
+    limitSource: (id) => sessions.limitSource(id),
     onSessionStart: (cb) => {
       const seen = new Map<number, string | undefined>();
       station.on('status', (ev: { connector: number }) => {

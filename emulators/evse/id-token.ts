@@ -33,15 +33,16 @@ export function idTokenProblem(token: string, type: IdTokenType): string | undef
 
 /** Token types per station: given by the CSMS (RequestStartTransaction, ReserveNow) or by a plan step. */
 export class IdTokenTypes {
-  private readonly given = new Map<string, IdTokenType>();
+  /** Created on the first token remembered: most stations never need one (heap per station counts). */
+  private given: Map<string, IdTokenType> | undefined;
 
   constructor(private readonly configured: Readonly<Record<string, IdTokenType>> = {}) {}
 
   remember(token: string, type: IdTokenType): void {
-    this.given.set(token, type);
+    (this.given ??= new Map()).set(token, type);
   }
 
   typeOf(token: string): IdTokenType {
-    return this.given.get(token) ?? this.configured[token] ?? inferIdTokenType(token);
+    return this.given?.get(token) ?? this.configured[token] ?? inferIdTokenType(token);
   }
 }

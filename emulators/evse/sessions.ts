@@ -50,7 +50,12 @@ export class Sessions {
   /** Limits from outside OCPP (a Modbus setpoint), W by name, per connector; composed with the profiles (lowest wins). */
   private externalW: Map<number, Map<string, number>> | undefined;
   /** What ruled the last limit of each connector (a profile, the hardware, an external limit). */
-  readonly limitSource = new Map<number, LimitSource>();
+  private limitSources: Map<number, LimitSource> | undefined;
+
+  /** What ruled a connector's last limit (undefined before its first limit). */
+  limitSource(id: number): LimitSource | undefined {
+    return this.limitSources?.get(id);
+  }
 
   constructor(private readonly host: SessionHost) {
     const e = host.config.electrical;
@@ -286,7 +291,7 @@ export class Sessions {
         evseId: c.id, nowMs: this.host.clock.wallTime(), txStartMs: c.tx.startWallMs, transactionId: c.tx.localTxId, electrical: this.electrical,
       }), this.externalW?.get(c.id), this.electrical);
       c.limitW = lim.limitW;
-      this.limitSource.set(c.id, lim.source);
+      (this.limitSources ??= new Map()).set(c.id, lim.source);
       c.limitTimer?.cancel();
       c.limitTimer = undefined;
       if (lim.nextChangeMs !== undefined) {
@@ -299,7 +304,7 @@ export class Sessions {
     const prev = c.lastReported;
     this.report(c);
     if (c.tx && trigger === 'LimitChanged' && before !== c.limitW && prev === c.lastReported) {
-      this.host.trace.record({ kind: 'device', device: this.host.identity, event: 'limit', data: { connector: c.id, limitW: c.limitW, source: this.limitSource.get(c.id) } });
+      this.host.trace.record({ kind: 'device', device: this.host.identity, event: 'limit', data: { connector: c.id, limitW: c.limitW, source: this.limitSources?.get(c.id) } });
     }
   }
 

@@ -119,7 +119,7 @@ export class OcppLink extends EventEmitter {
   private answering: Map<string, string> | undefined;
   /** Answers held back by `beforeAnswer` (time passing before they go out; created on the first one). */
   private heldAnswers: Set<Promise<boolean>> | undefined;
-  /** Our CALLs still waiting for their answer (created on the first call). */
+  /** Our CALLs still waiting for their answer (created when one goes out, dropped when none is left). */
   private callsInFlight: Set<Promise<unknown>> | undefined;
 
   /** ocpp-rpc's own sendRaw (unbound; called on the peer): writes a frame exactly as given, before CALLERROR translation. */
@@ -214,6 +214,7 @@ export class OcppLink extends EventEmitter {
       throw err;
     } finally {
       calls.delete(pending);
+      if (calls.size === 0 && this.callsInFlight === calls) this.callsInFlight = undefined;
       timer.cancel();
     }
   }
