@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
+import { listNamedProblems } from '../../src/core/field-path.js';
 import { UNITS } from '../meter/map.js';
 import { REGISTER_TYPES, registerWidth, type RegisterType, type WordOrder } from '../meter/registers.js';
 
@@ -195,15 +196,7 @@ export function loadChargerMap(ref: string, baseDir?: string): ChargerMap {
 export function buildChargerMap(data: unknown, file = '<charger map>'): ChargerMap {
   const res = ChargerMapSchema.safeParse(data);
   if (!res.success) {
-    const regs = (data as { registers?: unknown } | null)?.registers;
-    const problems = res.error.issues.map((issue) => {
-      let where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-      if (issue.path[0] === 'registers' && typeof issue.path[1] === 'number' && Array.isArray(regs)) {
-        const name = (regs[issue.path[1]] as { name?: unknown } | undefined)?.name;
-        if (typeof name === 'string') where = where.replace(`registers[${issue.path[1]}]`, `registers[${issue.path[1]}] (${name})`);
-      }
-      return `${file}: ${where || '(root)'}: ${issue.message}`;
-    });
+    const problems = listNamedProblems(file, res.error, data, 'registers');
     throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `invalid charger map ${file}:\n  ${problems.join('\n  ')}`, { file, problems });
   }
   const m = res.data;

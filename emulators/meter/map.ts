@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
+import { listNamedProblems } from '../../src/core/field-path.js';
 import { REGISTER_TYPES, registerWidth, type RegisterType, type WordOrder } from './registers.js';
 
 /** Quantities a register can show, in base units (V, A, W, Wh, Hz). */
@@ -196,16 +197,7 @@ export function parseMeterMap(text: string, file: string): MeterMap {
 export function buildMeterMap(data: unknown, file = '<map>'): MeterMap {
   const res = MeterMapSchema.safeParse(data);
   if (!res.success) {
-    const entries = (data as { entries?: unknown } | null)?.entries;
-    const problems = res.error.issues.map((issue) => {
-      const path = issue.path;
-      let where = path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-      if (path[0] === 'entries' && typeof path[1] === 'number' && Array.isArray(entries)) {
-        const name = (entries[path[1]] as { name?: unknown } | undefined)?.name;
-        if (typeof name === 'string') where = where.replace(`entries[${path[1]}]`, `entries[${path[1]}] (${name})`);
-      }
-      return `${file}: ${where || '(root)'}: ${issue.message}`;
-    });
+    const problems = listNamedProblems(file, res.error, data, 'entries');
     throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `invalid meter map ${file}:\n  ${problems.join('\n  ')}`, { file, problems });
   }
   const m = res.data;
