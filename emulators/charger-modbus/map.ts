@@ -7,13 +7,9 @@
  * what a write does, and the document it comes from. The virtual charger serves a map; the bench
  * adapter (src/adapters/charger-modbus.ts) reads and writes a real charger through the same map.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
-import { listNamedProblems } from '../../src/core/field-path.js';
+import { parseMapYaml, readMapText, resolveMapRef, validateMap, type MapKind } from '../map-file.js';
 import { UNITS } from '../meter/map.js';
 import { REGISTER_TYPES, registerWidth, type RegisterType, type WordOrder } from '../meter/registers.js';
 
@@ -163,43 +159,20 @@ export interface ChargerMap {
 }
 
 export const BUILTIN_CHARGER_MAPS = ['alfen-ng9xx', 'abb-terra-ac', 'abl-emh1', 'webasto-next', 'generic'] as const;
-
-function builtinDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, 'maps'), resolve(here, '..', '..', '..', 'emulators', 'charger-modbus', 'maps')];
-  return candidates.find((d) => existsSync(join(d, 'generic.yaml'))) ?? (candidates[0] as string);
-}
+const KIND: MapKind = { what: 'charger map', device: 'charger-modbus', builtins: BUILTIN_CHARGER_MAPS, listKey: 'registers' };
 
 export function chargerMapPath(ref: string, baseDir = process.cwd()): string {
-  if ((BUILTIN_CHARGER_MAPS as readonly string[]).includes(ref)) return join(builtinDir(), `${ref}.yaml`);
-  return isAbsolute(ref) ? ref : resolve(baseDir, ref);
+  return resolveMapRef(KIND, import.meta.url, ref, baseDir);
 }
 
 /** Load and validate a charger map: a built-in name or a path. CONFIG_INVALID naming the file and the register. */
 export function loadChargerMap(ref: string, baseDir?: string): ChargerMap {
   const file = chargerMapPath(ref, baseDir);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `charger map ${ref}: cannot read ${file}: ${(err as Error).message} (built-in maps: ${BUILTIN_CHARGER_MAPS.join(', ')})`, { file }, { cause: err });
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `${file}: not valid YAML: ${(err as Error).message}`, { file }, { cause: err });
-  }
-  return buildChargerMap(data, file);
+  return buildChargerMap(parseMapYaml(readMapText(KIND, ref, file), file), file);
 }
 
 export function buildChargerMap(data: unknown, file = '<charger map>'): ChargerMap {
-  const res = ChargerMapSchema.safeParse(data);
-  if (!res.success) {
-    const problems = listNamedProblems(file, res.error, data, 'registers');
-    throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `invalid charger map ${file}:\n  ${problems.join('\n  ')}`, { file, problems });
-  }
-  const m = res.data;
+  const m = validateMap(KIND, ChargerMapSchema, data, file);
   const entries: ChargerEntry[] = m.registers.map((e) => ({
     name: e.name, address: e.address, type: e.type, width: registerWidth(e.type, e.count), unit: e.unit,
     unitFactor: e.unit ? (UNITS[e.unit]?.[1] ?? 1) : 1, scale: e.scale, scope: e.scope,

@@ -4,13 +4,9 @@
  * with its type, unit and the quantity of the site model it shows. The emulated meter serves a map;
  * a Modbus master reading a real meter decodes with the same map.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
-import { listNamedProblems } from '../../src/core/field-path.js';
+import { parseMapYaml, readMapText, resolveMapRef, validateMap, type MapKind } from '../map-file.js';
 import { REGISTER_TYPES, registerWidth, type RegisterType, type WordOrder } from './registers.js';
 
 /** Quantities a register can show, in base units (V, A, W, Wh, Hz). */
@@ -150,18 +146,11 @@ export interface MeterMap {
 
 export const BUILTIN_MAPS = ['sdm630', 'sunspec-203'] as const;
 export type BuiltinMap = (typeof BUILTIN_MAPS)[number];
-
-/** Folder of the built-in map files (next to the sources; from dist/, the source tree's copy). */
-export function builtinMapDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, 'maps'), resolve(here, '..', '..', '..', 'emulators', 'meter', 'maps')];
-  return candidates.find((d) => existsSync(join(d, 'sdm630.yaml'))) ?? (candidates[0] as string);
-}
+const KIND: MapKind = { what: 'meter map', device: 'meter', builtins: BUILTIN_MAPS, listKey: 'entries' };
 
 /** Path of a built-in map, or the given path resolved against `baseDir`. */
 export function mapPath(ref: string, baseDir = process.cwd()): string {
-  if ((BUILTIN_MAPS as readonly string[]).includes(ref)) return join(builtinMapDir(), `${ref}.yaml`);
-  return isAbsolute(ref) ? ref : resolve(baseDir, ref);
+  return resolveMapRef(KIND, import.meta.url, ref, baseDir);
 }
 
 const cache = new Map<string, MeterMap>();
@@ -171,36 +160,19 @@ export function loadMeterMap(ref: string, baseDir?: string): MeterMap {
   const file = mapPath(ref, baseDir);
   const hit = cache.get(file);
   if (hit) return hit;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `meter map ${ref}: cannot read ${file}: ${(err as Error).message}`, { file }, { cause: err });
-  }
-  const map = parseMeterMap(text, file);
+  const map = parseMeterMap(readMapText(KIND, ref, file), file);
   cache.set(file, map);
   return map;
 }
 
 /** Parse map text (YAML or JSON). `file` names the map in errors. */
 export function parseMeterMap(text: string, file: string): MeterMap {
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (err) {
-    throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `${file}: not valid YAML: ${(err as Error).message}`, { file }, { cause: err });
-  }
-  return buildMeterMap(data, file);
+  return buildMeterMap(parseMapYaml(text, file), file);
 }
 
 /** Validate map data and index it. */
 export function buildMeterMap(data: unknown, file = '<map>'): MeterMap {
-  const res = MeterMapSchema.safeParse(data);
-  if (!res.success) {
-    const problems = listNamedProblems(file, res.error, data, 'entries');
-    throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `invalid meter map ${file}:\n  ${problems.join('\n  ')}`, { file, problems });
-  }
-  const m = res.data;
+  const m = validateMap(KIND, MeterMapSchema, data, file);
   const sfNames = new Set(m.entries.map((e) => e.scaleFactor).filter((n): n is string => n !== undefined));
   const constOf = (name: string): number => {
     const e = m.entries.find((x) => x.name === name);
