@@ -10,8 +10,8 @@
 import { SerialPort } from 'serialport';
 import type { Clock } from '../../core/clock.js';
 import { ERROR_CODES, HarnessError } from '../../core/errors.js';
-import { type CanBus, type CanBusEvent, CanListeners, type CanNodeState } from './can-bus.js';
-import { type CanFilter, type CanFrame, type CanFrameInput, normalizeFrame, passes } from './frame.js';
+import type { CanFrameInput } from './frame.js';
+import { InterfaceBus } from './interface-bus.js';
 import { decodeSlcanLine, encodeSlcanFrame, slcanBitrateCommand, SlcanLineSplitter } from './slcan-codec.js';
 
 export interface SlcanOptions {
@@ -25,19 +25,14 @@ export interface SlcanOptions {
   name?: string;
 }
 
-export class SlcanBus implements CanBus {
-  readonly name: string;
-  readonly bitrate: number;
-  private readonly listeners = new CanListeners();
+export class SlcanBus extends InterfaceBus {
   private readonly splitter = new SlcanLineSplitter();
   private readonly role: 'host' | 'adapter';
-  private closed = false;
   /** Frames received and sent, lines that were not frames (for tests and reports). */
   readonly stats = { received: 0, sent: 0, errors: 0 };
 
   private constructor(private readonly port: SerialPort, private readonly clock: Clock, options: SlcanOptions) {
-    this.name = options.name ?? `slcan:${options.path}`;
-    this.bitrate = options.bitrate;
+    super(options.name ?? `slcan:${options.path}`, options.bitrate);
     this.role = options.role ?? 'host';
     port.on('data', (chunk: Buffer) => this.onData(chunk.toString('latin1')));
     port.on('close', () => this.finish());
@@ -58,22 +53,8 @@ export class SlcanBus implements CanBus {
   }
 
   async send(input: CanFrameInput): Promise<void> {
-    const frame = normalizeFrame(input, this.name);
-    if (this.closed) throw new HarnessError(ERROR_CODES.NOT_CONNECTED, `${this.name} is closed`);
-    await this.write(encodeSlcanFrame(frame));
+    await this.write(encodeSlcanFrame(this.frameToSend(input)));
     this.stats.sent++;
-  }
-
-  onFrame(listener: (f: CanFrame) => void, filters?: readonly CanFilter[]): () => void {
-    return this.listeners.addFrame(listener, filters, passes);
-  }
-
-  onEvent(listener: (e: CanBusEvent) => void): () => void {
-    return this.listeners.addEvent(listener);
-  }
-
-  state(): CanNodeState {
-    return 'error-active';
   }
 
   async close(): Promise<void> {

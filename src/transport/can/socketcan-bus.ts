@@ -6,8 +6,8 @@
 import { createRequire } from 'node:module';
 import type { Clock } from '../../core/clock.js';
 import { ERROR_CODES, HarnessError } from '../../core/errors.js';
-import { type CanBus, type CanBusEvent, CanListeners, type CanNodeState } from './can-bus.js';
-import { type CanFilter, type CanFrame, type CanFrameInput, normalizeFrame, passes } from './frame.js';
+import type { CanFrame, CanFrameInput } from './frame.js';
+import { InterfaceBus } from './interface-bus.js';
 
 interface RawMessage { id: number; ext?: boolean; rtr?: boolean; data: Buffer; err?: boolean; ts_sec?: number; ts_usec?: number }
 interface RawChannel {
@@ -37,15 +37,9 @@ export function loadSocketcan(): SocketcanModule {
   }
 }
 
-export class SocketcanBus implements CanBus {
-  readonly name: string;
-  readonly bitrate: number;
-  private readonly listeners = new CanListeners();
-  private closed = false;
-
+export class SocketcanBus extends InterfaceBus {
   private constructor(private readonly channel: RawChannel, private readonly clock: Clock, options: SocketcanOptions) {
-    this.name = options.interface;
-    this.bitrate = options.bitrate;
+    super(options.interface, options.bitrate);
     channel.addListener('onMessage', (msg) => {
       if (msg.err) {
         this.listeners.event({ kind: 'error-frame', detail: `${this.name}: error frame 0x${msg.id.toString(16)}` });
@@ -73,21 +67,8 @@ export class SocketcanBus implements CanBus {
   }
 
   async send(input: CanFrameInput): Promise<void> {
-    const f = normalizeFrame(input, this.name);
-    if (this.closed) throw new HarnessError(ERROR_CODES.NOT_CONNECTED, `${this.name} is closed`);
+    const f = this.frameToSend(input);
     this.channel.send({ id: f.id, ext: f.extended, rtr: !!f.rtr, data: Buffer.from(f.data) });
-  }
-
-  onFrame(listener: (f: CanFrame) => void, filters?: readonly CanFilter[]): () => void {
-    return this.listeners.addFrame(listener, filters, passes);
-  }
-
-  onEvent(listener: (e: CanBusEvent) => void): () => void {
-    return this.listeners.addEvent(listener);
-  }
-
-  state(): CanNodeState {
-    return 'error-active';
   }
 
   async close(): Promise<void> {
