@@ -1,7 +1,8 @@
 /** Debian's chromium, driven by playwright-core, for the dashboard's browser tests. */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
+import { startCli, type LiveCli } from '../support/cli.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -26,4 +27,27 @@ export function reportMissingChromium(name: string, describe: (n: string, f: () 
   } else {
     console.log(`${name}: skipped, ${CHROMIUM} is not installed (apt-get install -y chromium)`);
   }
+}
+
+/**
+ * A dashboard session: `chargebench serve` with `serveArgs` as a child process and a chromium context once `prepare` (given
+ * the dashboard's url) is done; `close` stops both and removes the temporary folder.
+ */
+export interface DashboardSession { cli: LiveCli; url: string; context: BrowserContext }
+
+export async function openDashboard(dir: string, serveArgs: string[], prepare?: (url: string) => Promise<void>): Promise<DashboardSession> {
+  const cli = startCli(['serve', ...serveArgs, '--trace', join(dir, 'live.jsonl'), '--output-dir', join(dir, 'runs')]);
+  const url = ((/url=(\S+?)\/?(\s|$)/.exec(await cli.ready) as RegExpExecArray)[1] as string);
+  await prepare?.(url);
+  return { cli, url, context: await launchChromium(dir) };
+}
+
+export async function closeDashboard(session: Partial<DashboardSession>, dir: string): Promise<void> {
+  await session.context?.close();
+  const cli = session.cli;
+  if (cli && cli.child.exitCode === null) {
+    cli.child.kill('SIGINT');
+    await cli.exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
 }

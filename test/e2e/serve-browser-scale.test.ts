@@ -5,14 +5,14 @@
  * animation frames), long tasks, and how fast a click on a station shows. Figures go to
  * out/serve-browser-1000.json and the screenshot to out/serve-dashboard-1000.png.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeServeRig } from '../bench/serve-rig.js';
-import { ROOT, startCli, type LiveCli } from '../support/cli.js';
-import { HAS_CHROMIUM, launchChromium, reportMissingChromium } from '../api/chromium.js';
+import { ROOT } from '../support/cli.js';
+import { closeDashboard, type DashboardSession, HAS_CHROMIUM, openDashboard, reportMissingChromium } from '../api/chromium.js';
 
 const N = 1000;
 const SESSIONS = 100;
@@ -23,7 +23,7 @@ reportMissingChromium('serve-browser-scale', describe, it);
 
 describe.skipIf(!HAS_CHROMIUM)(`dashboard with ${N} stations in headless chromium`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'cb-browser-1000-'));
-  let cli: LiveCli;
+  let session: Partial<DashboardSession> = {};
   let url: string;
   let context: BrowserContext;
 
@@ -31,24 +31,17 @@ describe.skipIf(!HAS_CHROMIUM)(`dashboard with ${N} stations in headless chromiu
     mkdirSync(OUT, { recursive: true });
     const rig = join(dir, 'rig.yaml');
     writeServeRig(rig, { n: N, heartbeatS: 2, meterS: 1, traceDir: join(dir, 'traces') });
-    cli = startCli(['serve', '--rig', rig, '--trace', join(dir, 'live.jsonl'), '--output-dir', join(dir, 'runs'), '--connect-timeout', '150']);
-    url = (/url=(\S+)\//.exec(await cli.ready) as RegExpExecArray)[1] as string;
-    for (let i = 1; i <= SESSIONS; i += 20) {
-      const ids = Array.from({ length: Math.min(20, SESSIONS - i + 1) }, (_v, k) => `A${String(i + k).padStart(4, '0')}`);
-      const res = await Promise.all(ids.map((id) => fetch(`${url}/api/stations/${id}/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"idTag":"TAG-1"}' })));
-      expect(res.map((r) => r.status)).toEqual(ids.map(() => 200));
-    }
-    context = await launchChromium(dir);
+    session = await openDashboard(dir, ['--rig', rig, '--connect-timeout', '150'], async (base) => {
+      for (let i = 1; i <= SESSIONS; i += 20) {
+        const ids = Array.from({ length: Math.min(20, SESSIONS - i + 1) }, (_v, k) => `A${String(i + k).padStart(4, '0')}`);
+        const res = await Promise.all(ids.map((id) => fetch(`${base}/api/stations/${id}/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"idTag":"TAG-1"}' })));
+        expect(res.map((r) => r.status)).toEqual(ids.map(() => 200));
+      }
+    });
+    ({ url, context } = session as DashboardSession);
   }, 240_000);
 
-  afterAll(async () => {
-    await context?.close();
-    if (cli && cli.child.exitCode === null) {
-      cli.child.kill('SIGINT');
-      await cli.exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeDashboard(session, dir));
 
   it('stays interactive with a busy frame stream: frame budget measured in the page', async () => {
     const page = context.pages()[0] ?? await context.newPage();

@@ -4,12 +4,12 @@
  * session from the page, and see the session, the frames and the power chart update; then run a
  * plan from the page and read its report in the report viewer. Screenshots go to out/ (artefacts).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startCli, type LiveCli } from '../support/cli.js';
-import { HAS_CHROMIUM, launchChromium, reportMissingChromium } from '../api/chromium.js';
+import { ROOT } from '../support/cli.js';
+import { closeDashboard, type DashboardSession, HAS_CHROMIUM, openDashboard, reportMissingChromium } from '../api/chromium.js';
 
 const OUT = join(ROOT, 'out');
 
@@ -17,25 +17,17 @@ reportMissingChromium('serve-browser', describe, it);
 
 describe.skipIf(!HAS_CHROMIUM)('dashboard in headless chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cb-browser-'));
-  let cli: LiveCli;
+  let session: Partial<DashboardSession> = {};
   let url: string;
   let context: import('playwright-core').BrowserContext;
 
   beforeAll(async () => {
     mkdirSync(OUT, { recursive: true });
-    cli = startCli(['serve', '--rig', 'rigs/emulator-only.yaml', '--trace', join(dir, 'live.jsonl'), '--output-dir', join(dir, 'runs')]);
-    url = (/url=(\S+)/.exec(await cli.ready) as RegExpExecArray)[1] as string;
-    context = await launchChromium(dir);
+    session = await openDashboard(dir, ['--rig', 'rigs/emulator-only.yaml']);
+    ({ url, context } = session as DashboardSession);
   }, 60_000);
 
-  afterAll(async () => {
-    await context?.close();
-    if (cli && cli.child.exitCode === null) {
-      cli.child.kill('SIGINT');
-      await cli.exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeDashboard(session, dir));
 
   it('plugs an EV and starts a session from the page; the session, the frames and the power chart update', async () => {
     const page = context.pages()[0] ?? await context.newPage();
