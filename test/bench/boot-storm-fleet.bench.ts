@@ -13,13 +13,13 @@
  * its boot window. RSS per station: the fleet's processes summed / N (upper bound: the processes'
  * own baseline is included); raw: boot-clients' RSS growth / N.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { readFlags } from './cli-flags.js';
+import { type JsonLinesChild as Proc, spawnJsonLines } from './json-lines-child.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../../..');
@@ -28,50 +28,8 @@ const TICK_S = 100; // /proc clock ticks per second on Linux
 
 interface Options { n: number; workers: number; connectRate: string; concurrency: number; holdS: number; heartbeatS: number; out: string; timeoutS: number }
 
-class Proc {
-  readonly lines: Record<string, unknown>[] = [];
-  private waiters: (() => void)[] = [];
-  err = '';
-  exited = false;
-  constructor(readonly proc: ChildProcess, readonly label: string) {
-    proc.stderr?.on('data', (d: Buffer) => { this.err = (this.err + d.toString()).slice(-3000); });
-    proc.on('exit', () => { this.exited = true; this.wake(); });
-    proc.stdin?.on('error', () => undefined);
-    createInterface({ input: proc.stdout! }).on('line', (l) => {
-      if (!l.startsWith('{')) return;
-      this.lines.push(JSON.parse(l) as Record<string, unknown>);
-      this.wake();
-    });
-  }
-  private wake(): void { const w = this.waiters; this.waiters = []; for (const f of w) f(); }
-  /** The next line carrying `key` (consumed). */
-  async next(key: string, timeoutMs: number): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.lines.findIndex((l) => key in l);
-      if (i >= 0) return this.lines.splice(0, i + 1).pop() as Record<string, unknown>;
-      if (this.exited) throw new Error(`${this.label} exited before "${key}": ${this.err}`);
-      if (Date.now() > deadline) throw new Error(`${this.label}: no "${key}" in ${timeoutMs} ms: ${this.err}`);
-      await new Promise<void>((r) => { const t = setTimeout(r, 200); this.waiters.push(() => { clearTimeout(t); r(); }); });
-    }
-  }
-  async stop(signal: NodeJS.Signals | 'stdin' = 'stdin', graceMs = 60_000): Promise<void> {
-    if (this.exited) return;
-    if (signal === 'stdin') this.proc.stdin?.end();
-    else this.proc.kill(signal);
-    const t = setTimeout(() => this.proc.kill('SIGKILL'), graceMs);
-    await new Promise<void>((r) => (this.exited ? r() : this.proc.once('exit', () => r())));
-    clearTimeout(t);
-  }
-}
-
-const all = new Set<Proc>();
-process.on('exit', () => { for (const p of all) if (!p.exited) p.proc.kill('SIGKILL'); });
-
 function start(cmd: string, args: string[], label: string, stdin: 'pipe' | 'ignore' = 'pipe'): Proc {
-  const p = new Proc(spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'] }), label);
-  all.add(p);
-  return p;
+  return spawnJsonLines(cmd, args, label, stdin);
 }
 
 /** The pid and every descendant. */

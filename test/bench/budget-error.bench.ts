@@ -12,13 +12,13 @@
  * layout); isolated (the same load in another process, as `emulate --workers` spreads it: the
  * measuring process runs no station). Targets (issue 13): p99 <= 1 ms alone, <= 5 ms with 1,000 active.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { readFlags } from './cli-flags.js';
+import { type JsonLinesChild as Proc, spawnJsonLines } from './json-lines-child.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../../..');
@@ -27,48 +27,9 @@ type Mode = 'alone' | 'shared' | 'isolated';
 
 interface Options { delayMs: number; calls: number; load: number; modes: Mode[]; loadHeartbeatS: number; out: string; gapMs: number }
 
-class Proc {
-  readonly lines: Record<string, unknown>[] = [];
-  private waiters: (() => void)[] = [];
-  private err = '';
-  exited = false;
-  constructor(readonly proc: ChildProcess, readonly label: string) {
-    proc.stderr?.on('data', (d: Buffer) => { this.err = (this.err + d.toString()).slice(-3000); });
-    proc.on('exit', () => { this.exited = true; this.wake(); });
-    proc.stdin?.on('error', () => undefined);
-    createInterface({ input: proc.stdout! }).on('line', (l) => {
-      if (!l.startsWith('{')) return;
-      this.lines.push(JSON.parse(l) as Record<string, unknown>);
-      this.wake();
-    });
-  }
-  private wake(): void { const w = this.waiters; this.waiters = []; for (const f of w) f(); }
-  async waitFor(key: string, timeoutMs: number): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.lines.find((l) => key in l);
-      if (hit) return hit;
-      if (this.exited) throw new Error(`${this.label} exited before "${key}": ${this.err}`);
-      if (Date.now() > deadline) throw new Error(`${this.label}: no "${key}" in ${timeoutMs} ms: ${this.err}`);
-      await new Promise<void>((r) => { const t = setTimeout(r, 200); this.waiters.push(() => { clearTimeout(t); r(); }); });
-    }
-  }
-  async stop(): Promise<void> {
-    if (this.exited) return;
-    this.proc.stdin?.end();
-    const t = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
-    await new Promise<void>((r) => (this.exited ? r() : this.proc.once('exit', () => r())));
-    clearTimeout(t);
-  }
-}
-
-const procs = new Set<Proc>();
 function node(script: string, args: string[], label: string): Proc {
-  const p = new Proc(spawn(process.execPath, [join(HERE, script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] }), label);
-  procs.add(p);
-  return p;
+  return spawnJsonLines(process.execPath, [join(HERE, script), ...args], label);
 }
-process.on('exit', () => { for (const p of procs) if (!p.exited) p.proc.kill('SIGKILL'); });
 
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
@@ -76,8 +37,7 @@ function quantile(sorted: number[], q: number): number {
 }
 
 async function oneMode(o: Options, mode: Mode, csmsUrl: string): Promise<{ mode: Mode; n: number; p50: number; p99: number; max: number; min: number; heldP50: number }> {
-  const peer = new Proc(spawn(PY, [join(REPO, 'test/bench/budget-error-peer.py'), '--delay-ms', String(o.delayMs)], { stdio: ['pipe', 'pipe', 'pipe'] }), 'peer');
-  procs.add(peer);
+  const peer = spawnJsonLines(PY, [join(REPO, 'test/bench/budget-error-peer.py'), '--delay-ms', String(o.delayMs)], 'peer');
   const loadProc = mode === 'isolated' ? node('budget-error-client.js', ['--role', 'load', '--csms', csmsUrl, '--load', String(o.load), '--load-heartbeat-s', String(o.loadHeartbeatS)], 'load') : undefined;
   try {
     const peerUrl = String((await peer.waitFor('url', 15_000)).url);
@@ -88,7 +48,7 @@ async function oneMode(o: Options, mode: Mode, csmsUrl: string): Promise<{ mode:
     try {
       await m.waitFor('done', 600_000);
     } finally {
-      await m.stop();
+      await m.stop("stdin", 5000);
     }
     const held = new Map(peer.lines.filter((l) => l.action === 'Heartbeat').map((l) => [String(l.id), Number(l.heldUs) / 1000]));
     const errs: number[] = [];
@@ -104,8 +64,8 @@ async function oneMode(o: Options, mode: Mode, csmsUrl: string): Promise<{ mode:
     helds.sort((a, b) => a - b);
     return { mode, n: errs.length, p50: quantile(errs, 0.5), p99: quantile(errs, 0.99), max: errs[errs.length - 1] ?? NaN, min: errs[0] ?? NaN, heldP50: quantile(helds, 0.5) };
   } finally {
-    await loadProc?.stop();
-    await peer.stop();
+    await loadProc?.stop("stdin", 5000);
+    await peer.stop("stdin", 5000);
   }
 }
 
@@ -139,7 +99,7 @@ async function main(): Promise<void> {
       process.stderr.write(`  ${mode.padEnd(9)} n=${r.n} error ms: p50 ${r.p50.toFixed(3)} p99 ${r.p99.toFixed(3)} max ${r.max.toFixed(3)} min ${r.min.toFixed(3)} (held p50 ${r.heldP50.toFixed(3)} ms)\n`);
     }
   } finally {
-    await csms.stop();
+    await csms.stop("stdin", 5000);
   }
   const after = loadavg();
   process.stdout.write(`\nbudget error (measured - held by the peer), ${o.delayMs} ms delay, ${o.calls} calls per mode, load ${o.load} stations\n\n`);
