@@ -8,6 +8,7 @@ import { WebSocket } from 'ws';
 import { RigSchema } from '../../src/plan/rig-schema.js';
 import { startRig, waitConnected, type RigRuntime } from '../../src/runner/rig-runtime.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
+import { GrowingList } from '../support/growing-list.js';
 
 export const CSMS = {
   host: '127.0.0.1', port: 0, path: 'ocpp', heartbeatIntervalS: 300,
@@ -86,33 +87,17 @@ export interface EventClient {
 
 export function openEvents(url: string, query = '', headers: Record<string, string> = {}): Promise<EventClient> {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/events${query}`, { headers });
-  const events: any[] = [];
+  const events = new GrowingList<any>();
   const messages: any[] = [];
-  const waiters = new Set<() => void>();
   ws.on('message', (data) => {
     const msg = JSON.parse(String(data));
-    if (msg.type === 'events') events.push(...msg.events);
+    if (msg.type === 'events') events.items.push(...msg.events);
     else messages.push(msg);
-    for (const w of [...waiters]) w();
+    events.wake();
   });
   const client: EventClient = {
-    ws, events, messages,
-    waitFor: (pred, timeoutMs = 10_000) => new Promise((resolve, reject) => {
-      const check = (): void => {
-        const hit = events.find(pred);
-        if (hit) {
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(hit);
-        }
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`no matching event within ${timeoutMs} ms (got ${events.length} events)`));
-      }, timeoutMs);
-      waiters.add(check);
-      check();
-    }),
+    ws, events: events.items, messages,
+    waitFor: (pred, timeoutMs = 10_000) => events.waitFor(pred, timeoutMs, () => `no matching event within ${timeoutMs} ms (got ${events.items.length} events)`),
     close: () => ws.close(),
   };
   return new Promise((resolve, reject) => {

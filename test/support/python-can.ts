@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { GrowingList } from './growing-list.js';
 
 export const PYTHON = '/usr/bin/python3';
 export const PEER_SCRIPT = fileURLToPath(new URL('../peers/can_slcan_peer.py', import.meta.url));
@@ -28,41 +29,25 @@ export interface PeerProcess {
 
 export async function startPeer(args: string[]): Promise<PeerProcess> {
   const child = spawn(PYTHON, [PEER_SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
+  const lines = new GrowingList<Record<string, unknown>>();
   let err = '';
   let buf = '';
-  const waiters = new Set<() => void>();
   child.stdout?.on('data', (d: Buffer) => {
     buf += d.toString();
     let i;
     while ((i = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
-      if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      if (line.trim()) lines.items.push(JSON.parse(line) as Record<string, unknown>);
     }
-    for (const w of [...waiters]) w();
+    lines.wake();
   });
   child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const waitFor = (pred: (l: Record<string, unknown>) => boolean, ms = 10_000): Promise<Record<string, unknown>> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => {
-        const hit = lines.find(pred);
-        if (hit) {
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(hit);
-        }
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`python-can peer: no matching line after ${ms} ms; got ${JSON.stringify(lines.slice(-5))}; stderr: ${err}`));
-      }, ms);
-      waiters.add(check);
-      check();
-    });
+    lines.waitFor(pred, ms, () => `python-can peer: no matching line after ${ms} ms; got ${JSON.stringify(lines.items.slice(-5))}; stderr: ${err}`);
   const peer: PeerProcess = {
-    child, lines, stderr: () => err, waitFor,
+    child, lines: lines.items, stderr: () => err, waitFor,
     send: (obj) => child.stdin?.write(`${typeof obj === 'string' ? obj : JSON.stringify(obj)}\n`),
     stop: async () => {
       if (child.exitCode === null) {
