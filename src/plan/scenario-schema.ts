@@ -56,6 +56,8 @@ export const EvClassSchema = z.object({
   socTarget: z.number().min(0).max(100).default(80).describe('SoC (%) the driver wants at departure'),
   energyKwh: LogNormalSchema.optional().describe('Energy the driver wants (kWh), instead of socArrival (ACN-Sim style); capped by the battery'),
   maxKw: z.number().positive().describe('Most power the car accepts (kW)'),
+  acPhases: z.number().int().min(1).max(3).default(3)
+    .describe('AC phases its on-board charger uses: maxKw is drawn over these (a 3-phase car on a 1-phase station gets a third); 1 for a single-phase car such as ACN-Sim\'s 6.6 kW ones'),
   taperFromSoc: z.number().min(0).max(100).default(80).describe('SoC (%) above which the car takes less power (its acceptance curve)'),
   stayHours: LogNormalSchema.optional().describe('How long the car stays (hours)'),
   deadlineHours: range('Route deadline after arrival (h): the car must leave then, energy or not').optional(),

@@ -50,7 +50,7 @@ export async function scenarioStep(ctx: RunContext, step: ScenarioStep, where: s
     if (s instanceof VirtualEvse) {
       const socTargetPct = Math.min(100, a.socArrivalPct + (a.energyKwh / a.batteryKwh) * 100);
       const r = plugInEv({ clock: ctx.rt.clock, trace, csms }, s.station, step.connector, {
-        batteryKwh: a.batteryKwh, socArrivalPct: a.socArrivalPct, socTargetPct, departureMs, maxKw: a.maxKw,
+        batteryKwh: a.batteryKwh, socArrivalPct: a.socArrivalPct, socTargetPct, departureMs, maxKw: a.maxKw, acPhases: a.acPhases,
         curve: { startSocPct: Math.min(100, Math.max(0, a.taperFromSoc)) },
       }, false);
       return { admit: r.admit, reason: r.reason, plugged: r.plugged, asked: csms !== undefined };
