@@ -68,7 +68,7 @@ export async function scenarioStep(ctx: RunContext, step: ScenarioStep, where: s
   record('start', {
     seed, durationMs, startHour, startWeekday, wallStartMs: wallStart, tariff: step.tariff, stations: stations.map((s) => s.identity),
     connector: step.connector, installedKva: ctx.rt.site.config.installedKva, siteLimitW: baselineW, arrivals: arrivals.length,
-    baseLoadW: ctx.rt.site.baseLoadW(),
+    baseLoadW: ctx.rt.site.baseLoadW(), references: step.references,
   });
   for (const a of arrivals) agenda.at(a.atMs, `arrival ${a.n}`, () => pool.arrive(a));
   for (const [i, o] of step.offline.entries()) {
