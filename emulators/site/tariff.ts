@@ -5,8 +5,9 @@
  *
  * Prices are steps by site-local time of day ("HH:MM", repeating daily): the step that began most
  * recently applies. `weekendBands`, when given, replace `bands` on Saturdays and Sundays (site-local
- * calendar), as utility schedules such as SCE TOU-EV-4 price weekends apart. The demand charge is a price per kW on the highest average import over a
- * demand window (default 15 minutes, windows aligned to local midnight), billed once per run.
+ * calendar), as utility schedules such as SCE TOU-EV-4 price weekends apart. The demand charge is a
+ * price per kW on the highest average import over a demand window (default 15 minutes, windows
+ * aligned to local midnight), billed once per run.
  */
 import { z } from 'zod';
 
