@@ -15,6 +15,8 @@ export interface EvClassSpec {
   socTarget: number;
   energyKwh?: LogNormalSpec | undefined;
   maxKw: number;
+  /** AC phases the on-board charger uses (absent: 3). */
+  acPhases?: number | undefined;
   taperFromSoc: number;
   stayHours?: LogNormalSpec | undefined;
   deadlineHours?: [number, number] | undefined;
@@ -29,6 +31,7 @@ export interface EvDraw {
   /** Energy the driver wants by departure (kWh). */
   energyKwh: number;
   maxKw: number;
+  acPhases: number;
   taperFromSoc: number;
   /** Time from arrival to departure (ms): the stay, or the route deadline. */
   stayMs: number;
@@ -84,6 +87,7 @@ export function drawEv(rng: Rng, mix: readonly EvClassSpec[]): EvDraw {
     socTargetPct: c.socTarget,
     energyKwh: round(energyKwh, 0.001),
     maxKw: c.maxKw,
+    acPhases: c.acPhases ?? 3,
     taperFromSoc: c.taperFromSoc,
     stayMs: Math.max(1000, Math.round(stayH * MS_PER_H / 1000) * 1000),
     departure: c.stayHours ? 'stay' : 'deadline',

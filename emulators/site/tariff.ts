@@ -4,8 +4,10 @@
  * the site metrics (energy at the time-of-use price plus the demand charge).
  *
  * Prices are steps by site-local time of day ("HH:MM", repeating daily): the step that began most
- * recently applies. The demand charge is a price per kW on the highest average import over a
- * demand window (default 15 minutes, windows aligned to local midnight), billed once per run.
+ * recently applies. `weekendBands`, when given, replace `bands` on Saturdays and Sundays (site-local
+ * calendar), as utility schedules such as SCE TOU-EV-4 price weekends apart. The demand charge is a
+ * price per kW on the highest average import over a demand window (default 15 minutes, windows
+ * aligned to local midnight), billed once per run.
  */
 import { z } from 'zod';
 
@@ -27,6 +29,8 @@ export const TariffSchema = z.object({
     .describe('Offset of site local time from UTC (minutes) for the bands; fixed, no daylight saving'),
   bands: z.array(TariffBandSchema).min(1).default([{ from: '00:00', pricePerKwh: 0.25, peak: false }])
     .describe('Time-of-use bands; the one whose `from` passed most recently applies'),
+  weekendBands: z.array(TariffBandSchema).min(1).optional()
+    .describe('Bands on Saturdays and Sundays (site-local calendar); absent: `bands` apply every day'),
   demandChargePerKw: z.number().min(0).default(0)
     .describe('Demand charge (currency per kW) on the highest average import over one demand window'),
   demandWindowMin: z.number().int().min(1).max(60).default(15)
@@ -42,9 +46,9 @@ export interface Band {
   peak: boolean;
 }
 
-/** Bands as ms after local midnight, sorted. */
-export function tariffBands(t: Tariff): Band[] {
-  return t.bands.map((b) => {
+/** Bands as ms after local midnight, sorted (`weekend`: the weekend bands, if the tariff has them). */
+export function tariffBands(t: Tariff, weekend = false): Band[] {
+  return (weekend && t.weekendBands ? t.weekendBands : t.bands).map((b) => {
     const [h, m] = b.from.split(':').map(Number) as [number, number];
     return { fromMs: (h * 60 + m) * 60_000, pricePerKwh: b.pricePerKwh, peak: b.peak };
   }).sort((a, b) => a.fromMs - b.fromMs);
@@ -54,8 +58,24 @@ function localTod(t: Tariff, wallMs: number): number {
   return mod(wallMs + t.utcOffsetMinutes * 60_000, DAY_MS);
 }
 
-/** The band in force at wall time `wallMs` (epoch ms). */
-export function bandAt(t: Tariff, wallMs: number, bands: readonly Band[] = tariffBands(t)): Band {
+/** Whether `wallMs` falls on a Saturday or Sunday, site-local (1970-01-01 was a Thursday). */
+export function isLocalWeekend(t: Pick<Tariff, 'utcOffsetMinutes'>, wallMs: number): boolean {
+  const dow = mod(Math.floor((wallMs + t.utcOffsetMinutes * 60_000) / DAY_MS) + 4, 7); // 0 = Sunday
+  return dow === 0 || dow === 6;
+}
+
+/** The bands of the site-local day `wallMs` falls on (weekday or weekend). */
+function dayBands(t: Tariff, wallMs: number, bands: readonly Band[] | undefined): readonly Band[] {
+  if (t.weekendBands && isLocalWeekend(t, wallMs)) return tariffBands(t, true);
+  return bands ?? tariffBands(t);
+}
+
+/**
+ * The band in force at wall time `wallMs` (epoch ms). `weekdayBands` (from tariffBands) saves the parse;
+ * on a weekend day of a tariff with `weekendBands` those apply instead.
+ */
+export function bandAt(t: Tariff, wallMs: number, weekdayBands?: readonly Band[]): Band {
+  const bands = dayBands(t, wallMs, weekdayBands);
   const tod = localTod(t, wallMs);
   let best = bands[bands.length - 1] as Band; // before the first band of the day: yesterday's last one
   for (const b of bands) if (b.fromMs <= tod) best = b;
@@ -67,10 +87,11 @@ export function priceAt(t: Tariff, wallMs: number): number {
   return bandAt(t, wallMs).pricePerKwh;
 }
 
-/** Milliseconds from `wallMs` to the next band boundary (> 0). */
-export function nextBandChangeIn(t: Tariff, wallMs: number, bands: readonly Band[] = tariffBands(t)): number {
+/** Milliseconds from `wallMs` to the next band boundary (> 0); with `weekendBands`, local midnight is one too. */
+export function nextBandChangeIn(t: Tariff, wallMs: number, weekdayBands?: readonly Band[]): number {
+  const bands = dayBands(t, wallMs, weekdayBands);
   const tod = localTod(t, wallMs);
-  let next = Infinity;
+  let next = t.weekendBands ? DAY_MS - tod : Infinity;
   for (const b of bands) {
     const d = mod(b.fromMs - tod, DAY_MS) || DAY_MS;
     if (d < next) next = d;

@@ -56,6 +56,8 @@ export const EvClassSchema = z.object({
   socTarget: z.number().min(0).max(100).default(80).describe('SoC (%) the driver wants at departure'),
   energyKwh: LogNormalSchema.optional().describe('Energy the driver wants (kWh), instead of socArrival (ACN-Sim style); capped by the battery'),
   maxKw: z.number().positive().describe('Most power the car accepts (kW)'),
+  acPhases: z.number().int().min(1).max(3).default(3)
+    .describe('AC phases its on-board charger uses: maxKw is drawn over these (a 3-phase car on a 1-phase station gets a third); 1 for a single-phase car such as ACN-Sim\'s 6.6 kW ones'),
   taperFromSoc: z.number().min(0).max(100).default(80).describe('SoC (%) above which the car takes less power (its acceptance curve)'),
   stayHours: LogNormalSchema.optional().describe('How long the car stays (hours)'),
   deadlineHours: range('Route deadline after arrival (h): the car must leave then, energy or not').optional(),
@@ -84,6 +86,14 @@ export const TariffSchema = SiteTariffSchema.extend({
   curtailmentPerKwh: z.number().min(0).default(0).describe('Cost of each kWh a driver wanted but did not get by departure (currency/kWh)'),
 }).strict().describe('Time-of-use prices, demand charge and curtailment cost: written to the trace so `chargebench metrics` scores the run with it');
 
+/** A published result to set the run beside (reports label it as published, not measured). */
+export const ReferenceSchema = z.object({
+  label: z.string().min(1).describe('What the figures are, e.g. "ACN-Sim LLF, 100 cars/day"'),
+  source: z.string().min(1).describe('Where they were published'),
+  energyDeliveredPct: z.number().min(0).max(100).optional().describe('Share of the energy asked for that was delivered (%)'),
+  costPerKwh: z.number().min(0).optional().describe('Delivered cost per kWh (energy + demand charge), in the tariff\'s currency'),
+}).strict();
+
 export const ScenarioFields = {
   evse: z.string().min(1).default('evse[*]').describe('Stations the scenario plays over'),
   connector: z.number().int().min(1).default(1).describe('Connector used on each station'),
@@ -97,6 +107,8 @@ export const ScenarioFields = {
   buildingLoad: z.array(LoadSpikeSchema).default([]).describe('Building-load spikes'),
   dr: z.array(DrEventSchema).default([]).describe('Demand-response events: the site limit drops for a while'),
   tariff: TariffSchema,
+  references: z.array(ReferenceSchema).default([])
+    .describe('Published figures of the same case (another simulator\'s), printed beside the scorecard and labelled as not measured'),
   progressEvery: duration.default('30m').describe('Record a progress line (sessions so far, queue, power) this often'),
 };
 

@@ -19,6 +19,7 @@ const ROWS: Row[] = [
   { label: '  no receipt', value: (m) => m.failures.noReceipt, text: (m) => String(m.failures.noReceipt), diff: 'relative' },
   { label: '  ghost sessions', value: (m) => m.failures.ghostSessions, text: (m) => String(m.failures.ghostSessions), diff: 'relative' },
   { label: 'delivered cost per kWh', value: (m) => m.costPerKwh, text: (m) => money(m.costPerKwh, m.currency), diff: 'relative' },
+  { label: '  energy delivered (of wanted)', value: (m) => m.energyDeliveredShare, text: (m) => `${pct(m.energyDeliveredShare)} (${m.wantedKwh.toFixed(1)} kWh wanted)`, diff: 'pct-points' },
   { label: '  EV energy (kWh)', value: (m) => m.evKwh, text: (m) => m.evKwh.toFixed(1), diff: 'relative' },
   { label: '  energy cost (TOU)', value: (m) => m.energyCost, text: (m) => m.energyCost.toFixed(2), diff: 'relative' },
   { label: '  demand charge', value: (m) => m.demandCharge, text: (m) => `${m.demandCharge.toFixed(2)} (peak ${m.peakDemandKw.toFixed(1)} kW)`, diff: 'relative' },
@@ -50,6 +51,15 @@ export function formatScorecard(runs: { label: string; metrics: SiteMetrics }[])
   const head = ['metric', ...runs.map((r) => r.label), ...runs.slice(1).map((r) => `${r.label} vs ${base.label}`)];
   const body = ROWS.map((row) => [row.label, ...runs.map((r) => row.text(r.metrics)), ...runs.slice(1).map((r) => diffText(row, base.metrics, r.metrics))]);
   const out = ['Site scorecard', ...table([head, ...body])];
+  const refs = base.metrics.references;
+  if (refs.length) {
+    out.push('', 'Published reference figures (not measured by this run; the scenario names them)');
+    out.push(...table([
+      ['reference', 'energy delivered', 'cost per kWh', 'source'],
+      ...refs.map((r) => [r.label, r.energyDeliveredPct === undefined ? 'n/a' : `${r.energyDeliveredPct.toFixed(2)}%`, r.costPerKwh === undefined ? 'n/a' : money(r.costPerKwh, base.metrics.currency), r.source]),
+      ...runs.map((r) => [`${r.label} (this run, measured)`, pct(r.metrics.energyDeliveredShare), money(r.metrics.costPerKwh, r.metrics.currency), 'computed from the trace']),
+    ]));
+  }
   for (const r of runs) {
     out.push('', `Hourly (${r.label})`);
     out.push(...table([

@@ -65,7 +65,7 @@ export class ChargerPool {
     const h = this.host;
     h.record('arrive', {
       n: a.n, evClass: a.evClass, batteryKwh: a.batteryKwh, socArrivalPct: a.socArrivalPct, socTargetPct: a.socTargetPct,
-      energyKwh: a.energyKwh, maxKw: a.maxKw, taperFromSoc: a.taperFromSoc, stayMs: a.stayMs, departure: a.departure, act: a.act,
+      energyKwh: a.energyKwh, maxKw: a.maxKw, acPhases: a.acPhases, taperFromSoc: a.taperFromSoc, stayMs: a.stayMs, departure: a.departure, act: a.act,
       deadlineT: a.departure === 'deadline' ? a.atMs + a.stayMs : undefined,
     });
     const free = this.free();

@@ -50,7 +50,7 @@ export async function scenarioStep(ctx: RunContext, step: ScenarioStep, where: s
     if (s instanceof VirtualEvse) {
       const socTargetPct = Math.min(100, a.socArrivalPct + (a.energyKwh / a.batteryKwh) * 100);
       const r = plugInEv({ clock: ctx.rt.clock, trace, csms }, s.station, step.connector, {
-        batteryKwh: a.batteryKwh, socArrivalPct: a.socArrivalPct, socTargetPct, departureMs, maxKw: a.maxKw,
+        batteryKwh: a.batteryKwh, socArrivalPct: a.socArrivalPct, socTargetPct, departureMs, maxKw: a.maxKw, acPhases: a.acPhases,
         curve: { startSocPct: Math.min(100, Math.max(0, a.taperFromSoc)) },
       }, false);
       return { admit: r.admit, reason: r.reason, plugged: r.plugged, asked: csms !== undefined };
@@ -68,7 +68,7 @@ export async function scenarioStep(ctx: RunContext, step: ScenarioStep, where: s
   record('start', {
     seed, durationMs, startHour, startWeekday, wallStartMs: wallStart, tariff: step.tariff, stations: stations.map((s) => s.identity),
     connector: step.connector, installedKva: ctx.rt.site.config.installedKva, siteLimitW: baselineW, arrivals: arrivals.length,
-    baseLoadW: ctx.rt.site.baseLoadW(),
+    baseLoadW: ctx.rt.site.baseLoadW(), references: step.references,
   });
   for (const a of arrivals) agenda.at(a.atMs, `arrival ${a.n}`, () => pool.arrive(a));
   for (const [i, o] of step.offline.entries()) {

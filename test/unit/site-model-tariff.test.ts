@@ -39,4 +39,27 @@ describe('tariff', () => {
     expect(d.peakKw()).toBeCloseTo(20, 6);
     expect(d.charge()).toBeCloseTo(20 * 15, 6);
   });
+
+  it('weekend bands replace the weekday bands on site-local Saturdays and Sundays; local midnight bounds a span', () => {
+    // SCE TOU-EV-4 summer (acnportal's sce_tou_ev_4_march_2019.json), Pacific standard time
+    const W = TariffSchema.parse({
+      utcOffsetMinutes: -480,
+      bands: [{ from: '00:00', pricePerKwh: 0.05623 }, { from: '08:00', pricePerKwh: 0.0925 }, { from: '12:00', pricePerKwh: 0.26668, peak: true },
+        { from: '18:00', pricePerKwh: 0.0925 }, { from: '23:00', pricePerKwh: 0.05623 }],
+      weekendBands: [{ from: '00:00', pricePerKwh: 0.05623 }],
+      demandChargePerKw: 15.51,
+    });
+    const pst = (y: number, mo: number, d: number, h: number): number => Date.UTC(y, mo - 1, d, h + 8);
+    // 2026-01-02 is a Friday, 01-03 a Saturday, 01-05 a Monday (local)
+    expect(priceAt(W, pst(2026, 1, 2, 13))).toBe(0.26668);
+    expect(priceAt(W, pst(2026, 1, 3, 13))).toBe(0.05623);
+    expect(bandAt(W, pst(2026, 1, 4, 13)).peak).toBe(false);
+    expect(priceAt(W, pst(2026, 1, 5, 13))).toBe(0.26668);
+    // Friday 23:30 local: the next change is midnight (the weekend), not Saturday 08:00
+    expect(nextBandChangeIn(W, pst(2026, 1, 2, 23) + 30 * 60_000)).toBe(30 * 60_000);
+    // 10 kW from Friday 17:00 to Saturday 13:00: 1 h peak, 5 h mid, 1 h off, then 13 h weekend
+    expect(energyCost(W, pst(2026, 1, 2, 17), 20 * 3_600_000, 10_000)).toBeCloseTo(10 * (0.26668 + 5 * 0.0925 + 0.05623 + 13 * 0.05623), 9);
+    // without weekend bands a Saturday is priced as any day
+    expect(priceAt(T, at(16) + 5 * 86_400_000)).toBe(0.5);
+  });
 });

@@ -70,6 +70,9 @@ export class SessionView {
   observe(key: string, powerW: number, nowMs: number): boolean {
     const o = this.obs.get(key);
     if (!o || o.answeredAt === undefined || nowMs - o.answeredAt < OBSERVE_AFTER_MS) return false;
+    // an EV that drew nothing (full) and whose headroom rounded to nothing shows nothing new: it
+    // stays EV-limited, instead of flipping to its full share and back at every meter value
+    if (o.limitedW === 0 && o.allocatedW <= 0 && powerW <= 0) return false;
     const wasLimited = o.limitedW !== undefined;
     if (LIMITED(powerW, o.allocatedW)) o.limitedW = powerW;
     else delete o.limitedW;

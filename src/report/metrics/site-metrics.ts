@@ -34,6 +34,11 @@ export interface SiteMetrics {
   /** `refused`: drivers whose EV admission control refused and who left without a transaction. */
   failures: { failedHandshakes: number; failedStarts: number; walkAways: number; refused: number; noEnergy: number; noReceipt: number; ghostSessions: number };
   evKwh: number;
+  /** Energy the arriving drivers wanted (kWh), and the share of it their sessions delivered (ACN-Sim's "energy delivered"). */
+  wantedKwh: number;
+  energyDeliveredShare: number | undefined;
+  /** Published figures of other simulators the scenario names (not measured by this run). */
+  references: ReferenceFigures[];
   energyCost: number;
   demandCharge: number;
   peakDemandKw: number;
@@ -51,6 +56,14 @@ export interface SiteMetrics {
   onTimeShare: number | undefined;
   hours: HourRow[];
   notes: string[];
+}
+
+/** A published result the scenario sets its run beside (from the scenario's `references`). */
+export interface ReferenceFigures {
+  label: string;
+  source: string;
+  energyDeliveredPct?: number | undefined;
+  costPerKwh?: number | undefined;
 }
 
 const MS_PER_H = 3_600_000;
@@ -162,12 +175,16 @@ export function computeSiteMetrics(m: TraceModel, opts: MetricsOptions = {}): Si
   const buildingPeakKw = peakWindowKw(grid.buildingWh, windowMin, offsetMin);
   const demandCharge = (tariff?.demandChargePerKw ?? 0) * Math.max(0, peakDemandKw - buildingPeakKw);
   let curtailmentKwh = 0;
+  let wantedKwh = 0;
+  let deliveredKwh = 0;
   let onTime = 0;
   const onTimeTx = new Set<TxRecord>();
   for (const a of arrivals) {
     const tx = txOf.get(Number(a.data.n));
     const wanted = Number(a.data.energyKwh ?? 0);
     const got = tx ? txEnergyWh(tx) / 1000 : 0;
+    wantedKwh += wanted;
+    deliveredKwh += Math.min(got, wanted);
     if (tx && tx.accepted) curtailmentKwh += Math.max(0, wanted - got);
     if (tx && good(tx) && got >= wanted - ON_TIME_SLACK_KWH) { onTime++; onTimeTx.add(tx); }
   }
@@ -185,7 +202,9 @@ export function computeSiteMetrics(m: TraceModel, opts: MetricsOptions = {}): Si
   if (kva === undefined) notes.push('installed kVA unknown (no scenario record, no --kva): sessions per kVA not computed');
   return {
     trace: m.file, attempts, succeeded, successRate: attempts ? succeeded / attempts : 0, failures,
-    evKwh, energyCost, demandCharge, peakDemandKw, curtailmentKwh, curtailmentCost, costPerKwh, currency: tariff?.currency ?? '',
+    evKwh, wantedKwh, energyDeliveredShare: wantedKwh > 0 ? deliveredKwh / wantedKwh : undefined,
+    references: Array.isArray(sc?.references) ? (sc.references as ReferenceFigures[]) : [],
+    energyCost, demandCharge, peakDemandKw, curtailmentKwh, curtailmentCost, costPerKwh, currency: tariff?.currency ?? '',
     peakSessions, installedKva: kva, sessionsPerKva: kva ? peakSessions / kva : undefined,
     peakOnTimeSessions, onTimeSessionsPerKva: kva ? peakOnTimeSessions / kva : undefined,
     onTime, onTimeShare: arrivals.length ? onTime / arrivals.length : undefined,
