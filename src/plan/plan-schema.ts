@@ -73,7 +73,8 @@ const Trigger = z.object({
   kind: z.literal('trigger'), ...base, ...budget,
   evse: evse.describe('Station the control stack sends the operation to'),
   action: z.string().min(1).describe('OCPP action the control stack sends, e.g. TriggerMessage, Reset, SetChargingProfile'),
-  payload: z.record(z.string(), z.unknown()).default({}).describe('Request payload'),
+  payload: z.record(z.string(), z.unknown()).default({})
+    .describe('Request payload; a string "{transactionId}" becomes the id the CSMS gave the station\'s running transaction (on connectorId/evseId), "{now+20s}" a time on the run\'s clock'),
   expectStatus: z.string().optional().describe('Expected `status` in the answer'),
   expectAnswer: z.record(z.string(), z.unknown()).optional()
     .describe('JSON subset the answer payload must contain (e.g. a GetConfiguration value, a composite schedule\'s limit); the answer goes into the evidence'),

@@ -108,6 +108,13 @@ describe('conformance suite against the built-in CSMS as a separate process, rea
     expect(queued.length).toBeGreaterThanOrEqual(triggers.filter((s) => s.kind === 'trigger').length);
     expect(queued.length).toBeGreaterThan(80);
 
+    // validate --rig agrees with run: the plan the rig cannot run is not checked against it, the others are
+    const v = await runAsync(['validate', '--rig', `${DIR}/rigs/external-csms.yaml`, `${DIR}/TC_B_02_CSMS.yaml`, `${DIR}/TC_013.yaml`], { CSMS_URL: csmsUrl, CSMS_REST_URL: restUrl }, 30_000);
+    expect(v.stderr).toBe('');
+    expect(v.code).toBe(0);
+    expect(v.stdout).toContain(`ok ${DIR}/TC_B_02_CSMS.yaml (not run on this rig: every case is not applicable on the rig: TC_B_02_CSMS needs the built-in CSMS`);
+    expect(v.stdout).toContain(`ok ${DIR}/TC_013.yaml\n`);
+
     // one CSMS served every plan: no transaction is left open on it
     for (const id of ['CB16-01', 'CB201-01']) {
       const open = await (await fetch(`${restUrl}/data/transactions?identifier=${id}&active=true`)).json() as unknown[];
