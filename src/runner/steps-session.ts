@@ -111,7 +111,9 @@ export async function startStep(ctx: RunContext, step: StepOf<'start'>, where: s
   // a local start plugs in and presents the token; a remote one plugs in a virtual EV (a real one is plugged by the bench)
   for (const s of stations) {
     if (step.remote && s.kind === 'real') continue;
-    if (s.connectorStatus(step.connector) === 'Available' && !s.hasTransaction(step.connector)) await s.plug(step.connector);
+    // a driver who badged first (Preparing without a cable) or holds the reservation (Reserved) plugs in too
+    const unplugged = s.isPlugged ? !s.isPlugged(step.connector) : s.connectorStatus(step.connector) === 'Available';
+    if (unplugged && !s.hasTransaction(step.connector)) await s.plug(step.connector);
     if (step.requestEnergy) await s.requestEnergy(step.connector);
   }
   let answers: unknown[];
