@@ -126,7 +126,7 @@ const Send = z.object({
   station: replayStation,
   ocppVersion: z.enum(['1.6', '2.0.1']).default('1.6').describe('OCPP version the replay station speaks'),
   action: z.string().min(1).describe('OCPP action of the CALL the station sends'),
-  payload: z.record(z.string(), z.unknown()).default({}).describe('CALL payload (as recorded)'),
+  payload: z.record(z.string(), z.unknown()).default({}).describe('CALL payload (as recorded); "{run}" in a string becomes the run\'s tag (real clock; 0 on the virtual clock), e.g. a 2.0.1 transactionId unique across runs'),
   expectAnswer: z.record(z.string(), z.unknown()).optional().describe('JSON subset the CALLRESULT payload must contain'),
   expectError: z.string().optional().describe('CALLERROR code expected instead of a CALLRESULT'),
   fieldTransactionId: z.union([z.number(), z.string()]).optional()

@@ -116,7 +116,7 @@ describe('conformance suite against the built-in CSMS as a separate process, rea
     expect(v.stdout).toContain(`ok ${DIR}/TC_013.yaml\n`);
 
     // one CSMS served every plan: no transaction is left open on it
-    for (const id of ['CB16-01', 'CB201-01']) {
+    for (const id of ['CB16-01', 'CB201-01', 'CB16-R1', 'CB201-R1']) {
       const open = await (await fetch(`${restUrl}/data/transactions?identifier=${id}&active=true`)).json() as unknown[];
       expect(open, id).toEqual([]);
     }
