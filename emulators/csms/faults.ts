@@ -7,7 +7,11 @@
  *   the lock of that call: its new connection's calls go unanswered for `holdMs`, then are answered
  *   with a CALLERROR "Call already in progress", and the CSMS's own calls to it fail the same way;
  * - `unansweredCrossCall`: a station CALL that arrives while a CSMS call to that station awaits its
- *   answer (both sides calling at once) is never answered.
+ *   answer (both sides calling at once) is never answered;
+ * - `duplicateIdAnsweredOnce`: the CSMS answers a message id once per connection (it deduplicates
+ *   by id): a second CALL with an id already answered gets no answer;
+ * - `dropBootsInStorm`: under a boot storm (more than `maxBoots` BootNotifications, all stations
+ *   together, within `windowMs`) the boots beyond `maxBoots` are left unanswered.
  * Every firing is recorded (`device: csms, event: fault`), so a failing report names the fault.
  */
 import { createRPCError } from 'ocpp-rpc';
@@ -15,7 +19,7 @@ import { z } from 'zod';
 import type { Clock } from '../../src/core/clock.js';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import type { Trace } from '../../src/core/trace.js';
-import type { FrameHooks, OcppLink } from '../../src/transport/ocpp-link.js';
+import type { FrameHooks, OcppLink, OutgoingFrame } from '../../src/transport/ocpp-link.js';
 import type { Payload } from '../../src/transport/ocpp-types.js';
 
 export const CsmsFaultsSchema = z.object({
@@ -26,6 +30,12 @@ export const CsmsFaultsSchema = z.object({
     holdMs: z.number().int().min(0).default(20_000).describe('How long the new connection\'s calls go unanswered before the CALLERRORs start (ms)'),
   }).strict().optional().describe('A connection lost with a CSMS call in flight leaves the station\'s call lock held: the new connection\'s calls go unanswered, then get "Call already in progress"'),
   unansweredCrossCall: z.boolean().optional().describe('Never answer a station CALL that arrives while a CSMS call to that station awaits its answer'),
+  duplicateIdAnsweredOnce: z.boolean().optional()
+    .describe('Answer each message id once per connection: a second CALL with an id already answered gets no answer'),
+  dropBootsInStorm: z.object({
+    maxBoots: z.number().int().min(1).default(10).describe('Boots answered within one window (all stations together)'),
+    windowMs: z.number().int().positive().default(1000).describe('The window (ms)'),
+  }).strict().optional().describe('Under a boot storm, leave the BootNotifications beyond maxBoots within windowMs unanswered'),
 }).strict().describe('Injected faults that mimic real CSMS bugs (for proving that robustness plans catch them); none by default');
 
 export type CsmsFaultsConfig = z.output<typeof CsmsFaultsSchema>;
@@ -36,11 +46,15 @@ export class CsmsFaults {
   private crashed: string | undefined;
   /** Stations whose call lock went stale: when the lock was left behind and when its hold ends. */
   private readonly staleLocks = new Map<string, { since: number; holdUntil: number | undefined }>();
+  /** When the boots of the current storm window arrived (dropBootsInStorm). */
+  private bootTimes: number[] = [];
 
   constructor(private readonly cfg: CsmsFaultsConfig, private readonly clock: Clock, private readonly trace: Trace) {}
 
   get any(): boolean {
-    return this.cfg.crashOnQuickReconnect !== undefined || this.cfg.staleCallLock !== undefined || this.cfg.unansweredCrossCall === true;
+    const c = this.cfg;
+    return c.crashOnQuickReconnect !== undefined || c.staleCallLock !== undefined || c.unansweredCrossCall === true
+      || c.duplicateIdAnsweredOnce === true || c.dropBootsInStorm !== undefined;
   }
 
   /** A refusal for a connection attempt while crashed; undefined otherwise. */
@@ -103,14 +117,47 @@ export class CsmsFaults {
           unanswered.push(action);
           return {};
         }
+        if (action === 'BootNotification' && this.stormDrops(identity)) {
+          unanswered.push(action);
+          return {};
+        }
         return undefined;
       },
+      ...(this.cfg.duplicateIdAnsweredOnce ? { outgoing: this.answerOnce(identity) } : {}),
       beforeAnswer: (action: string): Promise<boolean> => {
         const i = unanswered.indexOf(action);
         if (i < 0) return Promise.resolve(true);
         unanswered.splice(i, 1);
         return Promise.resolve(false);
       },
+    };
+  }
+
+  /** dropBootsInStorm: true when this boot is one too many for the current window (it is dropped). */
+  private stormDrops(identity: string): boolean {
+    const storm = this.cfg.dropBootsInStorm;
+    if (!storm) return false;
+    const now = this.clock.now();
+    this.bootTimes = this.bootTimes.filter((t) => now - t < storm.windowMs);
+    if (this.bootTimes.length < storm.maxBoots) {
+      this.bootTimes.push(now);
+      return false;
+    }
+    this.fired('boot-storm-drop', identity, `BootNotification left unanswered: ${storm.maxBoots} boots already answered within ${storm.windowMs} ms`);
+    return true;
+  }
+
+  /** duplicateIdAnsweredOnce: the outgoing hook that drops a second answer to one message id. */
+  private answerOnce(identity: string): (frame: OutgoingFrame) => string[] | undefined {
+    const answered = new Map<string, string | undefined>();
+    return (frame) => {
+      if (frame.type !== 3 && frame.type !== 4) return undefined;
+      if (!answered.has(frame.id)) {
+        answered.set(frame.id, frame.action);
+        return undefined;
+      }
+      this.fired('duplicate-id-answered-once', identity, `a second ${answered.get(frame.id) ?? 'CALL'} with message id ${frame.id} left unanswered: the CSMS answers each id once`);
+      return [];
     };
   }
 

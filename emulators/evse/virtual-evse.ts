@@ -3,7 +3,7 @@ import type { IdTokenType } from './id-token.js';
 import type { Trace } from '../../src/core/trace.js';
 import type { Evse, EvseCapability, LinkEvent, PowerReading } from '../../src/devices/evse.js';
 import { LinkLog } from '../../src/devices/link-log.js';
-import { detailedStatus } from './connector.js';
+import { detailedStatus, isPluggedIn } from './connector.js';
 import type { ChargeStation } from './station.js';
 
 export class VirtualEvse implements Evse {
@@ -25,6 +25,10 @@ export class VirtualEvse implements Evse {
     return c >= 1 && c <= this.station.sessions.connectors.length ? detailedStatus(this.station.sessions.connector(c)) : undefined;
   }
   hasTransaction(c: number): boolean { return !!this.station.sessions.connectors[c - 1]?.tx; }
+  isPlugged(c: number): boolean {
+    const connector = this.station.sessions.connectors[c - 1];
+    return connector !== undefined && isPluggedIn(connector);
+  }
   transactionId(c: number): string | number | undefined {
     const local = this.station.sessions.connectors[c - 1]?.tx?.localTxId;
     if (local === undefined) return undefined;

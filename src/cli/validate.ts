@@ -1,5 +1,6 @@
 import { ERROR_CODES, HarnessError, isHarnessError } from '../core/errors.js';
 import { detectKind, type FileKind } from '../plan/file-kind.js';
+import { planNotApplicable, rigOffers } from '../plan/case-applicability.js';
 import { parseYamlValue, readInputFile } from '../plan/load-yaml.js';
 import { planFromValue } from '../plan/load-plan.js';
 import { loadRigFile, rigFromValue } from '../plan/load-rig.js';
@@ -43,18 +44,21 @@ export function validateValidateOptions(files: string[], opts: ValidateCommandOp
  * src/plan/load-rig.ts): what passes here passes there. The kind comes from --kind or from the
  * file itself (see detectKind).
  */
-function validateFile(file: string, kind: FileKind | undefined, rig: Rig | undefined, params: Record<string, string>): void {
+function validateFile(file: string, kind: FileKind | undefined, rig: Rig | undefined, params: Record<string, string>): string | undefined {
   // Until the kind is known, read and parse errors carry the plan code (plan and rig both exit 2).
   const code = kind === 'rig' ? ERROR_CODES.RIG_INVALID : ERROR_CODES.PLAN_INVALID;
   const value = parseYamlValue(readInputFile(file, code), file, code);
   if ((kind ?? detectKind(value, file)) === 'plan') {
     const plan = planFromValue(value, file, params);
-    // against the rig, exactly as `run` checks before it starts
+    // against the rig, exactly as `run` checks before it starts (and, like run, not a plan the rig will not run)
+    const na = rig ? planNotApplicable(plan, rigOffers(rig)) : undefined;
+    if (na !== undefined) return ` (not run on this rig: ${na})`;
     const problems = rig ? checkPlanAgainstRig(file, plan, rig) : [];
     if (problems.length) throw new HarnessError(ERROR_CODES.PLAN_INVALID, problems.join('\n'), { problems });
   } else {
     rigFromValue(value, file);
   }
+  return undefined;
 }
 
 /**
@@ -69,17 +73,17 @@ export function validateCommand(files: string[], opts: ValidateCommandOptions = 
     return reportError(err);
   }
   let worst: number = EXIT.PASSED;
-  const check = (file: string, fn: () => void): void => {
+  const check = (file: string, fn: () => string | undefined): void => {
     try {
-      fn();
-      process.stdout.write(`ok ${file}\n`);
+      const note = fn();
+      process.stdout.write(`ok ${file}${note ?? ''}\n`);
     } catch (err) {
       const code = reportError(err);
       worst = Math.max(worst, isHarnessError(err) ? code : EXIT.INFRA);
     }
   };
   let rig: Rig | undefined;
-  if (v.rig !== undefined) check(v.rig, () => { rig = loadRigFile(v.rig as string); });
+  if (v.rig !== undefined) check(v.rig, () => { rig = loadRigFile(v.rig as string); return undefined; });
   for (const file of files) check(file, () => validateFile(file, v.kind, rig, v.params));
   return worst;
 }

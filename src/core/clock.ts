@@ -24,6 +24,9 @@ export interface Clock {
   readonly isVirtual: boolean;
 }
 
+/** The longest delay setTimeout takes (2^31-1 ms); longer timers are armed in steps. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
 export function deferImmediate(fn: () => void): void {
   setImmediate(fn);
 }
@@ -65,7 +68,15 @@ export class RealClock implements Clock {
   }
 
   setTimer(ms: number, fn: () => void): TimerHandle {
-    const t = setTimeout(fn, Math.max(0, ms));
+    // setTimeout fires after 1 ms for anything over 2^31-1 ms (~24.8 days): wait in such steps instead
+    // (a reservation that expires in 2099 must not expire at once)
+    const until = performance.now() + Math.max(0, ms);
+    let t: ReturnType<typeof setTimeout>;
+    const arm = (): void => {
+      const left = until - performance.now();
+      t = left > MAX_TIMEOUT_MS ? setTimeout(arm, MAX_TIMEOUT_MS) : setTimeout(fn, Math.max(0, left));
+    };
+    arm();
     return { cancel: () => clearTimeout(t) };
   }
 

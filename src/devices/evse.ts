@@ -62,6 +62,8 @@ export interface Evse {
   isConnected(): boolean;
   connectorStatus(connector: number): string | undefined;
   hasTransaction(connector: number): boolean;
+  /** Whether a cable is in (a virtual station knows; a real charger does not say: undefined). */
+  isPlugged?(connector: number): boolean;
   /** The id the CSMS knows the running transaction by (remote stop). */
   transactionId(connector: number): string | number | undefined;
   power(): PowerReading;

@@ -73,7 +73,8 @@ const Trigger = z.object({
   kind: z.literal('trigger'), ...base, ...budget,
   evse: evse.describe('Station the control stack sends the operation to'),
   action: z.string().min(1).describe('OCPP action the control stack sends, e.g. TriggerMessage, Reset, SetChargingProfile'),
-  payload: z.record(z.string(), z.unknown()).default({}).describe('Request payload'),
+  payload: z.record(z.string(), z.unknown()).default({})
+    .describe('Request payload; a string "{transactionId}" becomes the id the CSMS gave the station\'s running transaction (on connectorId/evseId), "{now+20s}" a time on the run\'s clock'),
   expectStatus: z.string().optional().describe('Expected `status` in the answer'),
   expectAnswer: z.record(z.string(), z.unknown()).optional()
     .describe('JSON subset the answer payload must contain (e.g. a GetConfiguration value, a composite schedule\'s limit); the answer goes into the evidence'),
@@ -125,7 +126,7 @@ const Send = z.object({
   station: replayStation,
   ocppVersion: z.enum(['1.6', '2.0.1']).default('1.6').describe('OCPP version the replay station speaks'),
   action: z.string().min(1).describe('OCPP action of the CALL the station sends'),
-  payload: z.record(z.string(), z.unknown()).default({}).describe('CALL payload (as recorded)'),
+  payload: z.record(z.string(), z.unknown()).default({}).describe('CALL payload (as recorded); "{run}" in a string becomes the run\'s tag (real clock; 0 on the virtual clock), e.g. a 2.0.1 transactionId unique across runs'),
   expectAnswer: z.record(z.string(), z.unknown()).optional().describe('JSON subset the CALLRESULT payload must contain'),
   expectError: z.string().optional().describe('CALLERROR code expected instead of a CALLRESULT'),
   fieldTransactionId: z.union([z.number(), z.string()]).optional()

@@ -131,6 +131,8 @@ export const RigSchema = z.object({
       url: z.string().regex(/^https?:\/\//, 'expected an http:// or https:// URL').describe('Base URL: an `http` step\'s url that starts with / is appended to it'),
       headers: z.record(z.string(), z.string()).default({}).describe('Headers of every `http` step to this API (e.g. Authorization: "Bearer ${env:CSMS_TOKEN}")'),
     }).strict().optional().describe('The control stack\'s configuration API, for `http` plan steps with a relative url (default: the rest/http trigger\'s url and headers)'),
+    operatorSetUp: z.boolean().default(false)
+      .describe('The CSMS under test was set up by its operator as the plans\' cases ask (tokens such as TAG-BLOCKED, like test-plans/conformance/rigs/csms-side.yaml does for the built-in CSMS): cases that need an operator run instead of being not applicable'),
   }).strict().prefault({}).describe('How plans drive the control stack under test'),
 }).strict().superRefine((rig, ctx) => {
   checkIdentities(rig, ctx);

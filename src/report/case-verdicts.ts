@@ -6,7 +6,7 @@
  * with the reason, whatever its plan did: never passed.
  */
 import { type Case, type CaseNeed, caseVersion } from '../plan/cases-schema.js';
-import type { Rig } from '../plan/rig-schema.js';
+import { notApplicableOn, type RigOffers } from '../plan/case-applicability.js';
 import type { PlanResult, StepResult } from '../runner/results.js';
 
 export type CaseVerdictStatus = 'passed' | 'failed' | 'partial' | 'not-applicable' | 'expected-failure' | 'unexpected-pass' | 'error';
@@ -30,29 +30,7 @@ export interface CaseVerdict {
   reason?: string | undefined;
 }
 
-/** What the rig offers a case: its own (built-in) CSMS, a way to make the CSMS send operations, an operator. */
-export interface RigOffers {
-  builtinCsms: boolean;
-  trigger: string | undefined;
-  operator: boolean;
-}
-
-export function rigOffers(rig: Rig): RigOffers {
-  const trigger = rig.controlStack.trigger?.kind ?? (rig.csms ? 'builtin' : undefined);
-  return { builtinCsms: !!rig.csms, trigger, operator: !!rig.csms || trigger === 'prompt' };
-}
-
-/** Why the rig cannot run the case (undefined: it can). */
-export function notApplicableOn(c: Case, offers: RigOffers): string | undefined {
-  if (c.notApplicable) return c.notApplicable;
-  const missing: string[] = [];
-  for (const need of c.needs) {
-    if (need === 'builtin-csms' && !offers.builtinCsms) missing.push('the built-in CSMS (the rig has no csms section)');
-    if (need === 'trigger' && !offers.trigger) missing.push('an OCTT-style trigger to make the CSMS send operations (the rig has no controlStack.trigger)');
-    if (need === 'operator' && !offers.operator) missing.push('an operator to set up the CSMS (no built-in CSMS and no prompt trigger adapter)');
-  }
-  return missing.length ? `needs ${missing.join(' and ')}` : undefined;
-}
+export { notApplicableOn, rigOffers, type RigOffers } from '../plan/case-applicability.js';
 
 function decidingSteps(c: Case, plan: PlanResult): StepResult[] {
   if (!c.steps) return plan.steps;

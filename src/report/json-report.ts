@@ -97,13 +97,14 @@ const StepResultSchema: z.ZodType<StepResult> = z.lazy(() => z.looseObject({
 const PlanResultSchema = z.looseObject({
   file: z.string(),
   name: z.string(),
-  status: z.enum(['passed', 'failed', 'error', 'interrupted']),
+  status: z.enum(['passed', 'failed', 'error', 'interrupted', 'not-applicable']),
   params: z.record(z.string(), z.string()).optional(),
   steps: z.array(StepResultSchema),
   teardown: z.array(StepResultSchema).optional(),
   durationMs: z.number(),
   trace: z.string().optional(),
   error: z.string().optional(),
+  notApplicable: z.string().optional(),
 });
 
 const RunResultSchema = z.looseObject({

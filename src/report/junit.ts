@@ -159,6 +159,7 @@ function planSuite(run: RunResult, plan: PlanResult): Suite {
   const planCase = (message: string, type: string, interruption: boolean): Case => ({
     name: `plan ${plan.name}`, timeMs: plan.durationMs, verdict: { kind: 'error', message, type, body: message, interruption },
   });
+  if (plan.status === 'not-applicable') cases.push({ name: `plan ${plan.name}`, timeMs: 0, verdict: { kind: 'skipped', message: `not applicable: ${plan.notApplicable ?? ''}` } });
   if (plan.status === 'error' && !inStep) cases.push(planCase(plan.error ?? 'the plan could not be run', 'harness', false));
   if (plan.status === 'interrupted' && !leaves.some((s) => s.status === 'interrupted')) {
     const message = `${interruptedText(run)}${plan.error ? `: ${plan.error}` : ''}`;

@@ -129,6 +129,7 @@ function shownPlanStatus(plan: PlanResult): PlanResult['status'] {
 
 /** The line after a plan's steps (and the harness error, when the plan could not run). */
 export function formatPlanSummary(plan: PlanResult, opts: FormatOptions & { clock?: 'virtual' | 'real' | undefined } = {}): string[] {
+  if (plan.status === 'not-applicable') return [`  - not applicable (not run): ${printable(plan.notApplicable ?? '')}`];
   const c = countSteps(allPlanSteps(plan));
   const status = shownPlanStatus(plan);
   const mark = status === 'passed' ? paint(opts.color, 'green', '✓') : status === 'interrupted' ? paint(opts.color, 'yellow', '!') : paint(opts.color, 'red', '✗');
@@ -153,6 +154,7 @@ export function formatRunSummary(result: RunResult, opts: FormatOptions = {}): s
   const pn = (s: PlanResult['status']): number => plans.filter((p) => shownPlanStatus(p) === s).length;
   const errors = pn('error');
   const interrupted = pn('interrupted');
+  const notApplicable = pn('not-applicable');
   const steps = countSteps(plans.flatMap(allPlanSteps));
   const status = wasInterrupted(result)
     ? paint(opts.color, 'red', interruptedText(result).replace(/^interrupted/, 'INTERRUPTED'))
@@ -162,6 +164,7 @@ export function formatRunSummary(result: RunResult, opts: FormatOptions = {}): s
     `${pn('failed')} failed`,
     ...(errors ? [`${errors} error${errors === 1 ? '' : 's'}`] : []),
     ...(interrupted ? [`${interrupted} interrupted`] : []),
+    ...(notApplicable ? [`${notApplicable} not applicable`] : []),
   ].join(', ');
   return [
     `Plans: ${planCounts} (${plans.length})`,

@@ -54,7 +54,7 @@ export function cleanupStep(c: CleanupResult, startedT: number): StepResult | un
   const stopped = c.stations.filter((s) => s.stopped.length > 0);
   const problem = cleanupProblem(c);
   if (stopped.length === 0 && !problem) return undefined;
-  const what = stopped.map((s) => `${s.station} connector${s.stopped.length > 1 ? 's' : ''} ${s.stopped.join(', ')}`).join('; ');
+  const what = stopped.map((s) => `${s.station} connector${s.stopped.length > 1 ? 's' : ''} ${s.stopped.join(', ')}${s.remote ? ' (remote stop by the CSMS)' : ''}`).join('; ');
   const name = 'clean teardown: stop open transactions, close with 1001';
   const base = { id: 'teardown.clean', kind: 'clean-teardown', name, startedT, endedT: startedT + c.durationMs, teardown: true };
   if (problem) return { ...base, status: 'failed', message: `${problem}${what ? ` (stopped: ${what})` : ''}` };

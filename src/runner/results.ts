@@ -40,14 +40,15 @@ export interface StepResult {
   children?: StepResult[] | undefined;
 }
 
-export type PlanStatus = 'passed' | 'failed' | 'error' | 'interrupted';
+export type PlanStatus = 'passed' | 'failed' | 'error' | 'interrupted' | 'not-applicable';
 
 export interface PlanResult {
   file: string;
   name: string;
   /**
    * `error`: the harness could not run the plan (an invalid step, a crash: not a device failing an
-   * expectation); `interrupted`: the run was interrupted while this plan ran.
+   * expectation); `interrupted`: the run was interrupted while this plan ran; `not-applicable`: not run,
+   * because none of the OCTT cases it lists can run on the rig (`notApplicable` says why).
    */
   status: PlanStatus;
   /** Plan parameters in force (`--param station=DUT-1`). */
@@ -59,6 +60,8 @@ export interface PlanResult {
   durationMs: number;
   trace: string | undefined;
   error?: string | undefined;
+  /** Why the plan was not run (status `not-applicable`): every case it lists is not applicable on the rig. */
+  notApplicable?: string | undefined;
   /** Tag of the run in its transaction ids (real-clock runs); messages and answers show it as {run}. */
   runTag?: string | undefined;
   /** The clean teardown after the plan: transactions stopped, answers awaited, connections closed with 1001. */

@@ -6,7 +6,9 @@ import { ERROR_CODES, HarnessError, isHarnessError } from '../core/errors.js';
 import { loadPlanFiles } from '../plan/load-plan.js';
 import { loadRigFile, rigFromValue } from '../plan/load-rig.js';
 import type { Rig } from '../plan/rig-schema.js';
+import { planNotApplicable, rigOffers } from '../plan/case-applicability.js';
 import { checkPlanAgainstRig } from './plan-check.js';
+import { notApplicableResult } from './not-applicable.js';
 import { runPlan } from './plan-runner.js';
 import { preflight } from './preflight.js';
 import type { Reporter } from './reporter.js';
@@ -72,8 +74,11 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
       throw new HarnessError(ERROR_CODES.USAGE, `--grep ${JSON.stringify(o.grep)} matches no plan (names: ${all.map((p) => p.plan.name).join(', ')})`, { grep: o.grep });
     }
   }
+  // a plan whose every case the rig cannot run (no trigger adapter, no built-in CSMS, ...) is not run: reported not applicable
+  const offers = rigOffers(rig);
+  const notApplicable = new Map(plans.map(({ file, plan }) => [file, planNotApplicable(plan, offers)]));
   // every plan against the rig before anything runs: unknown stations, marks, meters, steps the devices cannot do
-  const problems = plans.flatMap(({ file, plan }) => checkPlanAgainstRig(file, plan, rig));
+  const problems = plans.filter(({ file }) => notApplicable.get(file) === undefined).flatMap(({ file, plan }) => checkPlanAgainstRig(file, plan, rig));
   if (problems.length) throw new HarnessError(ERROR_CODES.PLAN_INVALID, problems.join('\n'), { problems });
   await preflight(rig);
   reporters.forEach((r) => r.onRunStart?.({ rig: o.rig, plans: plans.map((p) => p.file), seed, clock, budgetScale: o.budgetScale }));
@@ -82,14 +87,21 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
   const pauseMs = o.pauseBetweenPlansMs ?? parseDuration(rig.teardown.pauseBetweenPlans, `${o.rig}: teardown.pauseBetweenPlans`);
   for (const [index, { file, plan, params }] of plans.entries()) {
     if (o.signal?.aborted) break;
+    const na = notApplicable.get(file);
     // after the previous plan's clean teardown, give the CSMS time to settle before the next plan connects
-    if (index > 0 && pauseMs > 0) await wall.sleep(pauseMs, o.signal).catch(() => undefined);
+    if (index > 0 && pauseMs > 0 && na === undefined) await wall.sleep(pauseMs, o.signal).catch(() => undefined);
     if (o.signal?.aborted) break;
     let base = slug(plan.name);
     for (let k = 2; used.has(base); k++) base = `${slug(plan.name)}-${k}`;
     used.add(base);
     reporters.forEach((r) => r.onPlanStart?.(file, plan));
     let result: PlanResult;
+    if (na !== undefined) {
+      result = notApplicableResult(file, plan, params, na);
+      results.push(result);
+      reporters.forEach((r) => r.onPlanEnd?.(result));
+      continue;
+    }
     try {
       result = await runPlan({
         file, plan, rig, clock, seed, budgetScale: o.budgetScale, reporters, signal: o.signal, ask: o.ask, rigDir: dirname(o.rig),

@@ -8,6 +8,7 @@ import { containsSubset } from './json-subset.js';
 import { failed, judge, type Outcome } from './outcome.js';
 import { canInjectStep, isCanFault } from './steps-can.js';
 import { isRobustnessFault, robustnessInjectStep } from './steps-csms-robustness.js';
+import { fillPlaceholders } from './trigger-placeholders.js';
 
 type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
 
@@ -18,7 +19,8 @@ export async function triggerStep(ctx: RunContext, step: StepOf<'trigger'>, wher
   const triggerT = ctx.driver.now();
   // a CALLERROR, a call timeout or a link lost before the answer is the station's doing (a failed step
   // that keeps it), not a harness error
-  const ask = (identity: string, version: '1.6' | '2.0.1') => trigger.send(identity, version, step.action, step.payload, { waitMs: b.lateMs })
+  const payloads = new Map(stations.map((s) => [s.identity, fillPlaceholders(step.payload, s, ctx.rt.clock, where)]));
+  const ask = (identity: string, version: '1.6' | '2.0.1') => trigger.send(identity, version, step.action, payloads.get(identity) ?? step.payload, { waitMs: b.lateMs })
     .catch((err: unknown) => callRefusal(err) ?? Promise.reject(err));
   if (step.background) {
     // sent and left in flight: whatever answer comes (or none) is evidence in the trace, not this step's verdict

@@ -111,7 +111,9 @@ export async function startStep(ctx: RunContext, step: StepOf<'start'>, where: s
   // a local start plugs in and presents the token; a remote one plugs in a virtual EV (a real one is plugged by the bench)
   for (const s of stations) {
     if (step.remote && s.kind === 'real') continue;
-    if (s.connectorStatus(step.connector) === 'Available' && !s.hasTransaction(step.connector)) await s.plug(step.connector);
+    // a driver who badged first (Preparing without a cable) or holds the reservation (Reserved) plugs in too
+    const unplugged = s.isPlugged ? !s.isPlugged(step.connector) : s.connectorStatus(step.connector) === 'Available';
+    if (unplugged && !s.hasTransaction(step.connector)) await s.plug(step.connector);
     if (step.requestEnergy) await s.requestEnergy(step.connector);
   }
   let answers: unknown[];
@@ -143,6 +145,9 @@ export async function startStep(ctx: RunContext, step: StepOf<'start'>, where: s
     const what = bad.map(([s, c, st]) => `${s.identity} got ${st} to its ${c?.action}${c?.answer ? ` (${c.answer.raw.slice(0, 200)})` : ''}`).join(', ');
     return { ...failed(`start ${step.idTag}: expected ${step.expectStatus}, ${what}`, { evidence: ctx.evidence(stations.map((s) => s.identity)), answer: step.remote ? answers : undefined }), triggerT };
   }
+  // the answer on the wire comes before the station has taken the CSMS's transaction id from it: a remote
+  // stop or a {transactionId} in the next step needs the id
+  await ctx.driver.until(() => (started.every((s) => s.transactionId(step.connector) !== undefined) ? true : undefined), b.lateMs);
   return { ...out, answer: step.remote ? answers : undefined, triggerT };
 }
 
@@ -156,6 +161,7 @@ export async function stopStep(ctx: RunContext, step: StepOf<'stop'>, where: str
   if (!step.remote) {
     for (const s of stations) await s.stopLocal(step.connector);
   } else {
+    await ctx.driver.until(() => (stations.every((s) => s.transactionId(step.connector) !== undefined) ? true : undefined), b.lateMs);
     answer = await remote(ctx, where, stations, b, (s) => {
       const id = s.transactionId(step.connector);
       if (id === undefined) throw new Error(`${s.identity}: the CSMS does not know the transaction's id yet`);

@@ -3,12 +3,18 @@
  * steps, before the rig goes down): every virtual station stops the transactions it still has open
  * (1.6 StopTransaction / 2.0.1 TransactionEvent Ended, with the rig's stop reason), waits, bounded,
  * for the answers and for every call still in flight, and closes its WebSocket with 1001 (going
- * away). What was stopped, delivered, left waiting or left queued is recorded in the trace and in
- * the plan's result, so a run that leaves something open on the CSMS says so.
+ * away). Real chargers on the bench, connected to the built-in CSMS, are stopped the way a CSMS
+ * stops a charger: a RemoteStopTransaction (1.6) / RequestStopTransaction (2.0.1) per transaction
+ * the CSMS has open for them, then the same bounded wait until the CSMS saw every one end; they stay
+ * connected (the bench owns them). What was stopped, delivered, left waiting or left queued is
+ * recorded in the trace and in the plan's result, so a run that leaves something open says so.
  */
 import type { Clock } from '../core/clock.js';
 import type { Trace } from '../core/trace.js';
+import type { Evse } from '../devices/evse.js';
+import { versionStrategy } from '../devices/ocpp-version.js';
 import type { CleanTeardownConfig } from '../plan/teardown-schema.js';
+import type { EmulatedCsms } from '../../emulators/csms/csms.js';
 import type { ChargeStation } from '../../emulators/evse/station.js';
 
 /** WebSocket close code of a station leaving at the end of a plan: 1001 "going away". */
@@ -24,6 +30,10 @@ export interface StationCleanup {
   unanswered: number;
   /** Connected when the teardown began. */
   wasConnected: boolean;
+  /** A real charger: stopped through the built-in CSMS (remote stop), not by the harness at the station. */
+  remote?: true | undefined;
+  /** A real charger's transactions the CSMS still had open when the wait ran out (a refused or unanswered remote stop). */
+  stillOpen?: number | undefined;
 }
 
 export interface CleanupResult {
@@ -39,6 +49,10 @@ export interface CleanTeardownDeps {
   stations: readonly ChargeStation[];
   clock: Clock;
   trace: Trace;
+  /** Every station behind the device interface: the real chargers among them are stopped through `csms`. */
+  evses?: readonly { evse: Evse }[] | undefined;
+  /** The built-in CSMS the real chargers are connected to. */
+  csms?: Pick<EmulatedCsms, 'activeTransactions' | 'send'> | undefined;
 }
 
 /** Waits on the run's clock (a Driver: on the VirtualClock, waiting advances time); true when `done()` came true in time. */
@@ -59,6 +73,8 @@ export async function cleanTeardown(deps: CleanTeardownDeps, cfg: CleanTeardownC
     }
     return { station: s.identity, stopped, undelivered: 0, unanswered: 0, wasConnected: s.connected };
   });
+  const real = realChargersToStop(deps, cfg, timeoutMs);
+  stations.push(...real.map((r) => r.cleanup));
   // the stop messages go out through each station's transaction queue (after anything queued before them);
   // then every call still in flight, ours or held answers, is awaited: one shared deadline for all stations
   let pending = running.length;
@@ -73,17 +89,42 @@ export async function cleanTeardown(deps: CleanTeardownDeps, cfg: CleanTeardownC
     pending--;
   };
   for (const s of running) void settle(s).catch(() => { pending--; });
-  const settled = await waitUntil(() => pending === 0, timeoutMs);
+  const realDone = (): boolean => real.every((r) => r.open() === 0);
+  const settled = await waitUntil(() => pending === 0 && realDone(), timeoutMs);
+  for (const r of real) r.cleanup.stillOpen = r.open();
   running.forEach((s, i) => {
     const r = stations[i] as StationCleanup;
     r.undelivered = s.queue.length;
     r.unanswered = s.net.pendingCalls;
   });
   await Promise.allSettled(running.map((s) => s.stop(TEARDOWN_CLOSE)));
-  const clean = settled && stations.every((r) => r.undelivered === 0 && r.unanswered === 0);
+  const clean = settled && stations.every((r) => r.undelivered === 0 && r.unanswered === 0 && !r.stillOpen);
   const result: CleanupResult = { reason: cfg.stopReason, durationMs: clock.now() - t0, clean, stations };
   trace.record({ kind: 'note', message: 'clean-teardown-end', data: result });
   return result;
+}
+
+/**
+ * Real chargers connected to the built-in CSMS with transactions open on it: the CSMS sends each a
+ * remote stop now (answers and errors go to the trace); `open()` counts what is still open.
+ */
+function realChargersToStop(deps: CleanTeardownDeps, cfg: CleanTeardownConfig, timeoutMs: number): { cleanup: StationCleanup; open: () => number }[] {
+  const csms = deps.csms;
+  if (!csms || !cfg.stopTransactions) return [];
+  return (deps.evses ?? []).map(({ evse }) => evse).filter((e) => e.kind === 'real' && e.isConnected()).flatMap((e) => {
+    const open = csms.activeTransactions(e.identity);
+    if (open.length === 0) return [];
+    const v = versionStrategy(e.version);
+    const stopped: number[] = [];
+    for (const tx of open) {
+      stopped.push(v.connectorOf(tx) ?? tx.connectorId);
+      const { action, payload } = v.remoteStop(tx.transactionId);
+      const note = (data: Record<string, unknown>): void => deps.trace.record({ kind: 'note', message: 'clean-teardown-remote-stop', data: { station: e.identity, action, transactionId: tx.transactionId, ...data } });
+      void csms.send(e.identity, action, payload, timeoutMs).then((answer) => note({ answer }), (err: unknown) => note({ error: (err as Error).message }));
+    }
+    const cleanup: StationCleanup = { station: e.identity, stopped, undelivered: 0, unanswered: 0, wasConnected: true, remote: true };
+    return [{ cleanup, open: () => csms.activeTransactions(e.identity).length }];
+  });
 }
 
 /** One line for the report when the teardown left something behind; undefined when it was clean. */
@@ -93,6 +134,7 @@ export function cleanupProblem(r: CleanupResult): string | undefined {
     const out: string[] = [];
     if (s.undelivered > 0) out.push(`${s.station}: ${s.undelivered} transaction message(s) never delivered${s.wasConnected ? '' : ' (offline)'}`);
     if (s.unanswered > 0) out.push(`${s.station}: ${s.unanswered} call(s) unanswered when it closed`);
+    if (s.stillOpen) out.push(`${s.station}: ${s.stillOpen} transaction(s) still open on the CSMS after the remote stop`);
     return out;
   });
   return `clean teardown: ${parts.join('; ') || 'the wait for answers ran out'}`;

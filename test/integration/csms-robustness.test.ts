@@ -1,8 +1,8 @@
 /**
  * The shipped CSMS robustness plans (test-plans/csms-robustness) over real loopback WebSockets on
  * the virtual clock: all pass against the healthy built-in CSMS; against the built-in CSMS with the
- * injected faults that mimic three CitrineOS 1.8.3 bugs, the plans that target them fail, and every
- * failure message names the fault that fired.
+ * injected faults (three mimic CitrineOS 1.8.3 bugs, two a CSMS that answers a message id once and one
+ * that drops boots under a storm) every plan fails, and every failure message names the fault that fired.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,8 +64,20 @@ describe('CSMS robustness plans', () => {
     expect(mid?.steps.find((s) => s.kind === 'invariant' && s.name === 'no CALLERROR from the CSMS')?.evidence?.[0]).toContain('Call already in progress (injected fault stale-call-lock)');
     const cross = plans.get('both-sides-calling.yaml');
     expect(cross?.steps.find((s) => s.kind === 'invariant' && s.name.startsWith('every CALL'))?.evidence?.[0]).toMatch(/Heartbeat got no answer within 5000 ms: \[2,"[^"]+","Heartbeat",\{\}\]/);
-    // no mimicked bug targets a boot storm or duplicate message ids: those plans pass on this CSMS too
-    expect(plans.get('boot-storm.yaml')?.status).toBe('passed');
-    expect(plans.get('duplicate-message-ids.yaml')?.status).toBe('passed');
+    // a CSMS that answers each message id once leaves the second CALL of a reused id unanswered
+    const dup = plans.get('duplicate-message-ids.yaml');
+    expect(dup?.status).toBe('failed');
+    const dupBad = failedSteps(dup);
+    expect(dupBad.map((s) => s.kind)).toContain('inject');
+    for (const s of dupBad) expect(s.message, `duplicate ${s.id}`).toContain('injected fault fired: duplicate-id-answered-once on ROB16-01');
+    expect(dupBad.find((s) => s.kind === 'inject')?.message).toMatch(/a second Heartbeat with message id \S+ left unanswered: the CSMS answers each id once/);
+    // a CSMS that drops boots under a storm: the 20 stations' boot fails, naming the stations whose boot was dropped
+    const storm = plans.get('boot-storm.yaml');
+    expect(storm?.status).toBe('failed');
+    const stormBad = failedSteps(storm);
+    expect(stormBad[0]?.kind).toBe('boot');
+    for (const s of stormBad) expect(s.message, `storm ${s.id}`).toMatch(/injected fault fired: boot-storm-drop on ROB(16|201)-\d\d/);
+    expect(stormBad[0]?.message).toContain('BootNotification left unanswered: 10 boots already answered within 1000 ms');
+    expect(stormBad[0]?.message).toMatch(/still waiting for ROB201-01, .*ROB201-10\)/);
   }, 180_000);
 });

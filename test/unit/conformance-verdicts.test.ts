@@ -62,7 +62,7 @@ describe('case verdicts', () => {
       verdict: 'not-applicable', reason: 'needs an OCTT-style trigger to make the CSMS send operations (the rig has no controlStack.trigger)',
     });
     expect(notApplicableOn(kase({ needs: ['builtin-csms', 'operator'] }), EXTERNAL))
-      .toBe('needs the built-in CSMS (the rig has no csms section) and an operator to set up the CSMS (no built-in CSMS and no prompt trigger adapter)');
+      .toBe('needs the built-in CSMS (the rig has no csms section) and an operator to set up the CSMS (no built-in CSMS, no prompt trigger adapter and no controlStack.operatorSetUp)');
     expect(notApplicableOn(kase({ needs: ['trigger', 'operator'] }), { builtinCsms: false, trigger: 'prompt', operator: true })).toBeUndefined();
     expect(notApplicableOn(kase({ needs: ['builtin-csms'] }), { builtinCsms: false, trigger: 'http', operator: false })).toMatch(/^needs the built-in CSMS/);
   });
