@@ -100,9 +100,9 @@ export class InProcessSocket extends EventEmitter {
   private receive(buffer: Buffer, isBinary: boolean, validated: boolean): void {
     if (this.readyState === WS_CLOSED) return;
     if (buffer.length > this.opts.maxPayload) {
-      // as ws: an error event, then a close with 1009 that the other end echoes
+      // as ws: a close frame with 1009 and an error event; this end reads nothing more
       const err = Object.assign(new RangeError('Max payload size exceeded'), { code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' });
-      this.close(MESSAGE_TOO_BIG, '');
+      this.failClose(MESSAGE_TOO_BIG);
       this.emit('error', err);
       return;
     }
@@ -130,6 +130,34 @@ export class InProcessSocket extends EventEmitter {
     const to = this.other as InProcessSocket;
     if (echo) this.opts.clock.defer(() => to.receiveClose(code, reason));
     this.emit('close', code ?? 1005, Buffer.from(reason, 'utf8'));
+  }
+
+  /**
+   * After a read error (ws): a close frame with `code` goes out and this end reads nothing more, so
+   * it never sees the echo: it closes with 1006 when the other end, having echoed, ends the
+   * connection; the other end closes with `code` one turn later.
+   */
+  private failClose(code: number): void {
+    if (this.readyState !== WS_OPEN) return;
+    this.readyState = WS_CLOSING;
+    const to = this.other as InProcessSocket;
+    this.opts.clock.defer(() => to.receiveFailClose(code));
+  }
+
+  private receiveFailClose(code: number): void {
+    if (this.readyState === WS_CLOSED) return;
+    this.readyState = WS_CLOSING;
+    const to = this.other as InProcessSocket;
+    this.opts.clock.defer(() => to.ended(1006, code));
+  }
+
+  /** The connection ended: this end closes with `code`; the other end (when `otherCode` is given) one turn later with that. */
+  private ended(code: number, otherCode?: number): void {
+    if (this.readyState === WS_CLOSED) return;
+    this.readyState = WS_CLOSED;
+    const to = this.other as InProcessSocket;
+    if (otherCode !== undefined) this.opts.clock.defer(() => to.ended(otherCode));
+    this.emit('close', code, Buffer.alloc(0));
   }
 
   /** The other end terminated. */
