@@ -5,7 +5,11 @@
  * test/bench/README.md). Sizes run interleaved, versions alternate order each repeat.
  *
  *   npm run build && node dist/test/bench/virtual-time.bench.js [--stations 50,200,1000] [--hours 1]
- *     [--old-dist /tmp/old] [--trace full|compact|gzip|off] [--repeats 1] [--with-sockets] [--out out/bench/virtual-time.json]
+ *     [--old-dist /tmp/old] [--trace full|compact|gzip|off] [--repeats 1] [--with-sockets] [--old-full-trace]
+ *     [--out out/bench/virtual-time.json]
+ *
+ * The old build runs with the same trace form, or the full one with --old-full-trace (builds from
+ * before the compact trace).
  *
  * --with-sockets also runs this build with `virtualTransport: sockets` (version "sockets"): the
  * in-process transport's share, measured in the same run.
@@ -25,6 +29,7 @@ async function main(): Promise<void> {
   let repeats = 1;
   let outFile = 'out/bench/virtual-time.json';
   let withSockets = false;
+  let oldFullTrace = false;
   readFlags(process.argv.slice(2), (flag, value) => {
     if (flag === '--stations') sizes = value().split(',').map(Number);
     else if (flag === '--hours') hours = Number(value());
@@ -33,6 +38,7 @@ async function main(): Promise<void> {
     else if (flag === '--repeats') repeats = Number(value());
     else if (flag === '--out') outFile = value();
     else if (flag === '--with-sockets') withSockets = true;
+    else if (flag === '--old-full-trace') oldFullTrace = true;
     else throw new Error(`unknown flag ${flag} (see the header of virtual-time.bench.ts)`);
   });
   const here = resolve(import.meta.dirname, '..', '..');
@@ -50,8 +56,8 @@ async function main(): Promise<void> {
         const order = rep % 2 === 0 ? versions : [...versions].reverse();
         for (const v of order) {
           const dir = join(tmp, `${v.name}-${n}-${rep}`);
-          // the old build knows only the full trace form
-          const r = await runChild({ dist: v.dist, stations: n, hours, dir, trace: v.name === 'old' && trace !== 'off' ? 'full' : trace, transport: v.transport });
+          // an old build from before the compact trace (4cca54a and older) needs --old-full-trace
+          const r = await runChild({ dist: v.dist, stations: n, hours, dir, trace: v.name === 'old' && oldFullTrace && trace !== 'off' ? 'full' : trace, transport: v.transport });
           rmSync(dir, { recursive: true, force: true });
           runs.push({ ...r, version: v.name, repeat: rep });
           process.stderr.write(`${v.name} ${n} stations x ${hours} h: ${r.status}, ${r.wallS} s wall, ${r.cpuS} s CPU, ${r.stationHoursPerWallS} station-h/wall s, ${r.stationHoursPerCpuS} station-h/CPU s, trace ${r.traceBytesPerStationHour} B/station-h, peak RSS ${r.peakRssMiB} MiB${r.problem ? `; ${r.problem}` : ''}\n`);
