@@ -112,8 +112,10 @@ export const DEFAULT_TRACE_MAX_BYTES = 512 * 1024 * 1024;
 const RESERVE_BYTES = 4096;
 
 /**
- * JSONL file, one record per line, written synchronously: a crash loses at most the frame being
- * recorded. Each run starts a fresh file (an old file of the same name, and its old parts, are
+ * JSONL file, one record per line. Lines are gathered and written with one synchronous write per
+ * event-loop turn (`clock.defer`; at once past WRITE_BATCH_BYTES), and on close, on rotation and
+ * when the process exits (also on an uncaught error); a crash that ends the process without an
+ * `exit` event (SIGKILL) loses at most the records of the current turn. Each run starts a fresh file (an old file of the same name, and its old parts, are
  * replaced). Limits: past `rotateBytes` a new part `<name>.2.jsonl`, `<name>.3.jsonl`, ... begins
  * (with `keep`, the first part and the `keep` newest later ones stay); once the kept parts would pass
  * `maxBytes`, records are left out of the file from then on, with one record saying so and a
@@ -125,7 +127,7 @@ export class JsonlTrace extends BaseTrace {
   readonly path: string;
   private readonly encoder: CompactTraceEncoder | undefined;
   private readonly gzip: boolean;
-  /** gzip: lines not compressed yet, and their size. */
+  /** Lines not written yet (gzip: not compressed yet), and their size. */
   private pending: string[] = [];
   private pendingBytes = 0;
   private gzipBytes = 0;
@@ -139,6 +141,10 @@ export class JsonlTrace extends BaseTrace {
   private droppedRecords = 0;
   private droppedBytes = 0;
   private writeError: string | undefined;
+  /** A write of the pending lines is scheduled for the end of this turn. */
+  private flushScheduled = false;
+  /** Writes what is pending when the process exits (bound once; removed at close). */
+  private readonly onExit = (): void => this.flushPending();
 
   constructor(clock: Clock, path: string, limits: TraceLimits = {}) {
     super(clock);
@@ -157,6 +163,7 @@ export class JsonlTrace extends BaseTrace {
       throw new HarnessError(ERROR_CODES.TRACE_IO, `cannot open trace file ${path}: ${(err as Error).message}`, { path }, { cause: err });
     }
     this.parts.push({ path, bytes: 0 });
+    process.on('exit', this.onExit);
     this.startPart();
   }
 
@@ -178,21 +185,56 @@ export class JsonlTrace extends BaseTrace {
 
   /** Into the file, or (gzip) into the next compressed member. */
   private output(line: string): void {
-    if (!this.gzip) {
-      writeSync(this.fd as number, line);
-      return;
-    }
     this.pending.push(line);
     this.pendingBytes += line.length;
-    if (this.pendingBytes >= GZIP_MEMBER_BYTES) this.flush();
+    if (this.gzip) {
+      if (this.pendingBytes >= GZIP_MEMBER_BYTES) this.flush();
+      return;
+    }
+    if (this.pendingBytes >= WRITE_BATCH_BYTES) this.flushPending();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      this.clock.defer(this.flushTurn);
+    }
   }
 
-  /** gzip: compress what is pending as one gzip member (a file of members is one valid gzip stream). */
+  /** End of the turn: write the lines gathered in it. */
+  private readonly flushTurn = (): void => {
+    this.flushScheduled = false;
+    if (!this.gzip) this.flushPending();
+  };
+
+  /**
+   * Write what is pending now; a write error stops the file (the lines not written count as
+   * dropped, stats().writeError says why), never the run.
+   */
+  private flushPending(): void {
+    const lines = this.pending.length;
+    const bytes = this.pendingBytes;
+    try {
+      this.flush();
+    } catch (err) {
+      this.writeError = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.droppedRecords += lines;
+      this.droppedBytes += bytes;
+      this.bytes -= bytes;
+      this.closeFd();
+    }
+  }
+
+  /** Write what is pending (gzip: as one gzip member; a file of members is one valid gzip stream). */
   private flush(): void {
-    if (!this.gzip || this.pending.length === 0 || this.fd === undefined) return;
-    const z = gzipSync(this.pending.join(''));
+    if (this.pending.length === 0 || this.fd === undefined) return;
+    const text = this.pending.length === 1 ? this.pending[0] as string : this.pending.join('');
     this.pending = [];
     this.pendingBytes = 0;
+    if (!this.gzip) {
+      writeSync(this.fd, text);
+      return;
+    }
+    const z = gzipSync(text);
     writeSync(this.fd, z);
     this.gzipBytes += z.length;
   }
@@ -290,9 +332,14 @@ export class JsonlTrace extends BaseTrace {
         detail: `${this.droppedRecords} records (${this.droppedBytes} bytes) were left out of this file by the size cap`,
       } });
     }
+    this.flushPending();
     this.closeFd();
+    process.off('exit', this.onExit);
   }
 }
+
+/** Lines gathered before one write when no gzip (a turn that records more writes at once). */
+const WRITE_BATCH_BYTES = 256 * 1024;
 
 /** Lines gathered before they are compressed as one gzip member (a crash loses at most these). */
 const GZIP_MEMBER_BYTES = 256 * 1024;

@@ -217,3 +217,24 @@ export async function inTurn(clock: Clock, tasks: readonly (() => Promise<unknow
     await Promise.allSettled(once.map((t) => t()));
   }
 }
+
+/**
+ * Start `tasks` one station at a time on a VirtualClock: each from its own timer due now, fired in
+ * list order, the next only once the harness is quiescent again (the previous task's exchange has
+ * settled), so a step on 1,000 stations never has 1,000 exchanges in flight at once and the order
+ * is the list's on every run. The caller must be advancing the clock (e.g. the runner's
+ * `driver.settle`). On the real clock all start at once. Resolves with the results in list order;
+ * rejects with the first failure, as Promise.all.
+ */
+export function eachInTurn<T>(clock: Clock, tasks: readonly (() => Promise<T> | T)[], label = 'task'): Promise<T[]> {
+  if (!(clock instanceof VirtualClock)) return Promise.all(tasks.map((t) => t()));
+  return Promise.all(tasks.map((task) => new Promise<T>((resolve, reject) => {
+    clock.setTimer(0, () => {
+      try {
+        Promise.resolve(task()).then(resolve, reject);
+      } catch (err) {
+        reject(err);
+      }
+    }, label);
+  })));
+}

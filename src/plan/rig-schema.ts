@@ -89,6 +89,8 @@ export const RigSchema = z.object({
   seed: z.number().int().default(1).describe('Seed of every random stream (reconnect jitter, ids)'),
   clock: z.enum(['auto', 'virtual', 'real']).default('auto')
     .describe('virtual: emulated-only rigs run faster than real time and replay identically; auto picks virtual when every device is emulated'),
+  virtualTransport: z.enum(['in-process', 'sockets']).default('in-process')
+    .describe('On the virtual clock: in-process passes OCPP frames between the stations and the built-in CSMS in memory (no sockets); sockets keeps loopback WebSockets'),
   trace: TraceConfigSchema.prefault({}).describe('Where the evidence goes, and how much of it'),
   site: SiteConfigSchema.prefault({}).describe('The site supply (phases, breakers, building load) every device shares'),
   csms: CsmsConfigSchema.optional().describe('The built-in emulated CSMS; absent when every EVSE points at an external csmsUrl'),

@@ -63,7 +63,8 @@ function hostPort(endpoint: string): { host: string; port: number } {
 
 /** Start the rig's Modbus charger parts; undefined when it has none. */
 export async function startChargerModbus(rig: Rig, deps: ChargerModbusDeps): Promise<ChargerModbusRuntime | undefined> {
-  const withModbus = deps.stations.filter((s) => rigModbusOf(rig, s.identity) !== undefined);
+  // (no entry with `modbus:` is the common case: skip the per-station lookup, which expands the rig each time)
+  const withModbus = rig.evses.some((e) => e.modbus) ? deps.stations.filter((s) => rigModbusOf(rig, s.identity) !== undefined) : [];
   if (withModbus.length === 0 && rig.modbusChargers.length === 0 && !rig.energyManager) return undefined;
   const busy = deps.ledger ? (label: string) => (deps.ledger as FrameLedger).begin(label) : undefined;
   const servers: ChargerModbusServer[] = [];

@@ -7,6 +7,7 @@ import { RngFactory } from '../core/rng.js';
 import { JsonlTrace, NullTrace, type Trace } from '../core/trace.js';
 import { VirtualClock } from '../core/virtual-clock.js';
 import { FrameLedger } from '../transport/frame-ledger.js';
+import { InProcessNetwork } from '../transport/in-process-network.js';
 import type { EmulatedCsms } from '../../emulators/csms/csms.js';
 import type { ChargeStation } from '../../emulators/evse/station.js';
 import type { Rig } from '../plan/rig-schema.js';
@@ -63,7 +64,8 @@ export interface StartRigOptions {
 export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRuntime> {
   const quiescence = opts.clock === 'virtual' ? new Quiescence() : undefined;
   const clock: Clock = quiescence ? new VirtualClock({ quiescence }) : new RealClock();
-  const ledger = quiescence ? new FrameLedger(quiescence) : undefined;
+  // fully virtual: the stations reach the built-in CSMS in memory unless the rig asks for sockets
+  const ledger = quiescence ? new FrameLedger(quiescence, rig.virtualTransport === 'in-process' ? new InProcessNetwork(clock) : undefined) : undefined;
   const traceFile = opts.traceFile ?? join(rig.trace.dir, `${opts.runId}.jsonl`);
   const trace: Trace = rig.trace.enabled ? new JsonlTrace(clock, traceFile, rig.trace) : new NullTrace(clock);
   const rngs = new RngFactory(opts.seed ?? rig.seed);

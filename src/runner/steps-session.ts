@@ -1,3 +1,4 @@
+import { eachInTurn } from '../core/virtual-clock.js';
 import type { Step } from '../plan/plan-schema.js';
 import type { Evse } from '../devices/evse.js';
 import { versionStrategy } from '../devices/ocpp-version.js';
@@ -96,10 +97,11 @@ export async function authorizeStep(ctx: RunContext, step: StepOf<'authorize'>, 
 /** Remote start/stop through the control stack; the answers are evidence. */
 async function remote(ctx: RunContext, where: string, stations: Evse[], b: Budget, build: (s: Evse) => { action: string; payload: Record<string, unknown> }): Promise<unknown[]> {
   const trigger = ctx.requireTrigger(where);
-  return ctx.driver.settle(Promise.all(stations.map(async (s) => {
+  // on the virtual clock one station at a time (each exchange settles before the next starts)
+  return ctx.driver.settle(eachInTurn(ctx.rt.clock, stations.map((s) => async () => {
     const { action, payload } = build(s);
     return trigger.send(s.identity, s.version, action, payload, { waitMs: b.lateMs });
-  })), b.waitMs);
+  }), 'remote'), b.waitMs);
 }
 
 export async function startStep(ctx: RunContext, step: StepOf<'start'>, where: string): Promise<Outcome> {
@@ -122,7 +124,7 @@ export async function startStep(ctx: RunContext, step: StepOf<'start'>, where: s
     const got = await remote(ctx, where, idle, b, (s) => versionStrategy(s.version).remoteStart(step.connector, step.idTag, Math.floor(triggerT) % 2_147_483_647, step.idTokenType));
     answers = stations.map((s) => (idle.includes(s) ? got[idle.indexOf(s)] : { status: 'Accepted' }));
   } else {
-    const got = await ctx.driver.settle(Promise.all(stations.map((s) => (s.hasTransaction(step.connector) ? 'Accepted' : s.authorize(step.connector, step.idTag, step.idTokenType)))), b.waitMs);
+    const got = await ctx.driver.settle(eachInTurn(ctx.rt.clock, stations.map((s) => () => (s.hasTransaction(step.connector) ? 'Accepted' : s.authorize(step.connector, step.idTag, step.idTokenType))), 'start'), b.waitMs);
     answers = got.map((status) => ({ status }));
   }
   const statusOf = (a: unknown): string => String((a as { status?: unknown } | undefined)?.status ?? 'no status');

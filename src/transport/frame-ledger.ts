@@ -1,4 +1,5 @@
 import type { Quiescence } from '../core/clock-quiescence.js';
+import type { InProcessNetwork } from './in-process-network.js';
 
 const HEAD_RE = /^\s*\[\s*(\d)\s*,\s*"((?:[^"\\]|\\.)*)"/;
 
@@ -10,7 +11,11 @@ export class FrameLedger {
   /** Frames on the wire by key; a key sent twice (a duplicate message id) waits for two handlings. */
   private readonly open = new Map<string, { done: () => void; link: string }[]>();
 
-  constructor(private readonly quiescence: Quiescence) {}
+  /**
+   * @param network present when the stations and the CSMS may talk without sockets (in-process
+   *   transport); a run that keeps sockets gives none.
+   */
+  constructor(private readonly quiescence: Quiescence, readonly network?: InProcessNetwork | undefined) {}
 
   /** A frame left `link`. */
   sent(raw: string, link: string): void {

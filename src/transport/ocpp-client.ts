@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { Trace } from '../core/trace.js';
 import type { FrameLedger } from './frame-ledger.js';
+import { openInProcess } from './in-process-network.js';
 import { DEFAULT_FRAME_LIMITS, transportCapBytes, type FrameLimits } from './frame-screen.js';
 import { OcppLink } from './ocpp-link.js';
 import type { OcppVersion, RpcPeer, SecurityProfile } from './ocpp-types.js';
@@ -74,8 +75,15 @@ export async function connectStation(opts: ConnectOptions): Promise<OcppLink> {
     callTimeoutMs: opts.callTimeoutMs, limits, remoteAddress: url, assumedVersion: opts.versions[0],
   });
   const done = opts.ledger?.begin(`connect ${opts.identity}`);
+  // fully virtual runs: a CSMS of this process is reached without a socket
+  const inProcess = secure ? undefined : opts.ledger?.network?.lookup(url);
   try {
-    await peer.connect();
+    if (inProcess) {
+      await openInProcess(peer, {
+        acceptor: inProcess, clock: opts.clock, headers: opts.headers ?? {}, maxPayload: wsOpts.maxPayload, autoPong: wsOpts.autoPong,
+        password: sec.profile === 1 ? sec.password : undefined,
+      });
+    } else await peer.connect();
   } catch (err) {
     const e = err as Error & { code?: unknown };
     opts.trace.record({ kind: 'conn', endpoint: 'evse', station: opts.identity, event: 'connect-failed', detail: e.message });

@@ -4,7 +4,10 @@ import type { Clock } from '../core/clock.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { Trace } from '../core/trace.js';
 import { ActionHandlers, actionSet } from './action-handlers.js';
+import { describeFrame, type FrameHooks } from './frame-hooks.js';
 import type { FrameLedger } from './frame-ledger.js';
+import { ValidationSkip, validatesStrictly } from './in-process-network.js';
+import { InProcessSocket, preValidatedFrames } from './in-process-socket.js';
 import { DEFAULT_FRAME_LIMITS, screenFrame, type FrameLimits, type ScreenVerdict } from './frame-screen.js';
 import type { CallHandler, OcppVersion, Payload, RpcPeer } from './ocpp-types.js';
 import { rewriteCallError } from './rpc-error-codes.js';
@@ -42,40 +45,7 @@ interface WsLike {
   readyState: number;
 }
 
-/** Injected faults on the answers this endpoint gives (fault injection in test plans: `inject: delay-responses / drop-responses`). */
-export interface ResponseFaults {
-  /** Extra latency before each CALLRESULT/CALLERROR, on the harness clock (ms). */
-  delayMs: number;
-  /** Never answer CALLs (the peer's call times out). */
-  drop: boolean;
-}
-
-/** A frame about to be written, as the frame hook sees it. */
-export interface OutgoingFrame {
-  /** The text ocpp-rpc would write (CALLERRORs already spelled for the connection's version). */
-  raw: string;
-  /** 2 CALL, 3 CALLRESULT, 4 CALLERROR (0 when the text is not an OCPP-J frame). */
-  type: number;
-  id: string;
-  /** The action: a CALL's own, or for a CALLRESULT/CALLERROR the action of the CALL it answers. */
-  action: string | undefined;
-  /** CALL params / CALLRESULT payload / CALLERROR code. */
-  payload: unknown;
-}
-
-/**
- * The generic seam where a device's quirks hook into a link (the link itself knows no quirk):
- * - `outgoing`: every frame about to be written, after ocpp-rpc's schema validation; return the
- *   texts to write instead (none, one, several) or undefined to write it unchanged;
- * - `request`: a CALL from the peer before its handler; an answer here replaces the handler;
- * - `beforeAnswer`: after the handler, before the answer goes out; may wait (on the harness clock:
- *   time passing, not work in flight) and returns false to send no answer at all.
- */
-export interface FrameHooks {
-  outgoing?(frame: OutgoingFrame): string[] | undefined;
-  request?(action: string, params: Payload): Payload | undefined;
-  beforeAnswer?(action: string): Promise<boolean>;
-}
+export type { FrameHooks, OutgoingFrame, ResponseFaults } from './frame-hooks.js';
 
 let linkCounter = 0;
 
@@ -119,6 +89,8 @@ export class OcppLink extends EventEmitter {
   private answering: Map<string, string> | undefined;
   /** Answers held back by `beforeAnswer` (time passing before they go out; created on the first one). */
   private heldAnswers: Set<Promise<boolean>> | undefined;
+  /** Skips the receiving schema check of frames an in-process sender validated (created on the first). */
+  private skip: ValidationSkip | undefined;
   /** Our CALLs still waiting for their answer (created when one goes out, dropped when none is left). */
   private callsInFlight: Set<Promise<unknown>> | undefined;
 
@@ -342,29 +314,28 @@ export class OcppLink extends EventEmitter {
   /** Write a frame through the outgoing hook (if any). */
   private write(message: string): void {
     const hook = this.hooks.outgoing;
-    if (!hook || typeof message !== 'string') {
-      this.writeRaw(message);
-      return;
-    }
-    const out = hook(this.describe(message));
-    if (out === undefined) this.writeRaw(message);
+    const out = hook && typeof message === 'string' ? hook(describeFrame(message, this.answering)) : undefined;
+    if (out === undefined) this.writeChecked(message);
     else for (const m of out) this.writeRaw(m);
   }
 
-  private describe(raw: string): OutgoingFrame {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      return { raw, type: 0, id: '', action: undefined, payload: undefined };
+  /**
+   * Write a frame exactly as ocpp-rpc produced it. In-process, a CALL or CALLRESULT that ocpp-rpc
+   * validated (strict mode) is marked so that the receiver does not run the same check again;
+   * a text with `null` in it is not (a NaN or Infinity passed our check as a number but arrives as null).
+   */
+  private writeChecked(message: string): void {
+    const ws = (this.peer as unknown as PeerInternals)._ws;
+    if (!(ws instanceof InProcessSocket) || (message[1] !== '2' && message[1] !== '3') || message.includes('null') || !validatesStrictly(this.peer)) {
+      this.writeRaw(message);
+      return;
     }
-    if (!Array.isArray(parsed)) return { raw, type: 0, id: '', action: undefined, payload: undefined };
-    const [type, id] = parsed as [unknown, unknown];
-    const msgId = String(id);
-    if (type === 2) return { raw, type: 2, id: msgId, action: String(parsed[2]), payload: parsed[3] };
-    const action = this.answering?.get(msgId);
-    this.answering?.delete(msgId);
-    return { raw, type: typeof type === 'number' ? type : 0, id: msgId, action, payload: type === 4 ? parsed[2] : parsed[2] };
+    ws.markNextValidated();
+    try {
+      this.writeRaw(message);
+    } finally {
+      ws.clearValidated();
+    }
   }
 
   /** Screen one incoming frame; only what passes reaches ocpp-rpc's parser. */
@@ -377,7 +348,8 @@ export class OcppLink extends EventEmitter {
       verdict = { ok: false, problem: `unreadable frame: ${(err as Error).message}`, preview: '' };
     }
     if (verdict.ok) {
-      this.peerParse.call(this.peer, buffer);
+      if (preValidatedFrames.has(buffer)) (this.skip ??= new ValidationSkip(this.peer)).during(String.fromCharCode(buffer[1] ?? 0), () => this.peerParse.call(this.peer, buffer));
+      else this.peerParse.call(this.peer, buffer);
       return;
     }
     this.opts.ledger?.received(verdict.preview);

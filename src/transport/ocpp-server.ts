@@ -9,6 +9,8 @@ import type { Clock } from '../core/clock.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import type { Trace } from '../core/trace.js';
 import type { FrameLedger } from './frame-ledger.js';
+import { acceptInProcess, type InProcessServerParts } from './in-process-accept.js';
+import type { InProcessAcceptor, InProcessRequest, InProcessVerdict } from './in-process-network.js';
 import { DEFAULT_FRAME_LIMITS, transportCapBytes, type FrameLimits } from './frame-screen.js';
 import { OcppLink } from './ocpp-link.js';
 import type { OcppVersion, RpcPeer, SecurityProfile } from './ocpp-types.js';
@@ -61,14 +63,23 @@ export interface StationConnection {
 }
 
 /** The CSMS side of OCPP-J: one port, both versions by subprotocol negotiation, profiles 0-3. */
-export class OcppServer extends EventEmitter {
+export class OcppServer extends EventEmitter implements InProcessAcceptor {
+  /** Stops taking in-process connections (set when the ledger carries an in-process network). */
+  private unregister: (() => void) | undefined;
+
   private constructor(
     private readonly rpc: RPCServer,
     private readonly http: Server,
     readonly url: string,
     readonly port: number,
+    private readonly inProcess: InProcessServerParts,
   ) {
     super();
+  }
+
+  /** A station of this process connecting without a socket (see in-process-network.ts). */
+  acceptInProcess(req: InProcessRequest): Promise<InProcessVerdict> {
+    return acceptInProcess(this.rpc, this.inProcess, req);
   }
 
   static async start(opts: OcppServerOptions): Promise<OcppServer> {
@@ -90,7 +101,7 @@ export class OcppServer extends EventEmitter {
     const conn = (station: string, event: string, detail: string): void => opts.trace.record({ kind: 'conn', endpoint: 'csms', station, event, detail });
     /** Upgrades refused by our own checks: already traced, so ocpp-rpc's 'upgradeAborted' is not traced twice. */
     const refused = new WeakSet<IncomingMessage>();
-    rpc.auth(async (accept, reject, hs) => {
+    const authorize: InProcessServerParts['authorize'] = async (accept, reject, hs) => {
       const h = hs as unknown as { identity: string; remoteAddress: string; protocols: Set<string>; password?: Buffer; endpoint: string; request: IncomingMessage; headers: IncomingMessage['headers'] };
       const handshake: Handshake = {
         identity: h.identity,
@@ -123,7 +134,8 @@ export class OcppServer extends EventEmitter {
       if (verdict === true) accept({ handshake });
       else if (typeof verdict === 'string') refuse(401, verdict);
       else refuse(verdict.status, verdict.reason);
-    });
+    };
+    rpc.auth(authorize as never);
     rpc.on('upgradeAborted', (ev: { error?: Error; request: IncomingMessage; identity?: string }) => {
       if (refused.has(ev.request)) return;
       conn(ev.identity ?? '?', 'anomaly', `upgrade aborted: ${ev.error?.message ?? 'unknown reason'} from ${peerAddress(ev.request)}`);
@@ -163,11 +175,16 @@ export class OcppServer extends EventEmitter {
     });
     const port = (http.address() as AddressInfo).port;
     const urlHost = host.includes(':') ? `[${host}]` : host;
-    const server = new OcppServer(rpc, http, `${secure ? 'wss' : 'ws'}://${urlHost}:${port}${basePath === '/' ? '' : basePath}`, port);
+    const server = new OcppServer(rpc, http, `${secure ? 'wss' : 'ws'}://${urlHost}:${port}${basePath === '/' ? '' : basePath}`, port, {
+      authorize, conn, clock: opts.clock, maxPayload: transportCapBytes(limits), nextConnection: () => opts.ledger?.network?.nextConnection() ?? 0,
+    });
+    // fully virtual runs: stations of this process connect without a socket (TLS keeps sockets)
+    if (!secure && opts.ledger?.network) server.unregister = opts.ledger.network.register(server.url, server);
     return server;
   }
 
   async close(): Promise<void> {
+    this.unregister?.();
     await this.rpc.close({ code: 1001, reason: 'CSMS shutting down', awaitPending: false, force: true } as never);
     this.http.closeAllConnections?.();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));

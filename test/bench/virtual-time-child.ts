@@ -14,11 +14,16 @@ interface Sample { hour: number; heapUsedMiB: number; rssMiB: number; wallS: num
 
 export type TraceMode = 'off' | 'full' | 'compact' | 'gzip';
 
-export function rigYaml(stations: number, dir: string, trace: TraceMode): string {
+/** How the stations reach the built-in CSMS: this build's default (in process) or loopback sockets. */
+export type TransportMode = 'default' | 'sockets';
+
+export function rigYaml(stations: number, dir: string, trace: TraceMode, transport: TransportMode = 'default'): string {
   const traceLine = trace === 'off' ? '{ enabled: false }'
     : `{ dir: ${join(dir, 'traces')}, maxBytes: ${2 ** 44}${trace === 'compact' || trace === 'gzip' ? ', compact: true' : ''}${trace === 'gzip' ? ', gzip: true' : ''} }`;
   return [
     'name: vt-bench', 'seed: 7', 'clock: virtual', `trace: ${traceLine}`,
+    // (only named when asked for: an older build's rig schema does not know the key)
+    ...(transport === 'sockets' ? ['virtualTransport: sockets'] : []),
     'csms:', '  host: 127.0.0.1', '  port: 0', '  heartbeatIntervalS: 300', '  boot: { default: { status: Accepted } }',
     '  authorization: { acceptUnknown: true }', `  loadManager: { siteLimitW: ${stations * 11_000}, unit: W }`,
     'evses:', '  - identity: VT{n:05}', `    count: ${stations}`, '    ocppVersion: "1.6"',
@@ -52,16 +57,18 @@ async function main(): Promise<void> {
   let hours = 1;
   let dir = '';
   let trace: TraceMode = 'full';
+  let transport: TransportMode = 'default';
   readFlags(process.argv.slice(2), (flag, value) => {
     if (flag === '--dist') dist = resolve(value());
     else if (flag === '--stations') stations = Number(value());
     else if (flag === '--hours') hours = Number(value());
     else if (flag === '--dir') dir = value();
     else if (flag === '--trace') trace = value() as TraceMode;
+    else if (flag === '--transport') transport = value() as TransportMode;
     else throw new Error(`unknown flag ${flag}`);
   });
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'rig.yaml'), rigYaml(stations, dir, trace));
+  writeFileSync(join(dir, 'rig.yaml'), rigYaml(stations, dir, trace, transport));
   writeFileSync(join(dir, 'plan.yaml'), planYaml(hours));
   const { runPlans } = await import(pathToFileURL(join(dist, 'src', 'runner', 'run.js')).href) as typeof import('../../src/runner/run.js');
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -88,7 +95,7 @@ async function main(): Promise<void> {
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const steadyWallS = afterBoot ? (performance.now() - afterBoot) / 1000 : wallS;
   process.stdout.write(`${JSON.stringify({
-    stations, hours, trace, dist, status: result.status,
+    stations, hours, trace, transport, dist, status: result.status,
     // why a run did not pass: the plan's error or its first failed step
     problem: result.plans.map((p) => p.error ?? p.steps.find((st) => st.status !== 'passed')?.message).find((m) => m !== undefined),
     stationHours: stations * hours, wallS: +wallS.toFixed(2), cpuS: +cpuS.toFixed(2),

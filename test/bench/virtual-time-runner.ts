@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { TraceMode } from './virtual-time-child.js';
+import type { TraceMode, TransportMode } from './virtual-time-child.js';
 
 export interface ChildResult {
   stations: number;
@@ -33,10 +33,10 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-export function runChild(args: { dist: string; stations: number; hours: number; dir: string; trace: TraceMode; maxOldSpaceMiB?: number }): Promise<ChildResult> {
+export function runChild(args: { dist: string; stations: number; hours: number; dir: string; trace: TraceMode; transport?: TransportMode; maxOldSpaceMiB?: number }): Promise<ChildResult> {
   const script = join(import.meta.dirname, 'virtual-time-child.js');
   const node = ['--expose-gc', ...(args.maxOldSpaceMiB ? [`--max-old-space-size=${args.maxOldSpaceMiB}`] : [])];
-  const child = spawn(process.execPath, [...node, script, '--dist', args.dist, '--stations', String(args.stations), '--hours', String(args.hours), '--dir', args.dir, '--trace', args.trace], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...node, script, '--dist', args.dist, '--stations', String(args.stations), '--hours', String(args.hours), '--dir', args.dir, '--trace', args.trace, '--transport', args.transport ?? 'default'], { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let out = '';
   let err = '';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Quiescence } from '../../src/core/clock-quiescence.js';
-import { VirtualClock, inTurn } from '../../src/core/virtual-clock.js';
+import { VirtualClock, eachInTurn, inTurn } from '../../src/core/virtual-clock.js';
 import { RealClock } from '../../src/core/clock.js';
 
 /** `n` event-loop turns. */
@@ -146,5 +146,55 @@ describe('VirtualClock.runInTurn / inTurn', () => {
       async () => { log.push('fast'); },
     ]);
     expect(log).toEqual(['fast', 'slow']);
+  });
+});
+
+describe('eachInTurn (steps on many stations)', () => {
+  it('starts one task per quiescent point in list order, inside a caller that advances the clock, and returns the results in order', async () => {
+    const q = new Quiescence(new VirtualClock());
+    const clock = new VirtualClock({ quiescence: q });
+    const log: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const task = (name: string, delayTurns: number) => async (): Promise<string> => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      log.push(`start ${name}`);
+      const done = q.begin(name);
+      await turns(delayTurns);
+      log.push(`effect ${name}`);
+      inFlight--;
+      done();
+      return `${name} ok`;
+    };
+    const all = eachInTurn(clock, [task('1', 9), task('2', 5), task('3', 1)], 'start');
+    // nothing starts until someone advances the clock (the runner's driver.settle does)
+    await turns(3);
+    expect(log).toEqual([]);
+    let results: string[] | undefined;
+    void all.then((r) => { results = r; });
+    await clock.runUntil(() => results !== undefined, 60_000);
+    expect(results).toEqual(['1 ok', '2 ok', '3 ok']);
+    expect(log).toEqual(['start 1', 'effect 1', 'start 2', 'effect 2', 'start 3', 'effect 3']);
+    expect(most).toBe(1);
+    expect(clock.now()).toBe(0);
+  });
+
+  it('rejects with the first failure (a task that throws synchronously too), as Promise.all', async () => {
+    const clock = new VirtualClock();
+    const p = eachInTurn(clock, [async () => 1, () => { throw new Error('no link'); }, async () => 3]);
+    p.catch(() => undefined);
+    await clock.runFor(0);
+    await expect(p).rejects.toThrow('no link');
+  });
+
+  it('starts everything at once on the real clock', async () => {
+    const log: string[] = [];
+    const r = await eachInTurn(new RealClock(), [
+      async () => { await turns(3); log.push('slow'); return 'a'; },
+      async () => { log.push('fast'); return 'b'; },
+    ]);
+    expect(log).toEqual(['fast', 'slow']);
+    expect(r).toEqual(['a', 'b']);
   });
 });

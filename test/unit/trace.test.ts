@@ -1,7 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { assertBuilt, ROOT } from '../support/cli.js';
 import { VirtualClock } from '../../src/core/virtual-clock.js';
 import { JsonlTrace } from '../../src/core/trace.js';
 
@@ -19,7 +22,8 @@ describe('JsonlTrace', () => {
     trace.record({ kind: 'note', message: 'start' });
     await clock.runFor(1500);
     trace.record({ kind: 'ocpp', endpoint: 'evse', station: 'CP1', dir: 'out', raw: '[2,"1","Heartbeat",{}]' });
-    // flushed synchronously: a crash now would keep both lines
+    // written at the end of the turn (one write per turn; see the exit test below for crashes)
+    await new Promise<void>((r) => clock.defer(r));
     const lines = readFileSync(trace.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([
       { seq: 0, t: 0, kind: 'note', message: 'start' },
@@ -28,6 +32,28 @@ describe('JsonlTrace', () => {
     expect(seen).toEqual([0, 1]);
     trace.close();
   });
+
+  for (const ending of ['process.exit(3)', 'uncaught error'] as const) {
+    it(`keeps every record when the process ends by ${ending} before the turn's write and without close`, () => {
+      assertBuilt();
+      const dir = mkdtempSync(join(tmpdir(), 'cb-trace-'));
+      dirs.push(dir);
+      const file = join(dir, 'trace.jsonl');
+      const end = ending === 'uncaught error' ? "throw new Error('boom')" : 'process.exit(3)';
+      const script = [
+        `const { JsonlTrace } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'src', 'core', 'trace.js')).href)});`,
+        `const { VirtualClock } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'src', 'core', 'virtual-clock.js')).href)});`,
+        `const trace = new JsonlTrace(new VirtualClock(), ${JSON.stringify(file)});`,
+        "for (let i = 0; i < 3; i++) trace.record({ kind: 'note', message: 'n' + i });",
+        end,
+      ].join('\n');
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status, r.stderr).toBe(ending === 'uncaught error' ? 1 : 3);
+      if (ending === 'uncaught error') expect(r.stderr).toContain('boom');
+      const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { message: string });
+      expect(lines.map((l) => l.message)).toEqual(['n0', 'n1', 'n2']);
+    });
+  }
 
   it('fails with a clear error when the file cannot be opened', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cb-trace-'));
