@@ -178,7 +178,8 @@ export function allocate(input: AllocationInput): SessionAllocation[] {
     }
   } else {
     if (!desired && input.firstPassW) for (const s of sessions) give(s, input.firstPassW.get(s.key) ?? 0);
-    if (!desired && input.floorW) for (const s of sessions) give(s, input.floorW.get(s.key) ?? 0);
+    // each session up to its floor (what it already has counts)
+    if (!desired && input.floorW) for (const s of sessions) give(s, Math.max(0, (input.floorW.get(s.key) ?? 0) - (amps.get(s.key) ?? 0) * wattsPerAmp(s)));
     // the rest fills up to the fill cap (a demand target), never beyond what is left under the limit
     if (!desired && input.fillCapW !== undefined) left = Math.min(left, Math.max(0, input.fillCapW - cap.buildingW - (availableW - left)));
     for (const s of (!desired && input.firstPassW && input.fillOrder) || sessions) give(s, desired ? (desired.get(s.key) ?? 0) : Infinity);

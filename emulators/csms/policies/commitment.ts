@@ -25,7 +25,7 @@ export { requiredW } from './commitment-need.js';
 /** Share of the spare capacity admission control lets commitments take. */
 export const ADMISSION_MARGIN = 0.9;
 /** Safety factor on the power commitments need (the scheduler's own latency, rounding to pilots, tapering EVs). */
-export const COMMITMENT_SLACK = 1.1;
+export const COMMITMENT_SLACK = 1.2;
 
 /**
  * The policy plans every session to finish a little before its departure (FINISH_MARGIN_MS, at most
