@@ -35,22 +35,29 @@ export function rigForPlan(rig: Rig, rigRaw: unknown, rigFile: string, planFile:
   if (!site || !addsSite(rig, site)) return rig;
   const raw = structuredClone(rigRaw) as Obj;
   const csms = isObj(raw.csms) ? raw.csms : {};
-  const own = isObj(csms.scheduling) ? csms.scheduling : undefined;
+  const ownScheduling = isObj(csms.scheduling) ? csms.scheduling : undefined;
   const merged: Obj = {
     ...raw,
     site: { ...(isObj(raw.site) ? raw.site : {}), ...(site.site ?? {}) },
     csms: {
       ...csms,
       loadManager: { ...(isObj(csms.loadManager) ? csms.loadManager : {}), ...(site.loadManager ?? {}) },
-      ...(site.scheduling ? { scheduling: { ...site.scheduling, ...(own?.policy !== undefined ? { policy: own.policy } : {}) } } : {}),
+      ...(site.scheduling ? { scheduling: { ...site.scheduling, ...(ownScheduling?.policy !== undefined ? { policy: ownScheduling.policy } : {}) } } : {}),
     },
     evses: [...(Array.isArray(raw.evses) ? raw.evses : []), ...site.evses],
+  };
+  const own = Array.isArray(raw.evses) ? raw.evses.length : 0;
+  // a problem in one of the plan's stations names it as the plan's: emulatedSite.evses[i]
+  const where = (p: string): string => {
+    const m = /evses\[(\d+)\]/.exec(p);
+    const i = m ? Number(m[1]) : -1;
+    return i >= own ? `${planFile}: emulatedSite.evses[${i - own}] ${p.replace(/^[^:]*: /, '').replace(/evses\[\d+\]\.?/, '')}` : `${planFile}: emulatedSite on ${p}`;
   };
   try {
     return rigFromValue(merged, rigFile);
   } catch (err) {
     if (!isHarnessError(err)) throw err;
-    const problems = ((err.details.problems as string[] | undefined) ?? [err.message]).map((p) => `${planFile}: emulatedSite on ${p}`);
+    const problems = ((err.details.problems as string[] | undefined) ?? [err.message]).map(where);
     throw new HarnessError(ERROR_CODES.PLAN_INVALID, problems.join('\n'), { file: planFile, field: 'emulatedSite', problems });
   }
 }

@@ -53,6 +53,6 @@ describe('emulatedSite', () => {
     const rig = loadRigFile('rigs/emulator-only.yaml');
     const bad = { ...plan.emulatedSite!, evses: [{ identity: 'BAD-{n}', count: 2, ocppVersion: '9.9' }] };
     expect(() => rigForPlan(rig, raw('rigs/emulator-only.yaml'), 'rigs/emulator-only.yaml', PLAN, bad))
-      .toThrow(/test-plans\/rush-hour\.yaml: emulatedSite on .*evses/);
+      .toThrow(/test-plans\/rush-hour\.yaml: emulatedSite\.evses\[0\] ocppVersion/);
   });
 });
