@@ -1,8 +1,9 @@
 /**
  * Layered control end to end (emulated CSMS and stations over real loopback WebSockets, virtual
- * clock): EVs arrive through plugInEv; the commitment-aware policy admits what fits and refuses
- * what does not (nothing is plugged in for a refused EV), serves the session with the largest
- * SoC gap per hour left first, and the station then charges the arriving EV's own battery.
+ * clock): EVs arrive through plugInEv; the commitment-aware policy commits what fits and admits
+ * the rest best effort, serves the session with the least laxity first (after every session's
+ * floor), and the station then charges the arriving EV's own battery. A building-load step makes the
+ * scheduler re-plan at once, so the site is back under its limit within the stations' ramp.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { plugInEv } from '../../emulators/site/ev-arrival.js';
