@@ -5,6 +5,7 @@ import { laxityH } from '../../emulators/csms/policies/llf.js';
 import { COMMITMENT_SLACK, requiredW } from '../../emulators/csms/policies/commitment.js';
 import { edfBoundW, floorW, needWithFloorsW } from '../../emulators/csms/policies/commitment-need.js';
 import { SchedulingSchema } from '../../emulators/csms/policies/config.js';
+import { SessionView } from '../../emulators/csms/policies/session-view.js';
 
 const H = 3_600_000;
 const s = (key: string, o: Partial<SchedSession> = {}): SchedSession => ({
@@ -151,5 +152,24 @@ describe('allocate', () => {
     expect(out[3]!.a).toBeCloseTo(0, 6);
     // a single line-pair session at I loads both its lines with I
     expect(lineCurrentsA([{ session: sessions[0]!, a: 10 }], { buildingW: 0, lineVoltage: 230 })).toMatchObject({ L1: expect.closeTo(10, 9), L2: expect.closeTo(10, 9), L3: expect.closeTo(0, 9) });
+  });
+});
+
+describe('session view: each session plans with its own EV request', () => {
+  it('the next car announced at an EVSE before the previous stop reaches the CSMS keeps its request', () => {
+    const v = new SessionView({ voltage: 230 });
+    const req = (energyWh: number, departureMs: number) => ({ station: 'S', evseId: 1, energyWh, departureMs, maxW: 11_000 });
+    const facts = (key: string) => ({ key, station: 'S', evseId: 1, phases: 3, energyWh: 0 });
+    v.announce(req(5_000, 2 * H));
+    expect(v.view(facts('S#1'), 0).departureMs).toBe(2 * H);
+    // the first driver leaves; the next car is announced at the same EVSE before the old stop is processed
+    v.announce(req(8_000, 3 * H));
+    v.ended('S', 1);
+    v.prune(new Set(), new Set(), H);
+    // the next session takes the next car's request (before the fix, the stop erased it: no deadline, served last)
+    const next = v.view(facts('S#2'), H);
+    expect([next.departureMs, next.remainingWh]).toEqual([3 * H, 8_000]);
+    // and keeps it while it runs
+    expect(v.view(facts('S#2'), H + 60_000).departureMs).toBe(3 * H);
   });
 });
