@@ -188,6 +188,10 @@ export class LoadManager {
   /** Where the building load, the site import and the stations' wiring come from (the site model). */
   attachSite(hooks: SiteHooks): void {
     this.control.attachSite(hooks);
+    // the building load stepped: re-plan at once (the site would otherwise exceed its limit until the next period)
+    hooks.onBuildingLoadChange?.(() => {
+      if (!this.closed && this.limitW !== undefined && this.deps.sessions().length > 0) this.control.soon('building load changed');
+    });
   }
 
   /** Change the site limit and re-split at once; `undefined` idles the manager (profiles stay). */

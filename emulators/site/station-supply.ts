@@ -64,7 +64,7 @@ export function wireStationsToSite(config: SiteConfigInput, clock: Clock, trace:
  */
 export function siteHooks(site: SiteModel, stations: readonly ChargeStation[]): {
   buildingLoadW: () => number; importEnergyWh: () => number; wiring: (station: string) => readonly Phase[] | undefined;
-  maxPowerW: (station: string) => number | undefined;
+  maxPowerW: (station: string) => number | undefined; onBuildingLoadChange: (listener: () => void) => void;
 } {
   const wiring = new Map(stations.map((s) => [s.identity, s.supplyPhases]));
   const rating = new Map(stations.map((s) => [s.identity, s.sessions.electrical.maxPowerW]));
@@ -74,5 +74,6 @@ export function siteHooks(site: SiteModel, stations: readonly ChargeStation[]): 
     importEnergyWh: () => site.importEnergyWh(),
     wiring: (id) => wiring.get(id),
     maxPowerW: (id) => rating.get(id),
+    onBuildingLoadChange: (listener) => { site.on('base-load', listener); },
   };
 }

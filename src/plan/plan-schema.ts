@@ -6,6 +6,7 @@ import { InvariantsSchema } from './invariants-schema.js';
 import { CAN_FAULTS, CanExpectSchema, canInjectFields, checkCanInject } from './can-steps-schema.js';
 import { CasesSchema } from './cases-schema.js';
 import { ScenarioFields } from './scenario-schema.js';
+import { EmulatedSiteSchema } from './emulated-site-schema.js';
 import { modbusStepSchemas, RegisterExpectSchema } from './modbus-steps-schema.js';
 
 const duration = (positive: boolean) => z.string().superRefine((text, ctx) => {
@@ -235,6 +236,7 @@ export const PlanSchema = z.object({
   teardown: z.array(StepSchema).default([])
     .describe('Steps that always run after the steps, passed, failed or interrupted (remote stop, clear profiles, restore faults); each failure is recorded, none stops the others'),
   invariants: InvariantsSchema.optional(),
+  emulatedSite: EmulatedSiteSchema.optional(),
 }).strict();
 
 export type Plan = z.output<typeof PlanSchema>;

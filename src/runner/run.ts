@@ -5,6 +5,8 @@ import { parseDuration } from '../core/duration.js';
 import { ERROR_CODES, HarnessError, isHarnessError } from '../core/errors.js';
 import { loadPlanFiles } from '../plan/load-plan.js';
 import { loadRigFile, rigFromValue } from '../plan/load-rig.js';
+import { parseYamlValue, readInputFile } from '../plan/load-yaml.js';
+import { rigForPlan } from './plan-site.js';
 import type { Rig } from '../plan/rig-schema.js';
 import { planNotApplicable, rigOffers } from '../plan/case-applicability.js';
 import { checkPlanAgainstRig } from './plan-check.js';
@@ -74,11 +76,14 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
       throw new HarnessError(ERROR_CODES.USAGE, `--grep ${JSON.stringify(o.grep)} matches no plan (names: ${all.map((p) => p.plan.name).join(', ')})`, { grep: o.grep });
     }
   }
+  // a plan that declares the emulated site it needs runs on the rig with that site added (plan-site.ts)
+  const rigRaw = plans.some((p) => p.plan.emulatedSite) ? (o.rigValue ?? parseYamlValue(readInputFile(o.rig, ERROR_CODES.RIG_INVALID), o.rig, ERROR_CODES.RIG_INVALID)) : undefined;
+  const rigs = plans.map(({ file, plan }) => rigForPlan(rig, rigRaw, o.rig, file, plan.emulatedSite));
   // a plan whose every case the rig cannot run (no trigger adapter, no built-in CSMS, ...) is not run: reported not applicable
   const offers = rigOffers(rig);
   const notApplicable = new Map(plans.map(({ file, plan }) => [file, planNotApplicable(plan, offers)]));
   // every plan against the rig before anything runs: unknown stations, marks, meters, steps the devices cannot do
-  const problems = plans.filter(({ file }) => notApplicable.get(file) === undefined).flatMap(({ file, plan }) => checkPlanAgainstRig(file, plan, rig));
+  const problems = plans.flatMap(({ file, plan }, i) => (notApplicable.get(file) === undefined ? checkPlanAgainstRig(file, plan, rigs[i] as Rig) : []));
   if (problems.length) throw new HarnessError(ERROR_CODES.PLAN_INVALID, problems.join('\n'), { problems });
   await preflight(rig);
   reporters.forEach((r) => r.onRunStart?.({ rig: o.rig, plans: plans.map((p) => p.file), seed, clock, budgetScale: o.budgetScale }));
@@ -104,7 +109,7 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
     }
     try {
       result = await runPlan({
-        file, plan, rig, clock, seed, budgetScale: o.budgetScale, reporters, signal: o.signal, ask: o.ask, rigDir: dirname(o.rig),
+        file, plan, rig: rigs[index] as Rig, clock, seed, budgetScale: o.budgetScale, reporters, signal: o.signal, ask: o.ask, rigDir: dirname(o.rig),
         params, continueOnFailure: o.continueOnFailure,
         traceFile: join(o.outputDir, 'traces', `${base}.jsonl`),
       });

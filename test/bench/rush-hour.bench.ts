@@ -47,13 +47,14 @@ function runCase(n: number, h: number, dir: string): Case {
   const rig = parse(readFileSync(join(ROOT, 'rigs/rush-hour.yaml'), 'utf8')) as Record<string, any>;
   const scale = n / 50;
   rig.evses[0].count = n;
-  rig.evses[0].identity = 'RH-{n:03}';
-  rig.csms.loadManager.siteLimitW = Math.round(250_000 * scale);
-  rig.csms.scheduling.transformerKva = Math.round(300 * scale);
+  rig.csms.loadManager.siteLimitW = Math.round(rig.csms.loadManager.siteLimitW * scale);
+  rig.csms.scheduling.transformerKva = Math.round(rig.csms.scheduling.transformerKva * scale);
   rig.csms.scheduling.policy = policy;
-  rig.site.installedKva = Math.round(300 * scale);
+  rig.site.installedKva = Math.round(rig.site.installedKva * scale);
   rig.trace = { dir };
   const plan = parse(readFileSync(join(ROOT, 'test-plans/rush-hour.yaml'), 'utf8')) as Record<string, any>;
+  // the scaled rig is the site: the plan's own 50-station site is not added to it
+  delete plan.emulatedSite;
   const sc = plan.steps[1];
   const rates = sc.arrivals.ratesPerHour as number[];
   sc.arrivals.ratesPerHour = Array.from({ length: h }, (_x, i) => Math.round((rates[i % rates.length] as number) * scale));

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { CsmsConfigSchema, type LmSession } from '../../emulators/csms/index.js';
 import { LoadManager, PUSH_HISTORY } from '../../emulators/csms/load-manager.js';
+import { COMMITMENT_SLACK } from '../../emulators/csms/policies/commitment.js';
 import type { Payload } from '../../src/transport/ocpp-types.js';
 import { MemoryTrace } from '../../src/core/trace.js';
 import { VirtualClock } from '../../src/core/virtual-clock.js';
@@ -90,21 +91,38 @@ describe('LoadManager', () => {
     lm.close();
   });
 
-  it('the cloud layer trims to the commitments in a peak tariff band (commitment policy)', async () => {
-    const tariff = { bands: [{ from: '00:00', pricePerKwh: 0.1 }, { from: '16:00', pricePerKwh: 0.45, peak: true }, { from: '21:00', pricePerKwh: 0.1 }] };
+  it('the cloud layer sets a demand target from the commitments and the floors (commitment policy)', async () => {
+    const tariff = { demandChargePerKw: 15, bands: [{ from: '00:00', pricePerKwh: 0.1 }, { from: '16:00', pricePerKwh: 0.45, peak: true }, { from: '21:00', pricePerKwh: 0.1 }] };
     const { lm, clock, decisions } = setup({ loadManager: { siteLimitW: 40_000, unit: 'W' }, scheduling: { policy: 'commitment', cloudPeriodS: 900, tariff } }, [session('A', 1), session('B', 2)], 3_000);
-    // A must get 10 kWh within 4 h (2.5 kW); B has no deadline
+    // A must get 10 kWh within 4 h; B has no deadline. Each keeps a 4.14 kW floor (6 A x 3 x 230 V),
+    // and A's floor alone delivers its 10 kWh in time: the target is the building plus the floors x 1.2
     expect(lm.announceEv({ station: 'A', evseId: 1, energyWh: 10_000, departureMs: clock.now() + 4 * 3_600_000, maxW: 22_080 })).toMatchObject({ admit: true });
     const out = lm.rebalance('start');
     const cloud = decisions().find((d) => d.layer === 'cloud')!;
-    expect(cloud.outputs.targetW).toBeCloseTo(3_000 + 1.15 * 2_500, 6);
-    expect(out.reduce((w, a) => w + a.limit, 0)).toBeLessThanOrEqual(1.15 * 2_500);
+    expect(cloud.outputs.targetW).toBeCloseTo(3_000 + COMMITMENT_SLACK * 2 * 4_140, 6);
+    expect(out.reduce((w, a) => w + a.limit, 0)).toBe(Math.floor(COMMITMENT_SLACK * 2 * 4_140));
+    // A (a deadline) is served before B (none); B gets its floor
     expect(out[0]!.session.station).toBe('A');
-    // at 21:00 the off-peak band starts: the next cloud period lifts the target
-    await clock.runFor(4 * 3_600_000);
-    const later = decisions().filter((d) => d.layer === 'cloud').at(-1)!;
-    expect(later.outputs.targetW).toBeNull();
-    expect(lm.allocation().reduce((w, a) => w + a.limit, 0)).toBeGreaterThan(30_000);
+    expect(out[1]!.limit).toBe(4_140);
+    // the next cloud period re-targets
+    await clock.runFor(900_000);
+    expect(decisions().filter((d) => d.layer === 'cloud').length).toBe(2);
+    lm.close();
+  });
+
+  it('re-plans at once when the building load steps (not at the next period or meter sample)', async () => {
+    const { lm, clock, trace } = setup({ loadManager: { siteLimitW: 20_000, unit: 'W' }, scheduling: { policy: 'fcfs', periodS: 600, cloudPeriodS: 0 } }, [session('A', 1), session('B', 2)], 2_000);
+    const listeners: (() => void)[] = [];
+    const building = { w: 2_000 };
+    lm.attachSite({ buildingLoadW: () => building.w, importEnergyWh: () => 0, wiring: () => ['L1', 'L2', 'L3'], onBuildingLoadChange: (fn) => { listeners.push(fn); } });
+    expect(lm.rebalance('start').reduce((w, a) => w + a.limit, 0)).toBe(18_000);
+    building.w = 8_000;
+    for (const fn of listeners) fn();
+    await clock.runFor(0);
+    expect(lm.allocation().reduce((w, a) => w + a.limit, 0)).toBe(12_000);
+    const d = trace.records.filter((r) => r.kind === 'device' && r.event === 'decision').map((r) => r as { t: number; data: { reason: string } });
+    expect(d.at(-1)!.data.reason).toBe('building load changed');
+    expect(d.at(-1)!.t).toBe(0);
     lm.close();
   });
 

@@ -2,8 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { POLICIES, allocate, lineCurrentsA, type SchedSession } from '../../emulators/csms/policies/index.js';
 import { laxityH } from '../../emulators/csms/policies/llf.js';
-import { requiredW } from '../../emulators/csms/policies/commitment.js';
+import { COMMITMENT_SLACK, requiredW } from '../../emulators/csms/policies/commitment.js';
+import { edfBoundW, floorW, needWithFloorsW } from '../../emulators/csms/policies/commitment-need.js';
 import { SchedulingSchema } from '../../emulators/csms/policies/config.js';
+import { SessionView } from '../../emulators/csms/policies/session-view.js';
 
 const H = 3_600_000;
 const s = (key: string, o: Partial<SchedSession> = {}): SchedSession => ({
@@ -28,9 +30,9 @@ describe('policy order on a fixed case', () => {
     expect(laxityH(CASE[2]!, 0)).toBeCloseTo(3 - 20_000 / 7_360, 9);
     expect(keys(POLICIES.llf.order(CASE, 0))).toEqual(['C', 'D', 'B', 'A']);
   });
-  it('commitment: by power needed to meet the deadline (SoC gap / time left), no deadline last', () => {
+  it('commitment: least laxity first (each due a margin early), no deadline last', () => {
     expect(requiredW(CASE[1]!, 0)).toBeCloseTo(3_500, 9);
-    expect(keys(POLICIES.commitment.order(CASE, 0))).toEqual(['C', 'B', 'D', 'A']);
+    expect(keys(POLICIES.commitment.order(CASE, 0))).toEqual(['C', 'D', 'B', 'A']);
   });
   it('order is deterministic on ties (arrival, then key) and does not mutate its input', () => {
     const tie = [s('y', { arrivalMs: 5 }), s('x', { arrivalMs: 5 }), s('z', { arrivalMs: 1 })];
@@ -40,57 +42,79 @@ describe('policy order on a fixed case', () => {
   });
 });
 
+describe('what the commitments need', () => {
+  it('EDF bound: the least constant power that meets every deadline, below the sum of the averages', () => {
+    const x = s('X', { departureMs: 1 * H, remainingWh: 2_000 });
+    const y = s('Y', { departureMs: 3 * H, remainingWh: 6_000 });
+    // by 1 h: 2 kWh (2 kW); by 3 h: 8 kWh (2.67 kW); the sum of the averages would be 2 + 2 = 4 kW
+    expect(edfBoundW([x, y], 0)).toBeCloseTo(8_000 / 3, 6);
+    // a deadline out of reach at the EV's maximum counts what that maximum gives: 7.36 kWh in 1 h
+    const z = s('Z', { departureMs: 1 * H, remainingWh: 20_000 });
+    expect(edfBoundW([x, z], 0)).toBeCloseTo(2_000 + 7_360, 6);
+    // sessions without a deadline, with nothing left, or past their departure need nothing
+    expect(edfBoundW([s('N'), s('F', { departureMs: H, remainingWh: 0 }), s('P', { departureMs: H, remainingWh: 5_000 })], 2 * H)).toBe(0);
+  });
+  it('floors: 6 A on the phases a session draws on, never more than it takes, none once its energy is in', () => {
+    expect(floorW(s('T'))).toBeCloseTo(6 * 3 * 230, 9);
+    expect(floorW(s('S', { phases: ['L1'] }))).toBeCloseTo(6 * 230, 9);
+    expect(floorW(s('E', { maxW: 3_000 }))).toBe(3_000);
+    expect(floorW(s('F', { departureMs: H, remainingWh: 0 }))).toBe(0);
+    // the floors, plus the EDF bound of what they leave undelivered: X gets 4.14 kWh in 1 h (more than it needs)
+    const need = needWithFloorsW([s('X', { departureMs: H, remainingWh: 2_000 }), s('Y', { departureMs: 2 * H, remainingWh: 12_000 })], 0);
+    expect(need.floorsW).toBeCloseTo(2 * 4_140, 9);
+    expect(need.needW).toBeCloseTo(2 * 4_140 + (12_000 - 2 * 4_140) / 2, 6);
+  });
+});
+
 describe('commitment-aware admission and cloud target', () => {
-  const ctx = { nowMs: 0, wallMs: Date.UTC(2026, 0, 5, 17, 0), siteLimitW: 20_000, buildingW: 5_000, peakDemandKw: 0, tariff: undefined, sessions: CASE };
-  it('admits what fits under the spare capacity, refuses what does not, and an unreachable deadline', () => {
-    // committed: B 3.5 kW + C 6.67 kW + D 1 kW = 11.17 kW; spare = (20 - 5) * 0.9 = 13.5 kW
-    expect(POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 4_000, departureMs: 2 * H, maxW: 7_360 }, ctx).admit).toBe(true);
-    const best = POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 6_000, departureMs: 2 * H, maxW: 7_360 }, ctx);
-    expect(best).toMatchObject({ admit: true, commit: false, reason: expect.stringContaining('best effort') });
-    // the commitments alone fill the spare capacity: refused
-    const full = POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 1_000, departureMs: 2 * H, maxW: 7_360 }, { ...ctx, buildingW: 8_000 });
-    expect(full).toMatchObject({ admit: false, reason: expect.stringContaining('site committed') });
-    // a deadline the EV cannot make at its maximum: committed what 7.36 kW gives in 1 h (D commits 1 kW: 8.36 kW fit under 13.5 kW)
-    const partial = POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 10_000, departureMs: 1 * H, maxW: 7_360 }, { ...ctx, sessions: CASE.slice(3) });
-    expect(partial).toMatchObject({ admit: true, reason: expect.stringContaining('deadline unreachable at 7360 W: committed 7360 of 10000 Wh') });
+  // B and D run (floors 4.14 kW each); the site has 30 - 5 = 25 kW, commitments are admitted under 22.5 kW
+  const ctx = { nowMs: 0, wallMs: Date.UTC(2026, 0, 5, 17, 0), siteLimitW: 30_000, buildingW: 5_000, peakDemandKw: 0, tariff: undefined, sessions: [CASE[1]!, CASE[3]!] };
+  const ev = (energyWh: number, hours: number, maxW = 7_360) => ({ station: 'E', evseId: 1, energyWh, departureMs: hours * H, maxW });
+  it('commits what fits with the floors, admits the rest best effort, refuses only when the floors do not fit', () => {
+    // E: 4 kWh in 2 h: its floor alone covers it; need = 1.2 x 3 floors = 14.9 kW <= 22.5 kW
+    expect(POLICIES.commitment.admit(ev(4_000, 2), ctx)).toMatchObject({ admit: true, reason: expect.stringContaining('fits') });
+    expect(POLICIES.commitment.admit(ev(4_000, 2), ctx).commit).toBeUndefined();
+    // E: 40 kWh in 2 h at 22 kW: floors 12.4 kW + (40 - 4.14 x 1.92) kWh / 1.92 h = 16.7 kW, x 1.2 > 22.5 kW
+    expect(POLICIES.commitment.admit(ev(40_000, 2, 22_000), ctx)).toMatchObject({ admit: true, commit: false, reason: expect.stringContaining('best effort') });
+    // a 20 kW building leaves 10 kW: three floors (12.4 kW) do not fit
+    expect(POLICIES.commitment.admit(ev(1_000, 2), { ...ctx, buildingW: 20_000 })).toMatchObject({ admit: false, reason: expect.stringContaining('site full') });
+    // a deadline the EV cannot make at its maximum: committed what 7.36 kW gives in 1 h
+    expect(POLICIES.commitment.admit(ev(10_000, 1), ctx)).toMatchObject({ admit: true, reason: expect.stringContaining('deadline out of reach at 7360 W: committed 7360 of 10000 Wh') });
     expect(POLICIES.fcfs.admit({ station: 'E', evseId: 1, energyWh: 1e9, departureMs: 1, maxW: 1 }, ctx).admit).toBe(true);
   });
-  it('first gives every committed session the power its deadline needs, then the rest in order', () => {
-    const pass = POLICIES.commitment.firstPassW!(CASE, 0);
-    expect(pass.get('B')).toBeCloseTo(1.15 * 3_500, 6);
+  it('the deadline pass and the floors may take the site to its limit; the demand target caps only the rest', () => {
+    const order = POLICIES.commitment.order(CASE, 0);
+    const pass = POLICIES.commitment.firstPassW!(order, 0);
+    const floors = POLICIES.commitment.floorW!(order, 0);
+    // B needs 7 kWh by 2 h less a 5 min margin: 3.65 kW, x 1.2
+    expect(pass.get('B')).toBeCloseTo(COMMITMENT_SLACK * 7_000 / (2 - 5 / 60), 6);
     expect(pass.get('A')).toBe(0);
-    const out = allocate({ sessions: POLICIES.commitment.order(CASE, 0), capacity: { limitW: 20_000, buildingW: 5_000, lineVoltage: 230 }, mode: 'sorted', firstPassW: pass });
-    const w = Object.fromEntries(out.map((x) => [x.session.key, Math.round(x.w)]));
-    // first pass (x 1.15): C 7.36 kW (its maximum), B 4.03 kW, D 1.15 kW; then B, next in order, takes the rest
-    expect(w.C).toBe(7_360);
-    expect(w.D).toBe(1_150);
-    expect(w.B).toBe(15_000 - 7_360 - 1_150);
-    expect(w.A).toBe(0);
-    // commitment-aware hands the rest out in arrival order: A (first to arrive) gets it, not B
-    const fill = allocate({ sessions: POLICIES.commitment.order(CASE, 0), capacity: { limitW: 20_000, buildingW: 5_000, lineVoltage: 230 }, mode: 'sorted', firstPassW: pass, fillOrder: POLICIES.commitment.fillOrder!(CASE) });
-    const f = Object.fromEntries(fill.map((x) => [x.session.key, Math.round(x.w)]));
-    expect([f.C, f.B, f.D, f.A]).toEqual([7_360, 4_025, 1_150, 15_000 - 7_360 - 4_025 - 1_150]);
-    // a sorted allocation without the first pass starves D
-    const plain = allocate({ sessions: POLICIES.commitment.order(CASE, 0), capacity: { limitW: 20_000, buildingW: 5_000, lineVoltage: 230 }, mode: 'sorted' });
-    expect(Math.round(plain.find((x) => x.session.key === 'D')!.w)).toBe(280);
+    const cap = { limitW: 30_000, buildingW: 5_000, lineVoltage: 230 };
+    const run = (fillCapW: number | undefined) => Object.fromEntries(allocate({ sessions: order, capacity: cap, mode: 'sorted', firstPassW: pass, floorW: floors, fillCapW })
+      .map((x) => [x.session.key, Math.round(x.w)]));
+    // deadlines: C 7.36 kW (its maximum), D 1.31 kW, B 4.38 kW; the floors lift D and A to 4.14 kW;
+    // a 20 kW target (15 kW for the sessions) is already used: nothing more
+    const tight = run(20_000);
+    expect(tight).toEqual({ C: 7_360, D: 4_140, B: Math.round(COMMITMENT_SLACK * 7_000 / (2 - 5 / 60)), A: 4_140 });
+    expect(tight.A! + tight.B! + tight.C! + tight.D!).toBeGreaterThan(15_000);
+    // without a target the rest goes in laxity order up to each maximum: D to 7.36 kW, then B
+    const open = run(undefined);
+    expect([open.C, open.D, open.B, open.A]).toEqual([7_360, 7_360, 25_000 - 7_360 - 7_360 - 4_140, 4_140]);
+    expect(open.A! + open.B! + open.C! + open.D!).toBe(25_000);
   });
-  it('with a demand target: admits commitments under it, fills best effort up to it, never below the commitments', () => {
+  it('sets its demand target from the commitments, the floors and the demand already billed', () => {
     const tariff = SchedulingSchema.parse({ tariff: { demandChargePerKw: 15, bands: [{ from: '00:00', pricePerKwh: 0.1 }, { from: '16:00', pricePerKwh: 0.5, peak: true }] } }).tariff;
-    const t = { ...ctx, tariff, demandTargetW: 18_000 };
-    // spare under the target: (18 - 5) x 0.9 = 11.7 kW; committed 11.17 kW
-    expect(POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 2_000, departureMs: 2 * H, maxW: 7_360 }, t)).toMatchObject({ admit: true, commit: false });
-    expect(POLICIES.commitment.admit({ station: 'E', evseId: 1, energyWh: 2_000, departureMs: 2 * H, maxW: 7_360 }, { ...t, demandTargetW: 30_000 }).commit).toBeUndefined();
-    // off-peak (10:00) and peak (17:00): the target, or the commitments when they need more
-    expect(POLICIES.commitment.cloudTarget({ ...t, wallMs: Date.UTC(2026, 0, 5, 10, 0) }).targetW).toBe(18_000);
-    expect(POLICIES.commitment.cloudTarget(t).targetW).toBe(18_000);
-    expect(POLICIES.commitment.cloudTarget({ ...t, demandTargetW: 10_000 }).targetW).toBeCloseTo(5_000 + 1.15 * (3_500 + 20_000 / 3 + 1_000), 6);
-  });
-  it('trims to the commitments in a peak band and not off-peak', () => {
-    const tariff = SchedulingSchema.parse({ tariff: { bands: [{ from: '00:00', pricePerKwh: 0.1 }, { from: '16:00', pricePerKwh: 0.5, peak: true }, { from: '21:00', pricePerKwh: 0.1 }] } }).tariff;
-    const peak = POLICIES.commitment.cloudTarget({ ...ctx, tariff });
-    expect(peak.targetW).toBeCloseTo(5_000 + 1.15 * (3_500 + 20_000 / 3 + 1_000), 6);
-    expect(POLICIES.commitment.cloudTarget({ ...ctx, tariff, wallMs: Date.UTC(2026, 0, 5, 10, 0) }).targetW).toBeUndefined();
-    expect(POLICIES.fcfs.cloudTarget({ ...ctx, tariff }).targetW).toBeUndefined();
+    const c = { ...ctx, tariff, sessions: CASE };
+    const early = (x: SchedSession) => ({ ...x, departureMs: x.departureMs === undefined ? undefined : x.departureMs - Math.min(5 * 60_000, 0.1 * x.departureMs) });
+    const need = needWithFloorsW(CASE.map(early), 0).needW;
+    expect(POLICIES.commitment.cloudTarget(c).targetW).toBeCloseTo(5_000 + COMMITMENT_SLACK * need, 6);
+    // the demand already billed (free to use) or the operator's demandTargetW raise it; the site limit caps it
+    expect(POLICIES.commitment.cloudTarget({ ...c, peakDemandKw: 29.5 }).targetW).toBe(29_500);
+    expect(POLICIES.commitment.cloudTarget({ ...c, demandTargetW: 29_800 }).targetW).toBe(29_800);
+    expect(POLICIES.commitment.cloudTarget({ ...c, peakDemandKw: 40 }).targetW).toBe(30_000);
+    // no demand charge, no target
+    expect(POLICIES.commitment.cloudTarget(ctx).targetW).toBeUndefined();
+    expect(POLICIES.fcfs.cloudTarget(c).targetW).toBeUndefined();
   });
 });
 
@@ -128,5 +152,24 @@ describe('allocate', () => {
     expect(out[3]!.a).toBeCloseTo(0, 6);
     // a single line-pair session at I loads both its lines with I
     expect(lineCurrentsA([{ session: sessions[0]!, a: 10 }], { buildingW: 0, lineVoltage: 230 })).toMatchObject({ L1: expect.closeTo(10, 9), L2: expect.closeTo(10, 9), L3: expect.closeTo(0, 9) });
+  });
+});
+
+describe('session view: each session plans with its own EV request', () => {
+  it('the next car announced at an EVSE before the previous stop reaches the CSMS keeps its request', () => {
+    const v = new SessionView({ voltage: 230 });
+    const req = (energyWh: number, departureMs: number) => ({ station: 'S', evseId: 1, energyWh, departureMs, maxW: 11_000 });
+    const facts = (key: string) => ({ key, station: 'S', evseId: 1, phases: 3, energyWh: 0 });
+    v.announce(req(5_000, 2 * H));
+    expect(v.view(facts('S#1'), 0).departureMs).toBe(2 * H);
+    // the first driver leaves; the next car is announced at the same EVSE before the old stop is processed
+    v.announce(req(8_000, 3 * H));
+    v.ended('S', 1);
+    v.prune(new Set(), new Set(), H);
+    // the next session takes the next car's request (before the fix, the stop erased it: no deadline, served last)
+    const next = v.view(facts('S#2'), H);
+    expect([next.departureMs, next.remainingWh]).toEqual([3 * H, 8_000]);
+    // and keeps it while it runs
+    expect(v.view(facts('S#2'), H + 60_000).departureMs).toBe(3 * H);
   });
 });

@@ -30,6 +30,13 @@ export interface AllocationInput {
   sessions: readonly SchedSession[];
   capacity: SiteCapacity;
   mode: 'equal' | 'sorted';
+  /** Sorted mode: what each session gets after the first pass, before the rest (in order): a floor. */
+  floorW?: ReadonlyMap<string, number> | undefined;
+  /**
+   * Sorted mode: the site import (W, building included) the last pass (the rest, in order) fills up
+   * to; the first pass and the floors may go up to `capacity.limitW`. Absent = `capacity.limitW`.
+   */
+  fillCapW?: number | undefined;
   /** Sorted mode: what each session gets in a first pass (in order) before the rest goes out in order. */
   firstPassW?: ReadonlyMap<string, number> | undefined;
   /** Sorted mode with a first pass: the order the rest is handed out in (default: `sessions`' order). */
@@ -171,6 +178,10 @@ export function allocate(input: AllocationInput): SessionAllocation[] {
     }
   } else {
     if (!desired && input.firstPassW) for (const s of sessions) give(s, input.firstPassW.get(s.key) ?? 0);
+    // each session up to its floor (what it already has counts)
+    if (!desired && input.floorW) for (const s of sessions) give(s, Math.max(0, (input.floorW.get(s.key) ?? 0) - (amps.get(s.key) ?? 0) * wattsPerAmp(s)));
+    // the rest fills up to the fill cap (a demand target), never beyond what is left under the limit
+    if (!desired && input.fillCapW !== undefined) left = Math.min(left, Math.max(0, input.fillCapW - cap.buildingW - (availableW - left)));
     for (const s of (!desired && input.firstPassW && input.fillOrder) || sessions) give(s, desired ? (desired.get(s.key) ?? 0) : Infinity);
     // what a line limit left unused goes to the sessions again, in order
     if (left > EPS) for (const s of sessions) give(s, Infinity);

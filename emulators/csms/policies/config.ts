@@ -14,7 +14,7 @@ const LinePhaseLimits = z.object({
 
 export const SchedulingSchema = z.object({
   policy: z.enum(POLICY_NAMES).default('equal')
-    .describe('Site scheduling policy: equal (equal split, unused shares redistributed), fcfs (first come first served), edf (earliest deadline first), llf (least laxity first), commitment (admission control, priority by SoC gap and deadline, peak trimming under the tariff)'),
+    .describe('Site scheduling policy: equal (equal split, unused shares redistributed), fcfs (first come first served), edf (earliest deadline first), llf (least laxity first), commitment (admission control before the plug-in, a floor for every session, least laxity first, a demand target set from the commitments)'),
   periodS: z.number().min(0).default(60)
     .describe('Site scheduler period (s): it also re-plans on every session start/end, status and limit change; 0 = only on those events'),
   latencyMs: z.number().int().min(0).default(0)
@@ -32,7 +32,7 @@ export const SchedulingSchema = z.object({
   stationMaxA: z.number().positive().optional()
     .describe('Current per phase (A) a session is assumed to take, for stations whose rating the scheduler does not know (the rig tells it for its own stations), until its EV request or its meter values tell less; absent = no cap'),
   demandTargetW: z.number().positive().optional()
-    .describe('commitment: the site import (W, building included) the demand charge is managed to: commitments are admitted under it (x 0.9) and best-effort sessions fill up to it (or to the demand already billed, if higher); the commitments\' own need still raises it; absent = the site limit'),
+    .describe('commitment: a site import (W, building included) its demand target never goes under (the policy sets the target from what the commitments need, the floors and the demand already billed); commitments are admitted under it (x 0.9); absent = the site limit for admission, no lower bound on the target'),
   minChangeW: z.number().min(0).default(0)
     .describe('A raise of a session\'s limit is pushed only when it is more than this (W; in A: this over voltage x phases) or from 0; a lower limit is always pushed, an unchanged one never again; 0 = every change'),
   tariff: TariffSchema.optional().describe('Time-of-use tariff and demand charge the cloud policy trims against'),

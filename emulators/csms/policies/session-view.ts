@@ -29,7 +29,10 @@ interface Observation { allocatedW: number; answeredAt?: number; limitedW?: numb
 
 export class SessionView {
   private readonly firstSeen = new Map<string, number>();
+  /** Announced EVs by EVSE, until a session on that EVSE takes them. */
   private readonly requests = new Map<string, EvRequest>();
+  /** The request each session took (by session key): a later EV announced at the same EVSE is not its. */
+  private readonly bound = new Map<string, EvRequest>();
   private readonly obs = new Map<string, Observation>();
 
   constructor(private readonly opts: {
@@ -50,6 +53,16 @@ export class SessionView {
 
   request(station: string, evseId: number): EvRequest | undefined {
     return this.requests.get(evseKey(station, evseId));
+  }
+
+  /** The session's request: the one it took, or the one announced at its EVSE (which it takes now). */
+  private take(f: SessionFacts): EvRequest | undefined {
+    const had = this.bound.get(f.key);
+    if (had) return had;
+    const k = evseKey(f.station, f.evseId);
+    const req = this.requests.get(k);
+    if (req) { this.requests.delete(k); bounded(this.bound, f.key, req); }
+    return req;
   }
 
   /** The scheduler allotted `w` to a session; `answeredAt` once the station answered the push. */
@@ -99,11 +112,15 @@ export class SessionView {
     for (const k of this.firstSeen.keys()) if (!live.has(k)) this.firstSeen.delete(k);
     for (const k of this.obs.keys()) if (!live.has(k)) this.obs.delete(k);
     for (const [k, r] of this.requests) if (!liveEvses.has(k) && r.departureMs < nowMs) this.requests.delete(k);
+    for (const k of this.bound.keys()) if (!live.has(k)) this.bound.delete(k);
   }
 
-  /** Forget the request of an EVSE whose session ended. */
+  /**
+   * A session on this EVSE ended: forget the request it took. An EV announced at the EVSE since
+   * (the next car, plugged in before the stop reached the CSMS) keeps its own.
+   */
   ended(station: string, evseId: number): void {
-    this.requests.delete(evseKey(station, evseId));
+    for (const [k, r] of this.bound) if (r.station === station && r.evseId === evseId) this.bound.delete(k);
   }
 
   /** The scheduler's view of a session now. */
@@ -113,7 +130,7 @@ export class SessionView {
     const phases = this.opts.wiring?.(f.station) ?? defaultPhases(f.phases);
     const voltage = phases.length === 2 ? this.opts.voltage * Math.sqrt(3) : this.opts.voltage;
     const wpa = voltage * (phases.length === 3 ? 3 : 1);
-    const req = this.request(f.station, f.evseId);
+    const req = this.take(f);
     let maxW = this.opts.maxPowerW?.(f.station) ?? (this.opts.stationMaxA !== undefined ? this.opts.stationMaxA * wpa : Infinity);
     if (req) maxW = Math.min(maxW, req.maxW);
     const limited = this.obs.get(f.key)?.limitedW;

@@ -23,6 +23,11 @@ export interface SiteHooks {
   wiring?: ((station: string) => readonly LinePhase[] | undefined) | undefined;
   /** The most a station delivers (W): its electrical rating. */
   maxPowerW?: ((station: string) => number | undefined) | undefined;
+  /**
+   * Subscribe to changes of the building load (a site controller's own grid meter sees a step at
+   * once): the scheduler re-plans then, instead of at its next period or meter sample.
+   */
+  onBuildingLoadChange?: ((listener: () => void) => void) | undefined;
 }
 
 export interface SiteControlDeps {
@@ -88,7 +93,9 @@ export class SiteControl {
   }
 
   private cloudStep(limitW: number, reason: string): void {
-    const ctx = this.context(limitW, this.lastSessions);
+    // the commitments include the EVs admitted but not plugged in yet
+    const live = new Set(this.lastSessions.map((s) => evseKey(s.station, s.evseId)));
+    const ctx = this.context(limitW, [...this.lastSessions, ...this.view.pending(live)]);
     const t = this.policy.cloudTarget(ctx);
     this.cloudTargetW = t.targetW;
     this.cloudStale = false;
@@ -107,9 +114,11 @@ export class SiteControl {
     const ordered = this.policy.order(sessions, now);
     const buildingW = this.buildingW();
     this.plannedBuildingW = buildingW;
-    const effective = Math.min(limitW, this.cloudTargetW ?? Infinity);
+    const fillOnly = this.policy.targetCapsFillOnly === true && this.cloudTargetW !== undefined;
+    const effective = fillOnly ? limitW : Math.min(limitW, this.cloudTargetW ?? Infinity);
     const out = allocate({
-      sessions: ordered, mode: this.policy.name === 'equal' ? 'equal' : 'sorted', pilotSetA: this.cfg?.pilotSetA, firstPassW: this.policy.firstPassW?.(ordered, now), fillOrder: this.policy.fillOrder?.(sessions),
+      fillCapW: fillOnly ? this.cloudTargetW : undefined,
+      sessions: ordered, mode: this.policy.name === 'equal' ? 'equal' : 'sorted', pilotSetA: this.cfg?.pilotSetA, floorW: this.policy.floorW?.(ordered, now), firstPassW: this.policy.firstPassW?.(ordered, now), fillOrder: this.policy.fillOrder?.(sessions),
       capacity: { limitW: effective, buildingW, transformerKva: this.cfg?.transformerKva, lineLimitsA: this.cfg?.lineLimitsA, lineVoltage: this.cfg?.lineVoltage ?? this.deps.voltage },
     });
     this.decision('site', reason, {

@@ -76,8 +76,15 @@ export interface SchedulingPolicy {
    * up to each maximum (sorted mode); absent = one pass.
    */
   firstPassW?(sessions: readonly SchedSession[], nowMs: number): Map<string, number>;
+  /** Power (W) each session gets before anything else, in order (a floor that keeps it charging); absent = none. */
+  floorW?(sessions: readonly SchedSession[], nowMs: number): Map<string, number>;
   /** With a first pass: the order the rest goes out in (absent = `order`). */
   fillOrder?(sessions: readonly SchedSession[]): SchedSession[];
+  /**
+   * True: the cloud target caps only the last pass (the rest handed out in order); the first pass
+   * and the floors may take the site up to its limit (what deadlines need is never held back).
+   */
+  readonly targetCapsFillOnly?: boolean;
   /** Site import target (W) for the next cloud period; undefined = the site limit. */
   cloudTarget(ctx: CloudContext): { targetW: number | undefined; reason: string };
 }

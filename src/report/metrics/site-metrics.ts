@@ -52,6 +52,11 @@ export interface SiteMetrics {
   /** The most sessions at once among those that got their energy by their departure ("at acceptable charge times"). */
   peakOnTimeSessions: number;
   onTimeSessionsPerKva: number | undefined;
+  /**
+   * The most sessions at once divided by the highest demand-window average import (kW, taken as kVA
+   * at unity power factor): the kVA the site's connection really had to carry per session.
+   */
+  sessionsPerPeakKva: number | undefined;
   onTime: number;
   onTimeShare: number | undefined;
   hours: HourRow[];
@@ -207,6 +212,7 @@ export function computeSiteMetrics(m: TraceModel, opts: MetricsOptions = {}): Si
     energyCost, demandCharge, peakDemandKw, curtailmentKwh, curtailmentCost, costPerKwh, currency: tariff?.currency ?? '',
     peakSessions, installedKva: kva, sessionsPerKva: kva ? peakSessions / kva : undefined,
     peakOnTimeSessions, onTimeSessionsPerKva: kva ? peakOnTimeSessions / kva : undefined,
+    sessionsPerPeakKva: peakDemandKw > 0 ? peakSessions / peakDemandKw : undefined,
     onTime, onTimeShare: arrivals.length ? onTime / arrivals.length : undefined,
     hours, notes,
   };
