@@ -1,8 +1,9 @@
 /**
  * The site scorecard: the three metrics of one or more runs side by side (a column per run, e.g. per
- * policy), the difference of each later column to the first, and an hourly table per run.
+ * policy), the difference of each later column to the first, and an hourly table per run (daily for
+ * runs longer than two days).
  */
-import type { SiteMetrics } from './metrics/site-metrics.js';
+import type { HourRow, SiteMetrics } from './metrics/site-metrics.js';
 
 const pct = (x: number | undefined): string => (x === undefined ? 'n/a' : `${(x * 100).toFixed(2)}%`);
 const money = (x: number | undefined, cur: string): string => (x === undefined ? 'n/a' : `${x.toFixed(4)} ${cur}`.trim());
@@ -45,6 +46,34 @@ function table(rows: string[][]): string[] {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
 }
 
+/** Runs longer than this print a daily table instead of the hourly one (a month is 720 rows). */
+const DAILY_AFTER_HOURS = 48;
+const kwh = (x: number): string => (Math.abs(x) < 0.05 ? 0 : x).toFixed(1);
+const cost = (x: number): string => (Math.abs(x) < 0.005 ? 0 : x).toFixed(2);
+
+function hourlyRows(hours: HourRow[]): string[][] {
+  return [
+    ['hour', 'local', 'EV kWh', 'avg site kW', 'occupied', 'charging', 'price', 'cost'],
+    ...hours.map((h) => [String(h.hour), `${String(h.localHour).padStart(2, '0')}:00`, kwh(h.evKwh), h.avgKw.toFixed(1), pct(h.occupied), pct(h.charging), h.price.toFixed(3), cost(h.cost)]),
+  ];
+}
+
+/** One row per site-local day (a new day at local midnight): sums of energy and cost, means of the rest. */
+function dailyRows(hours: HourRow[]): string[][] {
+  const days: HourRow[][] = [];
+  for (const h of hours) {
+    if (days.length === 0 || h.localHour === 0) days.push([]);
+    (days[days.length - 1] as HourRow[]).push(h);
+  }
+  const mean = (d: HourRow[], f: (h: HourRow) => number): number => d.reduce((a, h) => a + f(h), 0) / d.length;
+  const sum = (d: HourRow[], f: (h: HourRow) => number): number => d.reduce((a, h) => a + f(h), 0);
+  return [
+    ['day', 'from hour', 'hours', 'EV kWh', 'avg site kW', 'peak hour kW', 'occupied', 'charging', 'cost'],
+    ...days.map((d, i) => [String(i), String(d[0]?.hour ?? 0), String(d.length), kwh(sum(d, (h) => h.evKwh)), mean(d, (h) => h.avgKw).toFixed(1),
+      Math.max(...d.map((h) => h.avgKw)).toFixed(1), pct(mean(d, (h) => h.occupied)), pct(mean(d, (h) => h.charging)), cost(sum(d, (h) => h.cost))]),
+  ];
+}
+
 /** The scorecard as text lines: metrics side by side, differences to the first column. */
 export function formatScorecard(runs: { label: string; metrics: SiteMetrics }[]): string[] {
   const base = runs[0];
@@ -62,11 +91,9 @@ export function formatScorecard(runs: { label: string; metrics: SiteMetrics }[])
     ]));
   }
   for (const r of runs) {
-    out.push('', `Hourly (${r.label})`);
-    out.push(...table([
-      ['hour', 'local', 'EV kWh', 'avg site kW', 'occupied', 'charging', 'price', 'cost'],
-      ...r.metrics.hours.map((h) => [String(h.hour), `${String(h.localHour).padStart(2, '0')}:00`, (Math.abs(h.evKwh) < 0.05 ? 0 : h.evKwh).toFixed(1), h.avgKw.toFixed(1), pct(h.occupied), pct(h.charging), h.price.toFixed(3), (Math.abs(h.cost) < 0.005 ? 0 : h.cost).toFixed(2)]),
-    ]));
+    const daily = r.metrics.hours.length > DAILY_AFTER_HOURS;
+    out.push('', daily ? `Daily (${r.label}; the hourly rows are in the JSON scorecard)` : `Hourly (${r.label})`);
+    out.push(...table(daily ? dailyRows(r.metrics.hours) : hourlyRows(r.metrics.hours)));
     for (const n of r.metrics.notes) out.push(`note: ${n}`);
   }
   return out;
