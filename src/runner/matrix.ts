@@ -131,6 +131,8 @@ function firstFailure(plan: PlanResult): { message: string; allUnsupported: bool
  */
 export function judgeCell(row: MatrixRow, profile: FirmwareProfile, plan: PlanResult, expected: string | undefined, expectedStep?: string): Pick<MatrixCell, 'status' | 'reason' | 'coverage'> {
   if (plan.status === 'error' || plan.status === 'interrupted') return { status: 'error', reason: plan.error ?? plan.status };
+  // not run: none of the OCTT cases the plan lists can run on this rig (it names why); never a pass or a failure
+  if (plan.status === 'not-applicable') return { status: 'unsupported', reason: `not applicable: ${plan.notApplicable ?? 'the rig cannot run its cases'}` };
   if (row.probe) {
     const found = probeCoverage(plan);
     const declared = declaredCoverage(profile.features, profile.ocppVersion);

@@ -120,6 +120,10 @@ describe('matrix cells', () => {
     const mixed = plan('failed', [step('1', { status: 'failed', cause: 'unsupported', continued: true }), step('2', { status: 'failed', cause: 'timeout' })]);
     expect(judgeCell(row, profile, mixed, undefined).status).toBe('failed');
     expect(judgeCell(row, profile, { ...plan('error', []), error: 'crash' }, undefined)).toEqual({ status: 'error', reason: 'crash' });
+    // a plan the rig could not run (every OCTT case it lists not applicable) is neither a pass nor a failure, even when expected to fail
+    const na = { ...plan('not-applicable', []), notApplicable: 'every case is not applicable on the rig: TC_013 needs a trigger' };
+    expect(judgeCell(row, profile, na, undefined)).toEqual({ status: 'unsupported', reason: 'not applicable: every case is not applicable on the rig: TC_013 needs a trigger' });
+    expect(judgeCell(row, profile, na, 'bug 12').status).toBe('unsupported');
   });
 
   it('a probe cell passes only when the features found equal the features declared', () => {
