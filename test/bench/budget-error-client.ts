@@ -6,6 +6,9 @@
  * printed as {"id", "measuredMs"}. With --load N the same process also runs N virtual 1.6 stations
  * against the bench CSMS (heartbeat every --load-heartbeat-s seconds): load sharing the measuring loop.
  * Role `load`: only the N stations (load in another process, as `--workers` puts it).
+ * Role `raw`: the same CALLs from a bare `ws` client (no chargebench: no ocpp-rpc, no link, no trace),
+ * timed with performance.now() at the send and in the message event: the floor that the peer, the
+ * loopback and Node's WebSocket stack set, beside which the harness's own share of the error shows.
  *
  *   node dist/test/bench/budget-error-client.js --role measure --peer URL [--csms URL --load 999] [--calls 200] [--gap-ms 100]
  *   node dist/test/bench/budget-error-client.js --role load --csms URL --load 999
@@ -13,6 +16,7 @@
  * Lines: {"ready": n} once the load is Accepted, {"id", "measuredMs"} per call, {"done": true}. Exits when stdin closes.
  */
 import { createInterface } from 'node:readline';
+import WebSocket from 'ws';
 import { createStation } from '../../emulators/evse/create-station.js';
 import type { ChargeStation } from '../../emulators/evse/station.js';
 import { RealClock } from '../../src/core/clock.js';
@@ -22,7 +26,7 @@ import { connectStation } from '../../src/transport/ocpp-client.js';
 import { readFlags } from './cli-flags.js';
 
 interface Options {
-  role: 'measure' | 'load';
+  role: 'measure' | 'load' | 'raw';
   peer: string;
   csms: string;
   load: number;
@@ -39,7 +43,7 @@ function parseArgs(argv: string[]): Options {
   const o: Options = { role: 'measure', peer: '', csms: '', load: 0, calls: 200, gapMs: 100, loadHeartbeatS: 1 };
   readFlags(argv, (a, val) => {
     switch (a) {
-      case '--role': o.role = val() === 'load' ? 'load' : 'measure'; break;
+      case '--role': { const r = val(); o.role = r === 'load' || r === 'raw' ? r : 'measure'; break; }
       case '--peer': o.peer = val(); break;
       case '--csms': o.csms = val(); break;
       case '--load': o.load = Math.max(0, Math.floor(Number(val()))); break;
@@ -103,6 +107,31 @@ async function measure(o: Options, clock: RealClock): Promise<void> {
   await link.close();
 }
 
+/** Role raw: Boot then Heartbeat CALLs from a bare ws client, each timed send -> CALLRESULT event. */
+async function measureRaw(o: Options, clock: RealClock): Promise<void> {
+  const ws = new WebSocket(`${o.peer}/RAW-1`, ['ocpp1.6']);
+  await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+  const pending = new Map<string, { at: number; done: (ms: number) => void }>();
+  ws.on('message', (data) => {
+    const t = performance.now();
+    const frame = JSON.parse(String(data)) as unknown[];
+    const p = pending.get(String(frame[1]));
+    if (frame[0] === 3 && p) { pending.delete(String(frame[1])); p.done(t - p.at); }
+  });
+  const call = (id: string, action: string, payload: object): Promise<number> => new Promise((done) => {
+    const text = JSON.stringify([2, id, action, payload]);
+    pending.set(id, { at: performance.now(), done });
+    ws.send(text);
+  });
+  await call('boot', 'BootNotification', { chargePointVendor: 'chargebench', chargePointModel: 'budget-error-raw' });
+  for (let i = 0; i < o.calls; i++) {
+    const id = `raw-${i}`;
+    emit({ id, measuredMs: await call(id, 'Heartbeat', {}) });
+    if (o.gapMs > 0) await clock.sleep(o.gapMs);
+  }
+  ws.close();
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const clock = new RealClock();
@@ -113,8 +142,8 @@ async function main(): Promise<void> {
     void Promise.allSettled(stations.map((s) => s.stop())).finally(() => process.exit(0));
   };
   rl.on('close', leave);
-  if (o.role === 'measure') {
-    await measure(o, clock);
+  if (o.role === 'measure' || o.role === 'raw') {
+    await (o.role === 'raw' ? measureRaw(o, clock) : measure(o, clock));
     emit({ done: true });
   }
 }

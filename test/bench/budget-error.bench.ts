@@ -23,7 +23,7 @@ import { type JsonLinesChild as Proc, spawnJsonLines } from './json-lines-child.
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../../..');
 const PY = '/usr/bin/python3';
-type Mode = 'alone' | 'shared' | 'isolated';
+type Mode = 'raw' | 'alone' | 'shared' | 'isolated';
 
 interface Options { delayMs: number; calls: number; load: number; modes: Mode[]; loadHeartbeatS: number; out: string; gapMs: number }
 
@@ -42,7 +42,7 @@ async function oneMode(o: Options, mode: Mode, csmsUrl: string): Promise<{ mode:
   try {
     const peerUrl = String((await peer.waitFor('url', 15_000)).url);
     if (loadProc) await loadProc.waitFor('ready', 300_000);
-    const args = ['--role', 'measure', '--peer', peerUrl, '--calls', String(o.calls), '--gap-ms', String(o.gapMs)];
+    const args = ['--role', mode === 'raw' ? 'raw' : 'measure', '--peer', peerUrl, '--calls', String(o.calls), '--gap-ms', String(o.gapMs)];
     if (mode === 'shared') args.push('--csms', csmsUrl, '--load', String(o.load), '--load-heartbeat-s', String(o.loadHeartbeatS));
     const m = node('budget-error-client.js', args, 'measure');
     try {
@@ -70,7 +70,7 @@ async function oneMode(o: Options, mode: Mode, csmsUrl: string): Promise<{ mode:
 }
 
 async function main(): Promise<void> {
-  const o: Options = { delayMs: 200, calls: 200, load: 999, modes: ['alone', 'shared', 'isolated'], loadHeartbeatS: 1, out: join(REPO, 'out/bench/budget-error.json'), gapMs: 50 };
+  const o: Options = { delayMs: 200, calls: 200, load: 999, modes: ['raw', 'alone', 'shared', 'isolated'], loadHeartbeatS: 1, out: join(REPO, 'out/bench/budget-error.json'), gapMs: 50 };
   readFlags(process.argv.slice(2), (a, val) => {
     switch (a) {
       case '--delay-ms': o.delayMs = Number(val()); break;
@@ -106,8 +106,14 @@ async function main(): Promise<void> {
   process.stdout.write('mode       stations in measuring process   p50 ms   p99 ms   max ms   target p99\n');
   for (const r of rows) {
     const inProc = r.mode === 'shared' ? 1 + o.load : 1;
-    const target = r.mode === 'alone' ? 1 : 5;
-    process.stdout.write(`${r.mode.padEnd(10)} ${String(inProc).padStart(29)}   ${r.p50.toFixed(3).padStart(6)}   ${r.p99.toFixed(3).padStart(6)}   ${r.max.toFixed(3).padStart(6)}   <= ${target} ${r.p99 <= target ? 'OK' : 'MISSED'}\n`);
+    const target = r.mode === 'raw' ? undefined : r.mode === 'alone' ? 1 : 5;
+    const verdict = target === undefined ? 'reference (bare ws client)' : `<= ${target} ${r.p99 <= target ? 'OK' : 'MISSED'}`;
+    process.stdout.write(`${r.mode.padEnd(10)} ${String(r.mode === 'raw' ? 0 : inProc).padStart(29)}   ${r.p50.toFixed(3).padStart(6)}   ${r.p99.toFixed(3).padStart(6)}   ${r.max.toFixed(3).padStart(6)}   ${verdict}\n`);
+  }
+  const raw = rows.find((r) => r.mode === 'raw');
+  if (raw) {
+    process.stdout.write('\nharness share (this mode minus the bare ws client in the same run):\n');
+    for (const r of rows.filter((x) => x.mode !== 'raw')) process.stdout.write(`  ${r.mode.padEnd(9)} p50 ${(r.p50 - raw.p50).toFixed(3)} ms, p99 ${(r.p99 - raw.p99).toFixed(3)} ms\n`);
   }
   process.stdout.write(`\nload average before ${before.map((x) => x.toFixed(2)).join(' ')}, after ${after.map((x) => x.toFixed(2)).join(' ')}\n`);
   mkdirSync(dirname(o.out), { recursive: true });
