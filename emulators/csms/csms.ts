@@ -15,10 +15,11 @@ import {
   type AuthorizationStatus, type CsmsConfig, type CsmsConfigInput,
 } from './config.js';
 import { CsmsFaults } from './faults.js';
+import { activeLmSessions } from './lm-sessions.js';
 import { registerV16Handlers } from './handlers-v16.js';
 import { registerV201Handlers } from './handlers-v201.js';
 import {
-  LoadManager, isNonDrawingStatus, sessionConnectorStatus, type Allocation, type LmSession, type ProfilePush,
+  LoadManager, isNonDrawingStatus, type Allocation, type ProfilePush,
 } from './load-manager.js';
 import type { SiteHooks } from './policies/site-control.js';
 import type { Admission, EvRequest } from './policies/types.js';
@@ -55,7 +56,7 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
     this.loadManager = new LoadManager(config.loadManager, {
       clock: deps.clock,
       trace: deps.trace,
-      sessions: () => this.sessions(),
+      sessions: () => activeLmSessions(this.book, this.config.loadManager.phases),
       send: (station, action, payload, timeoutMs) => this.send(station, action, payload, timeoutMs),
       onPush: (push, phase) => this.emit('charging-profile', { push, phase }),
       scheduling: config.scheduling,
@@ -380,22 +381,6 @@ export class EmulatedCsms extends EventEmitter<CsmsEvents> {
     if (s.evseId > 0 && this.book.active(s.identity).some((t) => t.evseId === s.evseId)) {
       this.scheduleRebalance(`connector ${s.evseId}/${s.connectorId} on ${s.identity} ${s.status}`);
     }
-  }
-
-  /** Active, not deauthorized sessions, each with its connector's last status (the load manager leaves out those that cannot draw). */
-  private sessions(): LmSession[] {
-    const statuses = new Map<string, ConnectorStatus[]>();
-    const statusesOf = (station: string): ConnectorStatus[] => {
-      let list = statuses.get(station);
-      if (!list) statuses.set(station, list = this.book.connectorStatuses(station));
-      return list;
-    };
-    return this.book.active()
-      .filter((t) => t.authorized !== false && t.evseId > 0)
-      .map((t) => ({
-        station: t.station, version: t.version, evseId: t.evseId, transactionId: t.transactionId, phases: t.phases ?? this.config.loadManager.phases, energyWh: t.energyWh,
-        connectorStatus: sessionConnectorStatus(statusesOf(t.station), t.evseId, t.connectorId),
-      }));
   }
 }
 

@@ -22,7 +22,8 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../../src/core/clock.js';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
-import { parseSiteConfig, parseStepAt, type SiteConfig, type SiteConfigInput, type StepAt } from './config.js';
+import { parseSiteConfig, parseStepAt, type SiteConfig, type SiteConfigInput } from './config.js';
+import { activeLoadStep, DAY_MS, type LoadStep, mod, nextLoadStepIn } from './load-steps.js';
 
 export type Phase = 'L1' | 'L2' | 'L3';
 export const PHASES: readonly Phase[] = ['L1', 'L2', 'L3'];
@@ -64,17 +65,9 @@ interface Load {
   lastWh: number | undefined;
 }
 
-interface Step {
-  at: StepAt;
-  /** Active power (W), all phases together. */
-  w: number;
-  /** Reactive power (var), all phases together. */
-  varh: number;
-}
+type Step = LoadStep;
 
-const DAY_MS = 86_400_000;
 const MS_PER_H = 3_600_000;
-const mod = (x: number, m: number): number => ((x % m) + m) % m;
 
 export class SiteModel extends EventEmitter<SiteEvents> {
   readonly config: SiteConfig;
@@ -344,30 +337,13 @@ export class SiteModel extends EventEmitter<SiteEvents> {
     return { w: this.config.baseKw * 1000 + (step?.w ?? 0), varh: step?.varh ?? 0 };
   }
 
-  /** The step that took effect most recently (ties: the later one in the list); none before any did. */
   private activeStep(elapsed: number, wall: number): Step | undefined {
-    const tod = this.timeOfDay(wall);
-    let best: Step | undefined;
-    let bestAge = Infinity;
-    for (const s of this.steps) {
-      const age = s.at.kind === 'elapsed' ? elapsed - s.at.ms : mod(tod - s.at.ms, DAY_MS);
-      if (age >= 0 && age <= bestAge) {
-        best = s;
-        bestAge = age;
-      }
-    }
-    return best;
+    return activeLoadStep(this.steps, elapsed, this.timeOfDay(wall));
   }
 
   /** Milliseconds until the next step boundary after (elapsed, wall); Infinity when none is ahead. */
   private nextBoundaryIn(elapsed: number, wall: number): number {
-    const tod = this.timeOfDay(wall);
-    let next = Infinity;
-    for (const s of this.steps) {
-      const d = s.at.kind === 'elapsed' ? s.at.ms - elapsed : mod(s.at.ms - tod, DAY_MS) || DAY_MS;
-      if (d > 0 && d < next) next = d;
-    }
-    return next;
+    return nextLoadStepIn(this.steps, elapsed, this.timeOfDay(wall));
   }
 
   private timeOfDay(wall: number): number {
