@@ -8,11 +8,11 @@
  * - commitment-aware beats first-come-first-served on the scorecard's own numbers: the same success
  *   and on-time sessions, a peak (demand charge) and cost per kWh at least 20 % lower.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startCli, type LiveCli } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach, startCli } from '../support/cli.js';
 
 interface Rec { kind: string; device?: string; event?: string; data?: Record<string, unknown>; endpoint?: string; station?: string; dir?: string; raw?: string }
 interface Metrics {
@@ -94,18 +94,11 @@ function records(file: string): Rec[] {
 }
 
 describe('rush hour per policy (real child process)', () => {
-  const live: LiveCli[] = [];
-  let dir: string | undefined;
-  afterEach(async () => {
-    for (const l of live.splice(0)) {
-      if (l.child.exitCode === null) { l.child.kill('SIGKILL'); await l.exited; }
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    dir = undefined;
-  });
+  const { live, dirs } = cleanupAfterEach();
 
   it('EVs charge their own wish; limits are pushed only when they move; commitment-aware beats FCFS on the scorecard', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cb-rush-'));
+    const dir = mkdtempSync(join(tmpdir(), 'cb-rush-'));
+    dirs.push(dir);
     writeFileSync(join(dir, 'rig.yaml'), RIG(join(dir, 'traces')));
     writeFileSync(join(dir, 'plan.yaml'), PLAN);
     const c = startCli(['run', join(dir, 'plan.yaml'), '--rig', join(dir, 'rig.yaml'), '--policies', 'fcfs,commitment', '--seed', '5', '--output-dir', join(dir, 'out'), '--reporter', 'json']);

@@ -5,12 +5,12 @@
  * energy delivered against the drivers' wishes, $/kWh from the TOU energy cost and the demand
  * charge) and that ACN-Sim's figures stand beside them labelled as published, not measured.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT, startCli, type LiveCli } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach, ROOT, startCli } from '../support/cli.js';
 
 interface Rec { kind: string; device?: string; event?: string; data?: Record<string, unknown>; endpoint?: string; station?: string; dir?: string; raw?: string }
 interface Metrics {
@@ -25,18 +25,11 @@ function records(file: string): Rec[] {
 }
 
 describe('site month, one day (real child process)', () => {
-  const live: LiveCli[] = [];
-  let dir: string | undefined;
-  afterEach(async () => {
-    for (const l of live.splice(0)) {
-      if (l.child.exitCode === null) { l.child.kill('SIGKILL'); await l.exited; }
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    dir = undefined;
-  });
+  const { live, dirs } = cleanupAfterEach();
 
   it('energy delivered and $/kWh per policy come from the trace; ACN-Sim figures are labelled as published', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'cb-month-'));
+    const dir = mkdtempSync(join(tmpdir(), 'cb-month-'));
+    dirs.push(dir);
     // the shipped rig, its traces in the temp folder
     const rig = parse(readFileSync(join(ROOT, 'rigs', 'rush-hour-site-month.yaml'), 'utf8')) as { trace: { dir: string } };
     rig.trace.dir = join(dir, 'traces');
