@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import { parseMapYaml, readMapText, resolveMapRef, validateMap, type MapKind } from '../map-file.js';
 import { UNITS } from '../meter/map.js';
-import { REGISTER_TYPES, registerWidth, type RegisterType, type WordOrder } from '../meter/registers.js';
+import { REGISTER_LOCATION_FIELDS, registerWidth, type RegisterType, type WordOrder } from '../meter/registers.js';
 
 /** IEC 61851-1 states a charger reports (Alfen's table: the letter plus PWM on/off). */
 export const IEC_STATES = ['A', 'B1', 'B2', 'C1', 'C2', 'D1', 'D2', 'E', 'F'] as const;
@@ -50,9 +50,7 @@ export type ChargerSource = z.output<typeof ChargerSourceSchema>;
 
 export const ChargerEntrySchema = z.object({
   name: z.string().min(1).describe('Register name, unique in the map (plans use it: `register: setpoint`)'),
-  address: z.number().int().min(0).max(0xffff).describe('Protocol address of the first register (as on the wire)'),
-  type: z.enum(REGISTER_TYPES).describe('float32, int16, uint16, int32, uint32, acc32 or string (2 ASCII characters per register)'),
-  count: z.number().int().min(1).max(125).optional().describe('Registers the point takes: required for string, implied by the type otherwise'),
+  ...REGISTER_LOCATION_FIELDS,
   unit: z.string().optional().describe(`Unit of the (scaled) value: ${Object.keys(UNITS).join(', ')}; electrical quantities are converted to it`),
   scale: z.number().positive().default(1).describe('value = raw register value x scale (0.1 for 0.1 V steps; 0.06 for ABL\'s duty cycle in A)'),
   scope: z.enum(['connector', 'station']).default('connector').describe('connector: served on each connector\'s unit id; station: on the station unit id'),

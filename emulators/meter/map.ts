@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import { parseMapYaml, readMapText, resolveMapRef, validateMap, type MapKind } from '../map-file.js';
-import { REGISTER_TYPES, registerWidth, type RegisterType, type WordOrder } from './registers.js';
+import { REGISTER_LOCATION_FIELDS, registerWidth, type RegisterType, type WordOrder } from './registers.js';
 
 /** Quantities a register can show, in base units (V, A, W, Wh, Hz). */
 export const QUANTITIES = [
@@ -49,9 +49,7 @@ export type SourceBinding = z.output<typeof SourceBindingSchema>;
 
 export const MapEntrySchema = z.object({
   name: z.string().min(1).describe('Point name, unique in the map (SunSpec point id, or a descriptive name)'),
-  address: z.number().int().min(0).max(0xffff).describe('Protocol address of the first register (0-based, as on the wire)'),
-  type: z.enum(REGISTER_TYPES).describe('float32 (IEEE-754), int16, uint16, int32, uint32, acc32 (SunSpec accumulator), string (ASCII, 2 chars per register)'),
-  count: z.number().int().min(1).max(125).optional().describe('Registers the point takes: required for string, implied by the type otherwise'),
+  ...REGISTER_LOCATION_FIELDS,
   scaleFactor: z.string().optional().describe('SunSpec: name of the int16 entry holding this point\'s scale factor (value = raw * 10^sf)'),
   unit: z.string().optional().describe(`Unit of the register value: ${Object.keys(UNITS).join(', ')}; converted from the quantity's base unit`),
   description: z.string().optional().describe('What the vendor document says about the point'),

@@ -7,10 +7,19 @@
  * `little` = low word first (the "word-swap" seen on some meters).
  *
  * Scale factors follow SunSpec: the register holds round(value * 10^-sf), so a reader gets
- * value = register * 10^sf. `sf` is ignored for float32 and string.
+ * value = register * 10^sf. `sf` is ignored for float32 and string. REGISTER_LOCATION_FIELDS is the
+ * zod shape of where a point sits (address, type, count), shared by the register-map schemas.
  */
+import { z } from 'zod';
 
 export const REGISTER_TYPES = ['float32', 'int16', 'uint16', 'int32', 'uint32', 'acc32', 'string', 'float64'] as const;
+
+/** Where a point sits in a register map, shared by the meter and charger map schemas: address, type, count. */
+export const REGISTER_LOCATION_FIELDS = {
+  address: z.number().int().min(0).max(0xffff).describe('Protocol address of the first register (0-based, as on the wire)'),
+  type: z.enum(REGISTER_TYPES).describe('float32 or float64 (IEEE-754), int16, uint16, int32, uint32, acc32 (SunSpec accumulator), string (ASCII, 2 chars per register)'),
+  count: z.number().int().min(1).max(125).optional().describe('Registers the point takes: required for string, implied by the type otherwise'),
+};
 export type RegisterType = (typeof REGISTER_TYPES)[number];
 export type WordOrder = 'big' | 'little';
 

@@ -4,7 +4,7 @@ import { RealClock, isoTime } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
 import { ERROR_CODES, HarnessError, isHarnessError } from '../core/errors.js';
 import { loadPlanFiles } from '../plan/load-plan.js';
-import { loadRigFile, rigFromValue } from '../plan/load-rig.js';
+import { rigFromValue } from '../plan/load-rig.js';
 import { parseYamlValue, readInputFile } from '../plan/load-yaml.js';
 import { rigForPlan } from './plan-site.js';
 import type { Rig } from '../plan/rig-schema.js';
@@ -64,7 +64,9 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
   const wall = new RealClock();
   const wallStart = wall.wallTime();
   const t0 = wall.now();
-  const rig = o.rigValue !== undefined ? rigFromValue(o.rigValue, o.rig) : loadRigFile(o.rig);
+  // the rig's raw value is read once: the rig, and the base a plan's emulatedSite is merged into
+  const rigRaw = o.rigValue ?? parseYamlValue(readInputFile(o.rig, ERROR_CODES.RIG_INVALID), o.rig, ERROR_CODES.RIG_INVALID);
+  const rig = rigFromValue(rigRaw, o.rig);
   const clock = clockFor(rig);
   const seed = o.seed ?? rig.seed;
   let plans = loadPlanFiles(o.plans, o.params ?? {});
@@ -77,7 +79,6 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
     }
   }
   // a plan that declares the emulated site it needs runs on the rig with that site added (plan-site.ts)
-  const rigRaw = plans.some((p) => p.plan.emulatedSite) ? (o.rigValue ?? parseYamlValue(readInputFile(o.rig, ERROR_CODES.RIG_INVALID), o.rig, ERROR_CODES.RIG_INVALID)) : undefined;
   const rigs = plans.map(({ file, plan }) => rigForPlan(rig, rigRaw, o.rig, file, plan.emulatedSite));
   // a plan whose every case the rig cannot run (no trigger adapter, no built-in CSMS, ...) is not run: reported not applicable
   const offers = rigOffers(rig);
