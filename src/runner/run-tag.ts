@@ -5,7 +5,8 @@
  */
 import type { PlanResult, StepResult } from './results.js';
 
-function replaceDeep(v: unknown, find: string, by: string): unknown {
+/** `v` with every occurrence of `find` in its strings (at any depth) replaced by `by`. */
+export function replaceDeep(v: unknown, find: string, by: string): unknown {
   if (typeof v === 'string') return v.includes(find) ? v.replaceAll(find, by) : v;
   if (Array.isArray(v)) return v.map((x) => replaceDeep(x, find, by));
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replaceDeep(x, find, by)]));

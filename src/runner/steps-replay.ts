@@ -13,6 +13,7 @@ import type { Payload } from '../transport/ocpp-types.js';
 import type { RunContext } from './context.js';
 import { containsSubset } from './json-subset.js';
 import { failed, fmt, type Outcome } from './outcome.js';
+import { replaceDeep } from './run-tag.js';
 
 type SendStep = Extract<Step, { kind: 'send' }>;
 type AnswerStep = Extract<Step, { kind: 'answer' }>;
@@ -83,18 +84,6 @@ function remap(payload: Record<string, unknown>, ids: Map<unknown, unknown>): Re
   return 'transactionId' in payload && ids.has(payload['transactionId']) ? { ...payload, transactionId: ids.get(payload['transactionId']) } : payload;
 }
 
-/**
- * `{run}` in a payload string becomes the run's tag (real-clock runs; `0` on the virtual clock), so
- * a replay station's own ids (a 2.0.1 transactionId) differ between runs against one long-lived CSMS,
- * as the emulated stations' do; reports show the tag as {run}.
- */
-function withRunTag(value: unknown, tag: string): unknown {
-  if (typeof value === 'string') return value.includes('{run}') ? value.replaceAll('{run}', tag) : value;
-  if (Array.isArray(value)) return value.map((v) => withRunTag(v, tag));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withRunTag(v, tag)]));
-  return value;
-}
-
 export async function sendStep(ctx: RunContext, step: SendStep, where: string): Promise<Outcome> {
   const budgetMs = step.within ? ctx.scaled(step.within, `${where}.within`) : undefined;
   const x = peer(ctx, step.station);
@@ -105,7 +94,9 @@ export async function sendStep(ctx: RunContext, step: SendStep, where: string): 
     return failed(`${step.station} could not connect to the control stack: ${(err as Error).message}`, { cause: 'error' });
   }
   const sentT = ctx.driver.now();
-  const payload = remap(withRunTag(step.payload, ctx.rt.runTag ?? '0') as Record<string, unknown>, x.txIds);
+  // `{run}` in a payload string is the run's tag (`0` on the virtual clock), so a replay station's own ids
+  // (a 2.0.1 transactionId) differ between runs against one long-lived CSMS, as the emulated stations' do
+  const payload = remap(replaceDeep(step.payload, '{run}', ctx.rt.runTag ?? '0') as Record<string, unknown>, x.txIds);
   const result = await ctx.driver.settle(
     link.call(step.action, payload as Payload, budgetMs !== undefined ? Math.max(budgetMs * 2, 1000) : SEND_TIMEOUT_MS)
       .then((answer) => ({ answer: answer as unknown, error: undefined as { code: string; message: string } | undefined }))
