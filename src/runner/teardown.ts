@@ -55,6 +55,9 @@ export interface CleanTeardownDeps {
   csms?: Pick<EmulatedCsms, 'activeTransactions' | 'send'> | undefined;
 }
 
+/** A remote stop a real charger rejected is asked again after this long (within the teardown's timeout). */
+const REMOTE_STOP_RETRY_MS = 500;
+
 /** Waits on the run's clock (a Driver: on the VirtualClock, waiting advances time); true when `done()` came true in time. */
 export type WaitUntil = (done: () => boolean, maxMs: number) => Promise<boolean>;
 
@@ -116,11 +119,22 @@ function realChargersToStop(deps: CleanTeardownDeps, cfg: CleanTeardownConfig, t
     if (open.length === 0) return [];
     const v = versionStrategy(e.version);
     const stopped: number[] = [];
+    const until = deps.clock.now() + timeoutMs;
     for (const tx of open) {
       stopped.push(v.connectorOf(tx) ?? tx.connectorId);
       const { action, payload } = v.remoteStop(tx.transactionId);
       const note = (data: Record<string, unknown>): void => deps.trace.record({ kind: 'note', message: 'clean-teardown-remote-stop', data: { station: e.identity, action, transactionId: tx.transactionId, ...data } });
-      void csms.send(e.identity, action, payload, timeoutMs).then((answer) => note({ answer }), (err: unknown) => note({ error: (err as Error).message }));
+      // a charger that has not taken in the transaction id yet (the start's answer was just sent) rejects
+      // the stop: ask again, until the transaction ended or the teardown's time is up
+      const ask = (): void => {
+        void csms.send(e.identity, action, payload, Math.max(1, until - deps.clock.now())).then((answer) => {
+          note({ answer });
+          const rejected = (answer as { status?: unknown } | undefined)?.status === 'Rejected';
+          const stillOpen = csms.activeTransactions(e.identity).some((t) => t.transactionId === tx.transactionId);
+          if (rejected && stillOpen && deps.clock.now() + REMOTE_STOP_RETRY_MS < until) deps.clock.setTimer(REMOTE_STOP_RETRY_MS, ask, 'clean-teardown remote stop retry');
+        }, (err: unknown) => note({ error: (err as Error).message }));
+      };
+      ask();
     }
     const cleanup: StationCleanup = { station: e.identity, stopped, undelivered: 0, unanswered: 0, wasConnected: true, remote: true };
     return [{ cleanup, open: () => csms.activeTransactions(e.identity).length }];
