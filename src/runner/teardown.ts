@@ -34,6 +34,8 @@ export interface StationCleanup {
   remote?: true | undefined;
   /** A real charger's transactions the CSMS still had open when the wait ran out (a refused or unanswered remote stop). */
   stillOpen?: number | undefined;
+  /** The charger's last answer to a remote stop (or the error instead of one), as the report quotes it. */
+  lastRemoteStopAnswer?: string | undefined;
 }
 
 export interface CleanupResult {
@@ -119,6 +121,7 @@ function realChargersToStop(deps: CleanTeardownDeps, cfg: CleanTeardownConfig, t
     if (open.length === 0) return [];
     const v = versionStrategy(e.version);
     const stopped: number[] = [];
+    const cleanup: StationCleanup = { station: e.identity, stopped, undelivered: 0, unanswered: 0, wasConnected: true, remote: true };
     const until = deps.clock.now() + timeoutMs;
     for (const tx of open) {
       stopped.push(v.connectorOf(tx) ?? tx.connectorId);
@@ -129,14 +132,17 @@ function realChargersToStop(deps: CleanTeardownDeps, cfg: CleanTeardownConfig, t
       const ask = (): void => {
         void csms.send(e.identity, action, payload, Math.max(1, until - deps.clock.now())).then((answer) => {
           note({ answer });
+          cleanup.lastRemoteStopAnswer = `${action} answered ${JSON.stringify(answer)}`;
           const rejected = (answer as { status?: unknown } | undefined)?.status === 'Rejected';
           const stillOpen = csms.activeTransactions(e.identity).some((t) => t.transactionId === tx.transactionId);
           if (rejected && stillOpen && deps.clock.now() + REMOTE_STOP_RETRY_MS < until) deps.clock.setTimer(REMOTE_STOP_RETRY_MS, ask, 'clean-teardown remote stop retry');
-        }, (err: unknown) => note({ error: (err as Error).message }));
+        }, (err: unknown) => {
+          note({ error: (err as Error).message });
+          cleanup.lastRemoteStopAnswer = `${action} failed: ${(err as Error).message}`;
+        });
       };
       ask();
     }
-    const cleanup: StationCleanup = { station: e.identity, stopped, undelivered: 0, unanswered: 0, wasConnected: true, remote: true };
     return [{ cleanup, open: () => csms.activeTransactions(e.identity).length }];
   });
 }
@@ -148,7 +154,7 @@ export function cleanupProblem(r: CleanupResult): string | undefined {
     const out: string[] = [];
     if (s.undelivered > 0) out.push(`${s.station}: ${s.undelivered} transaction message(s) never delivered${s.wasConnected ? '' : ' (offline)'}`);
     if (s.unanswered > 0) out.push(`${s.station}: ${s.unanswered} call(s) unanswered when it closed`);
-    if (s.stillOpen) out.push(`${s.station}: ${s.stillOpen} transaction(s) still open on the CSMS after the remote stop`);
+    if (s.stillOpen) out.push(`${s.station}: ${s.stillOpen} transaction(s) still open on the CSMS after the remote stop${s.lastRemoteStopAnswer ? ` (last: ${s.lastRemoteStopAnswer})` : ' (no answer)'}`);
     return out;
   });
   return `clean teardown: ${parts.join('; ') || 'the wait for answers ran out'}`;

@@ -25,8 +25,8 @@ afterEach(() => { for (const f of cleanup.splice(0)) f(); });
 
 interface Rec { kind: string; message?: string; station?: string; endpoint?: string; dir?: string; raw?: string; data?: { action?: string; answer?: unknown } }
 
-async function startPeer(port: number): Promise<{ child: ChildProcess; hands: string }> {
-  const child = spawn(PY, [PEER, '--url', `ws://127.0.0.1:${port}/ocpp`, '--identity', 'DUT-1', '--meter-interval', '0.5', '--reconnect-max', '0.5'], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startPeer(port: number, extra: string[] = []): Promise<{ child: ChildProcess; hands: string }> {
+  const child = spawn(PY, [PEER, '--url', `ws://127.0.0.1:${port}/ocpp`, '--identity', 'DUT-1', '--meter-interval', '0.5', '--reconnect-max', '0.5', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   cleanup.push(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
   const hands = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -99,6 +99,25 @@ describe.skipIf(!hasPeer)('clean teardown of a real charger connected to the bui
     // the charger itself (its own process) has no transaction left
     const state = await (await fetch(`${peer.hands}/state`)).json() as Record<string, unknown>;
     expect(JSON.stringify(state)).not.toMatch(/"(transaction_?[iI]d|transactionId)":\s*\d+/);
+  }, 60_000);
+
+  it('a charger that refuses every remote stop: the teardown asks again until its time is up, fails, and quotes the answer', async () => {
+    const dir = tmp();
+    const port = await freePort();
+    const peer = await startPeer(port, ['--refuse-remote-stop']);
+    const { code, report, trace } = await runPlan(dir, port, '{ timeout: 2s, requireClean: true }');
+    const plan = report.plans[0];
+    expect(code).not.toBe(0);
+    expect(plan?.cleanup).toMatchObject({ clean: false, stations: [{ station: 'DUT-1', remote: true, stillOpen: 1 }] });
+    const step = plan?.teardown?.find((s) => s.id === 'teardown.clean');
+    expect(step?.status).toBe('failed');
+    expect(step?.message).toContain('DUT-1: 1 transaction(s) still open on the CSMS after the remote stop (last: RemoteStopTransaction answered {"status":"Rejected"})');
+    // asked more than once (every 500 ms within the 2 s), each answer in the trace
+    const answers = trace.filter((r) => r.message === 'clean-teardown-remote-stop');
+    expect(answers.length).toBeGreaterThan(1);
+    expect(answers.every((r) => JSON.stringify(r.data?.answer) === '{"status":"Rejected"}')).toBe(true);
+    const state = await (await fetch(`${peer.hands}/state`)).json() as Record<string, unknown>;
+    expect(JSON.stringify(state)).toMatch(/"(transaction_?[iI]d|transactionId)":\s*\d+/);
   }, 60_000);
 
   it('with stopTransactions: false the session stays open on the charger (nothing stops it but the teardown)', async () => {

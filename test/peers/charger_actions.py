@@ -264,7 +264,7 @@ class Charger:
 
     def on_RemoteStopTransaction(self, p):
         c = next((c for c in self.connectors.values() if c.tx_id is not None and c.tx_id == p["transactionId"]), None)
-        if c is None:
+        if c is None or self.args.refuse_remote_stop:
             return {"status": "Rejected"}, None
         return {"status": "Accepted"}, lambda: self.stop_tx(c, "Remote")
 

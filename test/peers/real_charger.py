@@ -45,6 +45,7 @@ def parse_args(argv):
     p.add_argument("--no-boot-retry", action="store_true", help="send one BootNotification; do not retry on Pending/Rejected")
     p.add_argument("--connectors", type=int, default=1)
     p.add_argument("--heartbeat", type=float, default=60.0, help="HeartbeatInterval until a BootNotification answer sets it (s)")
+    p.add_argument("--refuse-remote-stop", action="store_true", help="answer every RemoteStopTransaction Rejected (firmware that ignores remote stops)")
     p.add_argument("--reconnect-min", type=float, default=0.2)
     p.add_argument("--reconnect-max", type=float, default=5.0)
     a = p.parse_args(argv)
