@@ -4,15 +4,17 @@
  *   least constant power that meets every commitment's deadline with it (earliest deadline first,
  *   x COMMITMENT_SLACK) fits under the capacity left after the building load (x ADMISSION_MARGIN);
  *   one whose deadline is out of reach at its maximum power is committed what that maximum gives;
- *   one that does not fit is admitted best effort (no deadline kept; the driver is told) and, when
- *   not even every session's floor fits any more, refused (the driver is told before plugging in);
+ *   one that does not fit is admitted best effort (its deadline is known but not promised; the
+ *   driver is told), and so is one whose floor does not fit any more (never refused: a refused
+ *   driver is a lost session);
  * - a floor: every admitted session gets FLOOR_A per phase before anything else, so no session
  *   starves while others charge at full power;
  * - priority by SoC gap and deadline: least laxity first (hours left - hours still needed at the
  *   session's maximum): after the floors, what the target leaves goes in that order, each session
- *   up to its maximum (best-effort sessions, without a deadline, last in arrival order);
- * - a demand target (cloud layer) set from the commitments: the site imports what meets every
- *   deadline (the EDF bound x slack, plus the building), or the demand already billed when that is
+ *   up to its maximum (committed sessions first, then best-effort ones, each by laxity; sessions
+ *   without an announced deadline last, by arrival);
+ * - a demand target (cloud layer) set from the sessions' deadlines (best-effort ones too): the site
+ *   imports what meets every deadline (the EDF bound x slack, plus the building), or the demand already billed when that is
  *   higher (importing up to it costs no more demand charge and takes the energy sooner, before the
  *   peak band), never less than the floors; an operator's `demandTargetW` raises it further.
  */
