@@ -5,8 +5,9 @@
  * - every scenario EV charges its own battery: no session takes more than the driver's energy wish;
  * - the load manager does not push a limit a station already holds, and never leaves a cut unsent;
  * - both policies score the same arrivals, and commitment-aware records its admission decisions;
- * - commitment-aware beats first-come-first-served on the scorecard's own numbers: the same success
- *   and on-time sessions, a peak (demand charge) and cost per kWh at least 20 % lower.
+ * - on a site whose connection binds at the peak, commitment-aware beats first-come-first-served on
+ *   the scorecard's own numbers: a lower cost per kWh, more on-time sessions per installed kVA (the
+ *   issue's "at acceptable charge times"), transaction success not lower.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,16 +18,18 @@ import { cleanupAfterEach, startCli } from '../support/cli.js';
 interface Rec { kind: string; device?: string; event?: string; data?: Record<string, unknown>; endpoint?: string; station?: string; dir?: string; raw?: string }
 interface Metrics {
   attempts: number; succeeded: number; successRate: number; failures: Record<string, number>; evKwh: number; costPerKwh?: number; demandCharge: number; peakDemandKw: number;
-  peakSessions: number; sessionsPerKva?: number; sessionsPerPeakKva?: number; onTimeSessionsPerKva?: number; onTime: number; curtailmentKwh: number;
+  peakSessions: number; sessionsPerKva?: number; sessionsPerPeakKva?: number; onTimeSessionsPerKva?: number; peakOnTimeSessions: number; onTime: number; curtailmentKwh: number;
 }
 interface Card { plan: string; runs: { label: string; metrics: Metrics }[] }
 
-// 8 stations of 22 kW (176 kW) on a 100 kW connection: a small site sized like the rush hour's (55 %)
+// 8 stations of 22 kW (176 kW) on a 40 kW connection behind a 45 kVA transformer: a small site sized
+// like the rush hour's (300 kW for 1.1 MW of chargers), so the connection binds at the peak
+const LIMIT_KW = 40;
 const RIG = (dir: string): string => `name: rush-small
 seed: 1
 clock: auto
 trace: { dir: ${dir} }
-site: { installedKva: 110, utcOffsetMinutes: -600, baseKw: 5 }
+site: { installedKva: 45, utcOffsetMinutes: -600, baseKw: 5 }
 csms:
   host: 127.0.0.1
   port: 0
@@ -35,13 +38,13 @@ csms:
   authorization:
     idTags: { TAG-0001: Accepted, TAG-0002: Accepted, CARD-DECLINED: Blocked }
     acceptUnknown: false
-  loadManager: { siteLimitW: 100000, unit: W }
+  loadManager: { siteLimitW: ${LIMIT_KW * 1000}, unit: W }
   scheduling:
     policy: fcfs
     periodS: 60
     cloudPeriodS: 900
     minChangeW: 500
-    transformerKva: 110
+    transformerKva: 45
     tariff:
       currency: USD
       utcOffsetMinutes: -600
@@ -116,18 +119,26 @@ describe('rush hour per policy (real child process)', () => {
       expect(r.metrics.failures.ghostSessions).toBe(0);
       expect(r.metrics.evKwh).toBeGreaterThan(0);
     }
-    // commitment-aware beats first-come-first-served on this seeded case: the same sessions, the same
-    // energy by the same deadlines, at a lower peak (the demand charge) and so a lower cost per kWh
+    // the connection binds at the peak under both policies (the highest 15-min import is within 1 kW
+    // of the limit) and neither goes over it
     const f = fcfs!.metrics;
     const m = commitment!.metrics;
+    for (const x of [f, m]) {
+      expect(x.peakDemandKw).toBeGreaterThan(LIMIT_KW - 1);
+      expect(x.peakDemandKw).toBeLessThan(LIMIT_KW + 0.5);
+    }
+    // commitment-aware beats first-come-first-served on this seeded case: FCFS gives the first cars
+    // all they take and leaves later ones short of their departure (or with nothing); commitment-aware
+    // keeps more deadlines with the same connection, so more on-time sessions run at once per
+    // installed kVA, more energy is delivered and less curtailed, and the cost per kWh is lower
     expect(m.successRate).toBeGreaterThanOrEqual(f.successRate);
-    expect(m.onTime).toBeGreaterThanOrEqual(f.onTime);
-    expect(m.evKwh).toBeGreaterThan(f.evKwh - 0.5);
-    expect(m.peakDemandKw).toBeLessThan(0.8 * f.peakDemandKw);
-    expect(m.costPerKwh!).toBeLessThan(0.8 * f.costPerKwh!);
+    expect(m.onTime).toBeGreaterThan(f.onTime);
+    expect(m.evKwh).toBeGreaterThan(f.evKwh);
+    expect(m.costPerKwh!).toBeLessThan(0.95 * f.costPerKwh!);
+    expect(m.onTimeSessionsPerKva!).toBeGreaterThan(f.onTimeSessionsPerKva!);
     expect(m.sessionsPerKva).toBeGreaterThanOrEqual(f.sessionsPerKva!);
-    expect(m.onTimeSessionsPerKva).toBeGreaterThanOrEqual(f.onTimeSessionsPerKva!);
-    expect(m.sessionsPerPeakKva!).toBeGreaterThan(1.2 * f.sessionsPerPeakKva!);
+    // the headline line of the third measure is the on-time one, with the plain count beside it
+    expect(run.stdout).toMatch(new RegExp(`^on-time sessions per installed kVA\\s+${f.onTimeSessionsPerKva!.toFixed(4)} \\(peak ${f.peakOnTimeSessions} on time / 45 kVA; all: ${f.peakSessions}\\)`, 'm'));
     // a second run with the same seed gives the same scorecard (every figure; only the trace paths differ)
     const again = startCli(['run', join(dir, 'plan.yaml'), '--rig', join(dir, 'rig.yaml'), '--policies', 'fcfs,commitment', '--seed', '5', '--output-dir', join(dir, 'out2'), '--reporter', 'json']);
     live.push(again);

@@ -25,10 +25,10 @@ describe('emulatedSite', () => {
     expect(ids.length).toBe(54);
     expect(ids.slice(0, 5)).toEqual(['CB16-01', 'CB16-02', 'CB201-01', 'CB201-02', 'RH-01']);
     expect(ids.at(-1)).toBe('RH-50');
-    expect(merged.csms?.loadManager.siteLimitW).toBe(600_000);
+    expect(merged.csms?.loadManager.siteLimitW).toBe(300_000);
     expect(merged.csms?.scheduling?.policy).toBe('commitment');
-    expect(merged.csms?.scheduling?.transformerKva).toBe(630);
-    expect(merged.site.installedKva).toBe(630);
+    expect(merged.csms?.scheduling?.transformerKva).toBe(315);
+    expect(merged.site.installedKva).toBe(315);
     expect(merged.meters.map((m) => m.id)).toEqual(rig.meters.map((m) => m.id));
     // the rig itself is not changed: the other plans of the run keep its four stations and 44 kW
     expect(expandEvses(rig).length).toBe(4);

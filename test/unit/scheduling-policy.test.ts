@@ -34,6 +34,17 @@ describe('policy order on a fixed case', () => {
     expect(requiredW(CASE[1]!, 0)).toBeCloseTo(3_500, 9);
     expect(keys(POLICIES.commitment.order(CASE, 0))).toEqual(['C', 'D', 'B', 'A']);
   });
+  it('commitment: best-effort sessions (deadline known, not promised) after the committed ones, each by laxity', () => {
+    const be = (x: SchedSession): SchedSession => ({ ...x, bestEffort: true });
+    // C (least laxity) was admitted best effort: the committed D and B go first; then C, then E (best effort, more laxity)
+    const mixed = [CASE[0]!, CASE[1]!, be(CASE[2]!), CASE[3]!, be(s('E', { arrivalMs: 4, departureMs: 4 * H, remainingWh: 1_000 }))];
+    expect(keys(POLICIES.commitment.order(mixed, 0))).toEqual(['D', 'B', 'C', 'E', 'A']);
+    // what the site must import counts the best-effort sessions' deadlines too (the cloud target)
+    const tariff = SchedulingSchema.parse({ tariff: { demandChargePerKw: 15, bands: [{ from: '00:00', pricePerKwh: 0.2 }] } }).tariff;
+    const ctx = { nowMs: 0, wallMs: 0, siteLimitW: 1e6, buildingW: 0, peakDemandKw: 0, tariff, sessions: [CASE[3]!] };
+    const alone = POLICIES.commitment.cloudTarget(ctx).targetW!;
+    expect(POLICIES.commitment.cloudTarget({ ...ctx, sessions: [CASE[3]!, be(CASE[2]!)] }).targetW!).toBeGreaterThan(alone + 5_000);
+  });
   it('order is deterministic on ties (arrival, then key) and does not mutate its input', () => {
     const tie = [s('y', { arrivalMs: 5 }), s('x', { arrivalMs: 5 }), s('z', { arrivalMs: 1 })];
     const copy = [...tie];
@@ -70,14 +81,21 @@ describe('commitment-aware admission and cloud target', () => {
   // B and D run (floors 4.14 kW each); the site has 30 - 5 = 25 kW, commitments are admitted under 22.5 kW
   const ctx = { nowMs: 0, wallMs: Date.UTC(2026, 0, 5, 17, 0), siteLimitW: 30_000, buildingW: 5_000, peakDemandKw: 0, tariff: undefined, sessions: [CASE[1]!, CASE[3]!] };
   const ev = (energyWh: number, hours: number, maxW = 7_360) => ({ station: 'E', evseId: 1, energyWh, departureMs: hours * H, maxW });
-  it('commits what fits with the floors, admits the rest best effort, refuses only when the floors do not fit', () => {
+  it('commits what fits with the floors and admits the rest best effort, even when the floors do not fit (never refuses)', () => {
     // E: 4 kWh in 2 h: its floor alone covers it; need = 1.2 x 3 floors = 14.9 kW <= 22.5 kW
     expect(POLICIES.commitment.admit(ev(4_000, 2), ctx)).toMatchObject({ admit: true, reason: expect.stringContaining('fits') });
     expect(POLICIES.commitment.admit(ev(4_000, 2), ctx).commit).toBeUndefined();
     // E: 40 kWh in 2 h at 22 kW: floors 12.4 kW + (40 - 4.14 x 1.92) kWh / 1.92 h = 16.7 kW, x 1.2 > 22.5 kW
     expect(POLICIES.commitment.admit(ev(40_000, 2, 22_000), ctx)).toMatchObject({ admit: true, commit: false, reason: expect.stringContaining('best effort') });
-    // a 20 kW building leaves 10 kW: three floors (12.4 kW) do not fit
-    expect(POLICIES.commitment.admit(ev(1_000, 2), { ...ctx, buildingW: 20_000 })).toMatchObject({ admit: false, reason: expect.stringContaining('site full') });
+    // a 20 kW building leaves 10 kW: three floors (12.4 kW) do not fit; a refused driver would be lost
+    // for good (a failed attempt), so the EV is admitted best effort, with no floor promised
+    expect(POLICIES.commitment.admit(ev(1_000, 2), { ...ctx, buildingW: 20_000 })).toMatchObject({ admit: true, commit: false, reason: expect.stringContaining('no floor promised') });
+    // a best-effort session's deadline is not a commitment: with C (20 kWh in 3 h) committed, 19 kWh in
+    // 2 h at 22 kW needs 1.2 x (3 floors + (19 + 7.9 kWh left after the floors) / 2.92 h) > 22.5 kW; with
+    // C admitted best effort only its floor counts, and the new EV is committed
+    const withC = { ...ctx, sessions: [CASE[2]!, CASE[3]!] };
+    expect(POLICIES.commitment.admit(ev(19_000, 2, 22_000), withC).commit).toBe(false);
+    expect(POLICIES.commitment.admit(ev(19_000, 2, 22_000), { ...withC, sessions: [{ ...CASE[2]!, bestEffort: true }, CASE[3]!] }).commit).toBeUndefined();
     // a deadline the EV cannot make at its maximum: committed what 7.36 kW gives in 1 h
     expect(POLICIES.commitment.admit(ev(10_000, 1), ctx)).toMatchObject({ admit: true, reason: expect.stringContaining('deadline out of reach at 7360 W: committed 7360 of 10000 Wh') });
     expect(POLICIES.fcfs.admit({ station: 'E', evseId: 1, energyWh: 1e9, departureMs: 1, maxW: 1 }, ctx).admit).toBe(true);

@@ -4,15 +4,17 @@
  *   least constant power that meets every commitment's deadline with it (earliest deadline first,
  *   x COMMITMENT_SLACK) fits under the capacity left after the building load (x ADMISSION_MARGIN);
  *   one whose deadline is out of reach at its maximum power is committed what that maximum gives;
- *   one that does not fit is admitted best effort (no deadline kept; the driver is told) and, when
- *   not even every session's floor fits any more, refused (the driver is told before plugging in);
+ *   one that does not fit is admitted best effort (its deadline is known but not promised; the
+ *   driver is told), and so is one whose floor does not fit any more (never refused: a refused
+ *   driver is a lost session);
  * - a floor: every admitted session gets FLOOR_A per phase before anything else, so no session
  *   starves while others charge at full power;
  * - priority by SoC gap and deadline: least laxity first (hours left - hours still needed at the
  *   session's maximum): after the floors, what the target leaves goes in that order, each session
- *   up to its maximum (best-effort sessions, without a deadline, last in arrival order);
- * - a demand target (cloud layer) set from the commitments: the site imports what meets every
- *   deadline (the EDF bound x slack, plus the building), or the demand already billed when that is
+ *   up to its maximum (committed sessions first, then best-effort ones, each by laxity; sessions
+ *   without an announced deadline last, by arrival);
+ * - a demand target (cloud layer) set from the sessions' deadlines (best-effort ones too): the site
+ *   imports what meets every deadline (the EDF bound x slack, plus the building), or the demand already billed when that is
  *   higher (importing up to it costs no more demand charge and takes the energy sooner, before the
  *   peak band), never less than the floors; an operator's `demandTargetW` raises it further.
  */
@@ -42,10 +44,15 @@ function early<T extends { departureMs?: number | undefined }>(s: T, nowMs: numb
   return { ...s, departureMs: s.departureMs - Math.min(FINISH_MARGIN_MS, FINISH_MARGIN_SHARE * left) };
 }
 
+/**
+ * Least laxity first, committed sessions before best-effort ones; sessions without a deadline (no
+ * request announced) last, by arrival.
+ */
 function byLaxity(sessions: readonly SchedSession[], nowMs: number): SchedSession[] {
   const lax = new Map(sessions.map((s) => [s.key, laxityH(early(s, nowMs), nowMs)]));
   const key = (s: SchedSession): number => lax.get(s.key) ?? Infinity;
-  return [...sessions].sort((a, b) => (key(a) === key(b) ? 0 : key(a) < key(b) ? -1 : 1) || byArrival(a, b));
+  const tier = (s: SchedSession): number => (key(s) === Infinity ? 2 : s.bestEffort ? 1 : 0);
+  return [...sessions].sort((a, b) => tier(a) - tier(b) || (key(a) === key(b) ? 0 : key(a) < key(b) ? -1 : 1) || byArrival(a, b));
 }
 
 export const commitmentPolicy: SchedulingPolicy = {
@@ -66,13 +73,16 @@ export const commitmentPolicy: SchedulingPolicy = {
     const capacity = Math.max(0, Math.min(ctx.siteLimitW, ctx.demandTargetW ?? Infinity) - ctx.buildingW);
     const floors = ctx.sessions.reduce((w, s) => w + floorW(s), 0) + announcedFloorW(request.maxW);
     if (floors > capacity) {
-      return { admit: false, reason: `site full: the sessions' floors ${Math.round(floors)} W > ${Math.round(capacity)} W available` };
+      // refusing the driver would lose the session for good; best effort, served last, charges once the site frees up
+      return { admit: true, commit: false, reason: `best effort: the sessions' floors ${Math.round(floors)} W > ${Math.round(capacity)} W available (no floor promised)` };
     }
     const newcomer: SchedSession = {
       key: 'newcomer', station: request.station, evseId: request.evseId, arrivalMs: ctx.nowMs, departureMs: request.departureMs,
       remainingWh: request.energyWh, maxW: request.maxW, phases: ['L1', 'L2', 'L3'], voltage: 230,
     };
-    const need = COMMITMENT_SLACK * needWithFloorsW([...ctx.sessions, newcomer].map((x) => early(x, ctx.nowMs)), ctx.nowMs).needW;
+    // the commitments (best-effort sessions keep their floors, not their deadlines)
+    const committed = ctx.sessions.map((x) => (x.bestEffort ? { ...x, departureMs: undefined, remainingWh: undefined } : x));
+    const need = COMMITMENT_SLACK * needWithFloorsW([...committed, newcomer].map((x) => early(x, ctx.nowMs)), ctx.nowMs).needW;
     const room = capacity * ADMISSION_MARGIN;
     if (need > room) {
       return { admit: true, commit: false, reason: `best effort: the commitments with this EV need ${Math.round(need)} W > ${Math.round(room)} W available` };

@@ -97,7 +97,7 @@ export class SessionView {
     const out: SchedSession[] = [];
     for (const [k, r] of this.requests) {
       if (liveEvses.has(k)) continue;
-      out.push({ key: `pending:${k}`, station: r.station, evseId: r.evseId, arrivalMs: 0, departureMs: r.departureMs, remainingWh: r.energyWh, maxW: r.maxW, phases: ['L1', 'L2', 'L3'], voltage: this.opts.voltage });
+      out.push({ key: `pending:${k}`, station: r.station, evseId: r.evseId, arrivalMs: 0, departureMs: r.departureMs, remainingWh: r.energyWh, maxW: r.maxW, phases: ['L1', 'L2', 'L3'], voltage: this.opts.voltage, ...(r.bestEffort ? { bestEffort: true } : {}) });
     }
     return out;
   }
@@ -139,6 +139,7 @@ export class SessionView {
       key: f.key, station: f.station, evseId: f.evseId, arrivalMs: arrival, maxW, phases, voltage,
       departureMs: req?.departureMs,
       remainingWh: req ? Math.max(0, req.energyWh - (f.energyWh ?? 0)) : undefined,
+      ...(req?.bestEffort ? { bestEffort: true } : {}),
     };
   }
 }

@@ -132,9 +132,11 @@ export class SiteControl {
     const now = this.deps.clock.now();
     const sessions = [...facts.map((f) => this.view.view(f, now)), ...this.view.pending(new Set(facts.map((f) => evseKey(f.station, f.evseId))))];
     const verdict = this.policy.admit(request, this.context(limitW ?? Infinity, sessions));
-    if (verdict.admit && verdict.commit !== false) {
-      this.view.announce(request);
-      // the commitments moved: the cloud layer re-targets at the next plan
+    if (verdict.admit) {
+      // a best-effort EV's request is kept too (its deadline is known, not promised): it is served
+      // after the commitments, by its own laxity, and counts in what the site must import
+      this.view.announce(verdict.commit === false ? { ...request, bestEffort: true } : request);
+      // the sessions' needs moved: the cloud layer re-targets at the next plan
       if (this.cloudActive()) this.cloudStale = true;
     }
     this.decision('admission', verdict.reason, {

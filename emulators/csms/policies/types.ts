@@ -28,6 +28,8 @@ export interface SchedSession {
   phases: readonly LinePhase[];
   /** Volts between the conductors the session draws on (per phase for 1 and 3, line-to-line for 2). */
   voltage: number;
+  /** Admitted without a commitment (admission control): its deadline is known but not promised. */
+  bestEffort?: boolean | undefined;
 }
 
 /** An EV announced before or at plug-in (what admission control decides on). */
@@ -40,6 +42,8 @@ export interface EvRequest {
   departureMs: number;
   /** Most power the EV takes (W). */
   maxW: number;
+  /** Set by the scheduler when admission control admitted the EV without a commitment. */
+  bestEffort?: boolean | undefined;
 }
 
 export interface Admission {

@@ -1,10 +1,11 @@
 /**
- * The three site metrics, computed from a trace (definitions: docs-h12b.md, "Site metrics"):
+ * The three site metrics, computed from a trace (definitions: docs/site-scheduling.md, "Site metrics"):
  * 1. transaction success: attempts that went from authorization to a receipt with energy delivered;
  * 2. delivered cost per kWh: time-of-use energy + the demand charge the charging adds on the highest
  *    15-minute average import + curtailment, over the EV energy; utilisation by hour;
- * 3. peak simultaneous sessions per installed kVA, beside the share of drivers who got their energy
- *    by their departure or deadline.
+ * 3. peak simultaneous sessions per installed kVA at acceptable charge times (only sessions that got
+ *    their energy by their departure count; the scorecard's headline), beside the plain peak and the
+ *    share of drivers who got their energy by their departure or deadline.
  */
 import type { Tariff } from '../../plan/scenario-schema.js';
 import { priceAt } from '../../../emulators/site/tariff.js';

@@ -10,6 +10,14 @@ import { eachTraceLine } from '../../core/trace-read.js';
 
 export interface RegisterSample { t: number; wh: number }
 
+/** The sample's own timestamp (ISO) of a MeterValues' first meterValue, or a call's `timestamp`. */
+function stampMs(payload: Record<string, unknown>): number | undefined {
+  const mv = payload.meterValue;
+  const ts = Array.isArray(mv) && mv.length > 0 ? (mv[0] as { timestamp?: unknown }).timestamp : payload.timestamp;
+  const ms = typeof ts === 'string' ? Date.parse(ts) : NaN;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
 export interface TxRecord {
   station: string;
   /** Key: the CSMS's transaction id (1.6) or the 2.0.1 transactionId. */
@@ -73,6 +81,17 @@ export async function readTraceModel(file: string): Promise<TraceModel> {
   const endpointOf = new Map<string, 'evse' | 'csms'>();
   const pending = new Map<string, Pending>();
   const txByKey = new Map<string, TxRecord>();
+  // per station: the least (trace time - the frame's own timestamp) seen so far. A frame sent live
+  // has about this lag; one a station queued while offline and sent on reconnect has more, and its
+  // sample is put back at its own timestamp (plus that lag), not at the time it arrived
+  const lagOf = new Map<string, number>();
+  const sampleT = (c: Pending): number => {
+    const ms = stampMs(c.payload);
+    if (ms === undefined) return c.t;
+    const lag = Math.min(lagOf.get(c.station) ?? Infinity, c.t - ms);
+    lagOf.set(c.station, lag);
+    return Math.min(c.t, ms + lag);
+  };
   const openTx = new Map<string, TxRecord>(); // 1.6: station -> the transaction whose StartTransaction waits for its id
   let lines = 0;
   let bad = 0;
@@ -121,25 +140,27 @@ export async function readTraceModel(file: string): Promise<TraceModel> {
   for (const p of pending.values()) m.unanswered.push({ t: p.t, station: p.station, action: p.action });
   m.stations = [...endpointOf.keys()];
   m.transactions = [...new Set([...txByKey.values(), ...openTx.values()])].sort((a, b) => a.startT - b.startT);
+  for (const tx of m.transactions) tx.samples.sort((a, b) => a.t - b.t);
   return m;
 
   function onCall(c: Pending): void {
     const p = c.payload;
+    const at = sampleT(c);
     if (c.action === 'StartTransaction') {
       const tx: TxRecord = { station: c.station, id: '', idTag: p.idTag as string | undefined, startT: c.t, accepted: false, startStatus: 'no answer', stopT: undefined, receipt: false, samples: [] };
       const wh = num(p.meterStart);
-      if (wh !== undefined) tx.samples.push({ t: c.t, wh });
+      if (wh !== undefined) tx.samples.push({ t: at, wh });
       openTx.set(c.station, tx);
     } else if (c.action === 'MeterValues') {
       const tx = txByKey.get(`${c.station}\u0000${String(p.transactionId)}`);
       const wh = registerWh(p.meterValue);
-      if (tx && wh !== undefined) tx.samples.push({ t: c.t, wh });
+      if (tx && wh !== undefined) tx.samples.push({ t: at, wh });
     } else if (c.action === 'StopTransaction') {
       const tx = txByKey.get(`${c.station}\u0000${String(p.transactionId)}`);
       if (!tx) return;
       tx.stopT = c.t;
       const wh = num(p.meterStop);
-      if (wh !== undefined) tx.samples.push({ t: c.t, wh });
+      if (wh !== undefined) tx.samples.push({ t: at, wh });
     } else if (c.action === 'TransactionEvent') {
       const info = (p.transactionInfo ?? {}) as { transactionId?: string };
       const k = `${c.station}\u0000${String(info.transactionId)}`;
@@ -151,7 +172,7 @@ export async function readTraceModel(file: string): Promise<TraceModel> {
       }
       if (!tx) return;
       const wh = registerWh(p.meterValue);
-      if (wh !== undefined) tx.samples.push({ t: c.t, wh });
+      if (wh !== undefined) tx.samples.push({ t: at, wh });
       if (p.eventType === 'Ended') tx.stopT = c.t;
     }
   }
