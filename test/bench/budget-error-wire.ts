@@ -4,7 +4,7 @@
  * peer. (CALLRESULT on the wire - CALL on the wire) is the hold as the socket saw it, so
  * (measured - wire hold) is the measuring side's own error alone, free of the peer's scheduling (a
  * peer preempted between its socket read and its own clock reading shows up in its `heldUs`, not here).
- * Needs tshark and the right to capture (root or dumpcap's capabilities): `available()` says why not.
+ * Needs tshark and the right to capture (root or dumpcap's capabilities): `wireCaptureProblem()` says why not.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -15,6 +15,9 @@ export function wireCaptureProblem(): string | undefined {
   if (!/\blo\b/.test(r.stdout)) return 'tshark sees no loopback interface (capturing needs root or dumpcap capabilities)';
   return undefined;
 }
+
+/** What tshark puts between the texts of several messages in one segment (a character JSON text never holds raw). */
+const AGG = '\u0001';
 
 /** One capture of the frames to and from `port` on lo, written to `file`. */
 export class WireCapture {
@@ -46,29 +49,31 @@ export class WireCapture {
       proc.kill('SIGINT');
       await exited;
     }
-    const r = spawnSync('tshark', ['-r', this.file, '-Y', 'websocket', '-T', 'fields', '-E', 'separator=/t', '-e', 'frame.time_epoch', '-e', 'tcp.srcport', '-e', 'websocket.payload.text'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const r = spawnSync('tshark', ['-r', this.file, '-Y', 'websocket', '-T', 'fields', '-E', 'separator=/t', '-E', `aggregator=${AGG}`, '-e', 'frame.time_epoch', '-e', 'tcp.srcport', '-e', 'websocket.payload.text'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     if (r.status !== 0) throw new Error(`tshark could not read ${this.file}: ${r.stderr.slice(-500)}`);
     const frames = new Map<string, { call?: number; result?: number }>();
     for (const line of r.stdout.split('\n')) {
       const [time, src, ...rest] = line.split('\t');
-      const text = rest.join('\t');
-      if (!time || !text.startsWith('[')) continue;
-      let msg: unknown;
-      try {
-        msg = JSON.parse(text);
-      } catch {
-        continue; // a frame split over segments: not one of the small ones measured
-      }
-      if (!Array.isArray(msg)) continue;
-      const id = String(msg[1]);
+      if (!time) continue;
       // epoch seconds as text: keep the sub-microsecond digits by splitting before the float
       const [sec, frac = '0'] = time.split('.');
       const ms = (Number(sec) % 100_000) * 1000 + Number(`0.${frac}`) * 1000;
-      const entry = frames.get(id) ?? {};
       const fromPeer = Number(src) === this.port;
-      if (msg[0] === 2 && !fromPeer) entry.call = ms;
-      if (msg[0] === 3 && fromPeer) entry.result = ms;
-      frames.set(id, entry);
+      // one TCP segment can carry several WebSocket messages: tshark joins their texts with AGG
+      for (const text of rest.join('\t').split(AGG)) {
+        let msg: unknown;
+        try {
+          msg = JSON.parse(text);
+        } catch {
+          continue; // not a whole OCPP-J message
+        }
+        if (!Array.isArray(msg)) continue;
+        const id = String(msg[1]);
+        const entry = frames.get(id) ?? {};
+        if (msg[0] === 2 && !fromPeer) entry.call ??= ms;
+        if (msg[0] === 3 && fromPeer) entry.result ??= ms;
+        frames.set(id, entry);
+      }
     }
     rmSync(this.file, { force: true });
     return frames;

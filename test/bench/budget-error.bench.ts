@@ -1,16 +1,24 @@
 /**
  * Budget error against an external peer: how far the time a budget measures (trace timestamps of a
  * CALL out and its CALLRESULT in, on the harness's clock) is from the time the peer really held the
- * CALL (a Python process, python3-websockets, answering after --delay-ms and timing that on its own
- * monotonic clock). The error is measured - held: the harness's own latency on both frames.
+ * CALL. Two ground truths, both outside chargebench's code: the peer's own clock (budget-error-peer.ts,
+ * a bare `ws` server timing its hold with process.hrtime, under SCHED_FIFO when chrt is allowed so its
+ * readings are not preempted; or the Python peer with --peer python), and the loopback wire (a tshark
+ * capture: CALLRESULT on the wire - CALL on the wire, the kernel's timestamps). error = measured - held.
  *
- *   npm run build && node dist/test/bench/budget-error.bench.js [--delay-ms 200] [--calls 200] [--load 999]
- *        [--modes alone,shared,isolated] [--load-heartbeat-s 1] [--out out/bench/budget-error.json]
+ *   npm run build && node dist/test/bench/budget-error.bench.js [--calls 2000] [--delay-ms 50] [--gap-ms 20]
+ *        [--modes raw,alone,isolated,shared] [--load 999] [--load-heartbeat-s 1] [--peer node|python]
+ *        [--deflate] [--no-rt] [--no-wire] [--measure-priority n] [--measure-rt] [--load-priority n] [--out out/bench/budget-error.json]
  *
- * Modes: alone (the measuring process runs only its link); shared (it also runs --load virtual
- * stations, heartbeat every second, against the bench CSMS in its own process: today's one-process
- * layout); isolated (the same load in another process, as `emulate --workers` spreads it: the
- * measuring process runs no station). Targets (issue 13): p99 <= 1 ms alone, <= 5 ms with 1,000 active.
+ * Modes: raw (a bare ws client, no chargebench: the floor of Node, the loopback and the scheduler);
+ * alone (the harness's link in a process of its own); isolated (--load stations heartbeating every
+ * second in another process, against the bench CSMS in a third: the layout of `run --workers`);
+ * shared (the same load in the measuring process: `run` without --workers). --deflate negotiates
+ * permessage-deflate (off by default on both sides); --measure-rt / --measure-priority run the
+ * measuring process under SCHED_FIFO / a nice value, --load-priority the isolated load at a nice
+ * value (diagnostics: how much is scheduling).
+ * The wire capture also splits the error by direction (timestamp -> CALL on the wire, CALLRESULT on
+ * the wire -> timestamp). Targets (issue 13): p99 <= 1 ms alone, <= 5 ms with 1,000 active.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,7 +35,7 @@ const PY = '/usr/bin/python3';
 type Mode = 'raw' | 'alone' | 'shared' | 'isolated';
 type Peer = 'node' | 'python';
 
-interface Options { delayMs: number; calls: number; load: number; modes: Mode[]; loadHeartbeatS: number; out: string; gapMs: number; peer: Peer; deflate: boolean; rt: boolean; wire: boolean; priority: number | undefined; measureRt: boolean }
+interface Options { delayMs: number; calls: number; load: number; modes: Mode[]; loadHeartbeatS: number; out: string; gapMs: number; peer: Peer; deflate: boolean; rt: boolean; wire: boolean; priority: number | undefined; measureRt: boolean; loadPriority: number | undefined }
 
 function node(script: string, args: string[], label: string): Proc {
   return spawnJsonLines(process.execPath, [join(HERE, script), ...args], label);
@@ -62,7 +70,8 @@ function startPeer(o: Options, rt: boolean): Proc {
 
 async function oneMode(o: Options, mode: Mode, csmsUrl: string, rt: boolean, wire: boolean): Promise<Row> {
   const peer = startPeer(o, rt);
-  const loadProc = mode === 'isolated' ? node('budget-error-client.js', ['--role', 'load', '--csms', csmsUrl, '--load', String(o.load), '--load-heartbeat-s', String(o.loadHeartbeatS)], 'load') : undefined;
+  const loadArgs = ['--role', 'load', '--csms', csmsUrl, '--load', String(o.load), '--load-heartbeat-s', String(o.loadHeartbeatS), ...(o.loadPriority !== undefined ? ['--priority', String(o.loadPriority)] : [])];
+  const loadProc = mode === 'isolated' ? node('budget-error-client.js', loadArgs, 'load') : undefined;
   let capture: WireCapture | undefined;
   try {
     const peerUrl = String((await peer.waitFor('url', 15_000)).url);
@@ -110,7 +119,7 @@ async function oneMode(o: Options, mode: Mode, csmsUrl: string, rt: boolean, wir
 }
 
 async function main(): Promise<void> {
-  const o: Options = { delayMs: 50, calls: 2000, load: 999, modes: ['raw', 'alone', 'isolated'], loadHeartbeatS: 1, out: join(REPO, 'out/bench/budget-error.json'), gapMs: 20, peer: 'node', deflate: false, rt: true, wire: true, priority: undefined, measureRt: false };
+  const o: Options = { delayMs: 50, calls: 2000, load: 999, modes: ['raw', 'alone', 'isolated'], loadHeartbeatS: 1, out: join(REPO, 'out/bench/budget-error.json'), gapMs: 20, peer: 'node', deflate: false, rt: true, wire: true, priority: undefined, measureRt: false, loadPriority: undefined };
   readFlags(process.argv.slice(2), (a, val) => {
     switch (a) {
       case '--delay-ms': o.delayMs = Number(val()); break;
@@ -124,6 +133,7 @@ async function main(): Promise<void> {
       case '--deflate': o.deflate = true; break;
       case '--no-rt': o.rt = false; break;
       case '--measure-rt': o.measureRt = true; break;
+      case '--load-priority': o.loadPriority = Number(val()); break;
       case '--measure-priority': o.priority = Number(val()); break;
       case '--no-wire': o.wire = false; break;
       default: throw new Error(`unknown argument ${a}`);

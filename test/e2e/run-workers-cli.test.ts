@@ -1,7 +1,7 @@
 /**
  * `chargebench run --workers N --load-stations <sel>` as a real child process: the load stations run
- * in worker processes and the built-in CSMS in its own (child processes counted with ps while the
- * plan runs), the measured station reaches that CSMS over its socket, every load station boots once,
+ * in worker processes at nice 10 and the built-in CSMS in its own at the default priority (child
+ * processes and their nice values read with ps while the plan runs), the measured station reaches that CSMS over its socket, every load station boots once,
  * and the plan's trace is one merged, time-ordered trace holding every process's records. A step that
  * names a load station, a load selector with a gap, or half of the two flags is a usage error (exit 2).
  */
@@ -14,9 +14,10 @@ import { runCli, startCli, type LiveCli } from '../support/cli.js';
 
 interface Rec { seq: number; t: number; kind: string; endpoint?: string; station?: string; dir?: string; raw?: string; message?: string; data?: { parts?: string[]; workers?: number; csmsProcess?: boolean } }
 
-function childrenOf(pid: number): number[] {
-  const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-  return r.stdout.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0);
+/** The child processes of `pid` with their nice values. */
+function childrenOf(pid: number): { pid: number; nice: number }[] {
+  const r = spawnSync('ps', ['-o', 'pid=,ni=', '--ppid', String(pid)], { encoding: 'utf8' });
+  return r.stdout.split('\n').map((l) => l.trim().split(/\s+/).map(Number)).filter(([p]) => (p ?? 0) > 0).map(([p, n]) => ({ pid: p as number, nice: n as number }));
 }
 
 const LOAD = 20;
@@ -65,17 +66,22 @@ describe('chargebench run --workers (real processes)', () => {
     const cli = startCli(['run', join(dir, 'plan.yaml'), '--rig', join(dir, 'rig.yaml'), '--output-dir', out, '--workers', '2', '--load-stations', 'LOAD-*']);
     live.push(cli);
     let most = 0;
+    // each child's last nice value seen (a worker starts at the parent's and lowers itself on its start message)
+    const nice = new Map<number, number>();
     const pid = cli.child.pid as number;
     let done = false;
     void cli.exited.then(() => { done = true; });
     while (!done) {
-      most = Math.max(most, childrenOf(pid).length);
+      const kids = childrenOf(pid);
+      most = Math.max(most, kids.length);
+      for (const k of kids) nice.set(k.pid, k.nice);
       await new Promise((r) => setTimeout(r, 100));
     }
     const r = await cli.exited;
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    // the CSMS process and two station workers, forked by the CLI
+    // the CSMS process and two station workers, forked by the CLI; the load workers at nice 10, the CSMS not
     expect(most).toBeGreaterThanOrEqual(3);
+    expect([...nice.values()].sort()).toEqual([0, 10, 10]);
     expect(childrenOf(pid)).toEqual([]);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { plans: { status: string; trace: string; steps: { status: string }[] }[] };
     expect(report.plans[0]?.status).toBe('passed');
