@@ -15,8 +15,9 @@
  * second in another process, against the bench CSMS in a third: the layout of `run --workers`);
  * shared (the same load in the measuring process: `run` without --workers). --deflate negotiates
  * permessage-deflate (off by default on both sides); --measure-rt / --measure-priority run the
- * measuring process under SCHED_FIFO / a nice value, --load-priority the isolated load at a nice
- * value (diagnostics: how much is scheduling).
+ * measuring process under SCHED_FIFO / a nice value (diagnostics: how much is scheduling);
+ * --load-priority sets the isolated load's nice value (default 10, as `run --workers` runs its load
+ * workers; 0 to see the difference).
  * The wire capture also splits the error by direction (timestamp -> CALL on the wire, CALLRESULT on
  * the wire -> timestamp). Targets (issue 13): p99 <= 1 ms alone, <= 5 ms with 1,000 active.
  */
@@ -119,7 +120,7 @@ async function oneMode(o: Options, mode: Mode, csmsUrl: string, rt: boolean, wir
 }
 
 async function main(): Promise<void> {
-  const o: Options = { delayMs: 50, calls: 2000, load: 999, modes: ['raw', 'alone', 'isolated'], loadHeartbeatS: 1, out: join(REPO, 'out/bench/budget-error.json'), gapMs: 20, peer: 'node', deflate: false, rt: true, wire: true, priority: undefined, measureRt: false, loadPriority: undefined };
+  const o: Options = { delayMs: 50, calls: 2000, load: 999, modes: ['raw', 'alone', 'isolated'], loadHeartbeatS: 1, out: join(REPO, 'out/bench/budget-error.json'), gapMs: 20, peer: 'node', deflate: false, rt: true, wire: true, priority: undefined, measureRt: false, loadPriority: 10 };
   readFlags(process.argv.slice(2), (a, val) => {
     switch (a) {
       case '--delay-ms': o.delayMs = Number(val()); break;
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
       case '--deflate': o.deflate = true; break;
       case '--no-rt': o.rt = false; break;
       case '--measure-rt': o.measureRt = true; break;
-      case '--load-priority': o.loadPriority = Number(val()); break;
+      case '--load-priority': { const n = Number(val()); o.loadPriority = n === 0 ? undefined : n; break; }
       case '--measure-priority': o.priority = Number(val()); break;
       case '--no-wire': o.wire = false; break;
       default: throw new Error(`unknown argument ${a}`);
@@ -164,7 +165,7 @@ async function main(): Promise<void> {
   }
   const after = loadavg();
   const col = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(3)).padStart(7);
-  process.stdout.write(`\nbudget error, ${o.peer} peer${rt ? ' (SCHED_FIFO)' : ''}, ${o.delayMs} ms hold, ${o.calls} calls per mode, load ${o.load} stations\n`);
+  process.stdout.write(`\nbudget error, ${o.peer} peer${rt ? ' (SCHED_FIFO)' : ''}, ${o.delayMs} ms hold, ${o.calls} calls per mode, load ${o.load} stations (isolated load at nice ${o.loadPriority ?? 0})\n`);
   process.stdout.write('error = measured - held: "peer" takes held from the peer\'s own clock, "wire" from the loopback capture (CALLRESULT - CALL on the wire)\n\n');
   process.stdout.write('mode       in-proc   peer p50  peer p99  peer max   wire p50  wire p99  wire max   target p99\n');
   for (const r of rows) {
