@@ -70,6 +70,8 @@ program
   .option('--shard <i/n>', 'run only the i-th of n parts of the plans (stable by plan path); join the parts with merge-reports')
   .option('--policies <names>', 'run the plans once per scheduling policy of the built-in CSMS (e.g. fcfs,commitment; reports under <output-dir>/<policy>/) and print the site scorecard side by side')
   .option('--pause-between-plans <duration>', 'pause after each plan\'s clean teardown before the next plan (e.g. "2s"; default: the rig\'s teardown.pauseBetweenPlans)')
+  .option('--workers <n>', 'run the stations --load-stations names in n worker processes and the built-in CSMS in its own, so this process runs only what it measures; one merged trace per plan')
+  .option('--load-stations <selector>', 'the load stations for --workers (one contiguous run of the rig\'s stations, e.g. "LOAD-*" or "evse[1..999]"); the plan\'s steps must not name them')
   .action(async (plans: string[], opts: RunCommandOptions) => {
     exitCode = await runCommand(plans, opts);
   });

@@ -23,6 +23,8 @@ export interface RunCommandOptions {
   shard?: string | undefined;
   policies?: string | undefined;
   pauseBetweenPlans?: string | undefined;
+  workers?: string | undefined;
+  loadStations?: string | undefined;
 }
 
 /** The options after validation, in the shape `runPlans` takes (minus plans and signal). */
@@ -39,6 +41,8 @@ export interface ValidatedRunOptions {
   policies?: PolicyName[] | undefined;
   /** --pause-between-plans (ms), overriding the rig's teardown.pauseBetweenPlans. */
   pauseBetweenPlansMs?: number | undefined;
+  /** --workers N --load-stations <selector>: the load in worker processes, the CSMS in its own. */
+  workers?: { workers: number; loadStations: string } | undefined;
 }
 
 function usage(message: string, details: Record<string, unknown> = {}): HarnessError {
@@ -79,8 +83,17 @@ export function validateRunOptions(opts: RunCommandOptions): ValidatedRunOptions
     if (problem) problems.push(`--pause-between-plans: ${problem}`);
     else pauseBetweenPlansMs = parseDuration(opts.pauseBetweenPlans);
   }
+  let workers: ValidatedRunOptions['workers'];
+  if (opts.workers !== undefined || opts.loadStations !== undefined) {
+    const n = Number(opts.workers);
+    if (opts.workers === undefined || opts.loadStations === undefined) problems.push('--workers and --load-stations go together: --workers N puts the stations --load-stations names in N worker processes');
+    else if (!Number.isInteger(n) || n < 1 || n > 64) problems.push(`--workers: a whole number from 1 to 64, got ${JSON.stringify(opts.workers)}`);
+    else workers = { workers: n, loadStations: opts.loadStations };
+    if (policies) problems.push('--workers and --policies: give one or the other');
+  }
   if (problems.length > 0) throw usage(problems.join('\n'), { problems });
-  return { rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true, shard, policies, pauseBetweenPlansMs };
+  return {
+    workers, rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true, shard, policies, pauseBetweenPlansMs };
 }
 
 /** Exit code for a finished run: 0 passed, 1 a test failed, 3 a plan the harness could not run, 130 interrupted. */
@@ -154,7 +167,7 @@ export async function runCommand(plans: string[], opts: RunCommandOptions): Prom
     if (v.shard) process.stderr.write(`chargebench: shard ${v.shard.index}/${v.shard.total}: ${mine.length} of ${plans.length} plan(s)\n`);
     const shard = v.shard ? { index: v.shard.index, total: v.shard.total, planOrder: plans } : undefined;
     const result = await runPlans(
-      { plans: mine, shard, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure, pauseBetweenPlansMs: v.pauseBetweenPlansMs },
+      { plans: mine, shard, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure, pauseBetweenPlansMs: v.pauseBetweenPlansMs, workers: v.workers },
       reporters,
     );
     if (v.reporters.includes('list')) {

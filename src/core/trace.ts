@@ -56,7 +56,11 @@ export interface TraceLimits {
 
 /** Where every frame and event of a run goes. */
 export interface Trace {
-  record(event: TraceEvent): void;
+  /**
+   * Record one event. `at` is when it happened on the trace's clock, when the caller took that time
+   * itself (a frame stamped at the socket read or write, before parsing or screening); default now.
+   */
+  record(event: TraceEvent, at?: number): void;
   subscribe(listener: TraceListener): () => void;
   close(): void;
   /** The JSONL file, when there is one (the first part when the trace rotates). */
@@ -76,8 +80,8 @@ abstract class BaseTrace implements Trace {
 
   constructor(protected readonly clock: Clock) {}
 
-  record(event: TraceEvent): void {
-    const rec = { seq: this.seq++, t: round3(this.clock.now()), ...event } as TraceRecord;
+  record(event: TraceEvent, at?: number): void {
+    const rec = { seq: this.seq++, t: round3(at ?? this.clock.now()), ...event } as TraceRecord;
     this.count++;
     this.write(rec);
     for (const l of this.listeners) l(rec);

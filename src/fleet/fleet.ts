@@ -34,6 +34,8 @@ export interface FleetOptions {
   clock: Clock;
   /** Counts reports every this many ms. */
   reportEveryMs?: number;
+  /** The station workers' nice value (undefined: the parent's). */
+  stationNiceness?: number | undefined;
 }
 
 const KNOWN_CODES = new Set<string>(Object.values(ERROR_CODES));
@@ -113,7 +115,7 @@ export class Fleet {
     }
     const rate = o.connectRatePerS === undefined ? undefined : o.connectRatePerS / o.workers;
     const workers = Array.from({ length: o.workers }, (_, i) => this.spawn({
-      role: 'stations', name: `w${i + 1}`, range: splitRange(o.range, i + 1, o.workers), csmsUrl: this.csmsUrl || undefined, overrideCsmsUrl: o.overrideCsmsUrl, connectRatePerS: rate,
+      role: 'stations', name: `w${i + 1}`, range: splitRange(o.range, i + 1, o.workers), csmsUrl: this.csmsUrl || undefined, overrideCsmsUrl: o.overrideCsmsUrl, connectRatePerS: rate, niceness: o.stationNiceness,
     }));
     await Promise.all(workers.map((h) => this.started(h)));
   }

@@ -3,6 +3,7 @@
  * of the stations on its own event loop and descriptor table, reports counts to the parent, and
  * shuts down cleanly on `stop`, on SIGINT/SIGTERM, or when the parent goes away.
  */
+import { setPriority } from 'node:os';
 import { dirname } from 'node:path';
 import { isHarnessError } from '../core/errors.js';
 import { loadRigFile } from '../plan/load-rig.js';
@@ -26,6 +27,8 @@ function send(msg: WorkerMessage, then?: () => void): void {
 
 async function start(msg: WorkerStart): Promise<void> {
   name = msg.name;
+  // lowering one's own priority is always allowed; a refused raise leaves the default
+  if (msg.niceness !== undefined) try { setPriority(msg.niceness); } catch { /* keep the default priority */ }
   const rig = loadRigFile(msg.rigFile);
   const sub = msg.role === 'csms' ? csmsOnlyRig(rig) : stationsOnlyRig(rig, msg.range ?? { from: 0, to: 0 }, msg.csmsUrl, msg.overrideCsmsUrl === true);
   if (msg.traceFile === undefined) sub.trace = { ...sub.trace, enabled: false };

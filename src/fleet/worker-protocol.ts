@@ -25,6 +25,8 @@ export interface WorkerStart {
   connectRatePerS?: number | undefined;
   /** How often to report counts (ms). */
   reportEveryMs: number;
+  /** Stations role: this process's nice value (os.setPriority; `run --workers` puts the load below the measuring process). */
+  niceness?: number | undefined;
 }
 
 export type ParentMessage = WorkerStart | { type: 'stragglers'; max: number } | { type: 'stop' };

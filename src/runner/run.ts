@@ -12,6 +12,7 @@ import { planNotApplicable, rigOffers } from '../plan/case-applicability.js';
 import { checkPlanAgainstRig } from './plan-check.js';
 import { notApplicableResult } from './not-applicable.js';
 import { runPlan } from './plan-runner.js';
+import { CSMS_PROCESS_PLACEHOLDER, epochNowMs, RunWorkers, runLayout, type RunWorkersOptions } from '../fleet/run-workers.js';
 import { preflight } from './preflight.js';
 import type { Reporter } from './reporter.js';
 import type { PlanResult, RunResult } from './results.js';
@@ -36,6 +37,8 @@ export interface RunOptions {
   shard?: { index: number; total: number; planOrder: string[] } | undefined;
   /** Pause between two plans (ms; --pause-between-plans), instead of the rig's teardown.pauseBetweenPlans. */
   pauseBetweenPlansMs?: number | undefined;
+  /** Load stations in worker processes, the built-in CSMS in its own (run --workers N --load-stations sel; src/fleet/run-workers.ts). */
+  workers?: RunWorkersOptions | undefined;
 }
 
 /** Virtual when every device and the control stack are emulated; real otherwise. */
@@ -67,7 +70,9 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
   // the rig's raw value is read once: the rig, and the base a plan's emulatedSite is merged into
   const rigRaw = o.rigValue ?? parseYamlValue(readInputFile(o.rig, ERROR_CODES.RIG_INVALID), o.rig, ERROR_CODES.RIG_INVALID);
   const rig = rigFromValue(rigRaw, o.rig);
-  const clock = clockFor(rig);
+  if (o.workers && o.rigValue !== undefined) throw new HarnessError(ERROR_CODES.USAGE, '--workers: the workers read the rig file; a matrix cell\'s rig cannot be split');
+  const layout = o.workers ? runLayout(rig, o.rig, o.workers) : undefined;
+  const clock = layout ? 'real' : clockFor(rig);
   const seed = o.seed ?? rig.seed;
   let plans = loadPlanFiles(o.plans, o.params ?? {});
   if (o.grep) {
@@ -79,7 +84,11 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
     }
   }
   // a plan that declares the emulated site it needs runs on the rig with that site added (plan-site.ts)
-  const rigs = plans.map(({ file, plan }) => rigForPlan(rig, rigRaw, o.rig, file, plan.emulatedSite));
+  const rigs = plans.map(({ file, plan }) => {
+    if (!layout) return rigForPlan(rig, rigRaw, o.rig, file, plan.emulatedSite);
+    if (plan.emulatedSite) throw new HarnessError(ERROR_CODES.USAGE, `--workers: ${file} declares an emulatedSite; the workers run the rig file's stations only`, { file });
+    return layout.measuringRig(CSMS_PROCESS_PLACEHOLDER);
+  });
   // a plan whose every case the rig cannot run (no trigger adapter, no built-in CSMS, ...) is not run: reported not applicable
   const offers = rigOffers(rig);
   const notApplicable = new Map(plans.map(({ file, plan }) => [file, planNotApplicable(plan, offers)]));
@@ -108,16 +117,29 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
       reporters.forEach((r) => r.onPlanEnd?.(result));
       continue;
     }
+    const traceFile = join(o.outputDir, 'traces', `${base}.jsonl`);
+    let workers: RunWorkers | undefined;
+    let planOrigin = 0;
     try {
+      if (layout) workers = await RunWorkers.start(layout, { rigFile: o.rig, seed, runId: base, traceFile: rig.trace.enabled ? traceFile : undefined, clock: wall, readyTimeoutMs: 300_000 });
+      // the plan's RealClock starts as runPlan starts its rig, right after this (the merge's time axis)
+      planOrigin = epochNowMs();
       result = await runPlan({
-        file, plan, rig: rigs[index] as Rig, clock, seed, budgetScale: o.budgetScale, reporters, signal: o.signal, ask: o.ask, rigDir: dirname(o.rig),
+        file, plan, rig: workers?.measuringRig ?? rigs[index] as Rig, clock, seed, budgetScale: o.budgetScale, reporters, signal: o.signal, ask: o.ask, rigDir: dirname(o.rig),
         params, continueOnFailure: o.continueOnFailure,
-        traceFile: join(o.outputDir, 'traces', `${base}.jsonl`),
+        traceFile,
       });
     } catch (err) {
       // one plan's invalid step, crash or missing charger never loses the other plans' results
       const code = isHarnessError(err) ? ` [${err.code}]` : '';
-      result = { file, name: plan.name, params, status: 'error', steps: [], durationMs: 0, trace: join(o.outputDir, 'traces', `${base}.jsonl`), error: `${(err as Error).message}${code}` };
+      result = { file, name: plan.name, params, status: 'error', steps: [], durationMs: 0, trace: traceFile, error: `${(err as Error).message}${code}` };
+    }
+    if (workers) {
+      try {
+        await workers.finish(rig.trace.enabled ? traceFile : undefined, planOrigin);
+      } catch (err) {
+        result = { ...result, status: 'error', error: `${result.error ? `${result.error}; ` : ''}--workers: stopping the workers or merging their trace failed: ${(err as Error).message}` };
+      }
     }
     results.push(result);
     reporters.forEach((r) => r.onPlanEnd?.(result));

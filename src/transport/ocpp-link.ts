@@ -91,6 +91,13 @@ export class OcppLink extends EventEmitter {
   private heldAnswers: Set<Promise<boolean>> | undefined;
   /** Skips the receiving schema check of frames an in-process sender validated (created on the first). */
   private skip: ValidationSkip | undefined;
+  /**
+   * When the frame being written or read met the socket (harness clock): taken just before the write
+   * is handed to the socket and as the read frame arrives (before screening and parsing), so a budget
+   * measured between two frames holds none of the link's own work and no wait after the write
+   * (the woken peer can take the CPU from the writer there).
+   */
+  private frameAt: number | undefined;
   /** Our CALLs still waiting for their answer (created when one goes out, dropped when none is left). */
   private callsInFlight: Set<Promise<unknown>> | undefined;
 
@@ -156,7 +163,13 @@ export class OcppLink extends EventEmitter {
 
   /** Writes a frame exactly as given (ocpp-rpc's own sendRaw, before CALLERROR translation). */
   private writeRaw(message: string): void {
-    this.peerSendRaw.call(this.peer, message);
+    const outer = this.frameAt;
+    this.frameAt = this.opts.clock.now();
+    try {
+      this.peerSendRaw.call(this.peer, message);
+    } finally {
+      this.frameAt = outer;
+    }
   }
 
   get version(): OcppVersion {
@@ -340,6 +353,16 @@ export class OcppLink extends EventEmitter {
 
   /** Screen one incoming frame; only what passes reaches ocpp-rpc's parser. */
   private screen(buffer: Buffer): void {
+    const outer = this.frameAt;
+    this.frameAt = this.opts.clock.now();
+    try {
+      this.screenAndParse(buffer);
+    } finally {
+      this.frameAt = outer;
+    }
+  }
+
+  private screenAndParse(buffer: Buffer): void {
     const limits = this.opts.limits ?? DEFAULT_FRAME_LIMITS;
     let verdict: ScreenVerdict;
     try {
@@ -374,7 +397,7 @@ export class OcppLink extends EventEmitter {
 
   private onFrame(ev: { message: Buffer | string; outbound: boolean }): void {
     const raw = typeof ev.message === 'string' ? ev.message : ev.message.toString('utf8');
-    this.opts.trace.record({ kind: 'ocpp', endpoint: this.opts.endpoint, station: this.station, dir: ev.outbound ? 'out' : 'in', raw });
+    this.opts.trace.record({ kind: 'ocpp', endpoint: this.opts.endpoint, station: this.station, dir: ev.outbound ? 'out' : 'in', raw }, this.frameAt);
     if (ev.outbound) this.opts.ledger?.sent(raw, this.id);
     else this.opts.ledger?.received(raw);
   }

@@ -15,6 +15,7 @@
  *
  * Lines: {"ready": n} once the load is Accepted, {"id", "measuredMs"} per call, {"done": true}. Exits when stdin closes.
  */
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { createStation } from '../../emulators/evse/create-station.js';
@@ -33,6 +34,10 @@ interface Options {
   calls: number;
   gapMs: number;
   loadHeartbeatS: number;
+  /** Offer permessage-deflate (the `raw` client; the harness's link offers it always, as ws does by default). */
+  deflate: boolean;
+  /** os.setPriority for this process (negative: ahead of the load; needs CAP_SYS_NICE), or undefined. */
+  priority: number | undefined;
 }
 
 function emit(line: object): void {
@@ -40,7 +45,7 @@ function emit(line: object): void {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { role: 'measure', peer: '', csms: '', load: 0, calls: 200, gapMs: 100, loadHeartbeatS: 1 };
+  const o: Options = { role: 'measure', peer: '', csms: '', load: 0, calls: 200, gapMs: 100, loadHeartbeatS: 1, deflate: false, priority: undefined };
   readFlags(argv, (a, val) => {
     switch (a) {
       case '--role': { const r = val(); o.role = r === 'load' || r === 'raw' ? r : 'measure'; break; }
@@ -49,6 +54,8 @@ function parseArgs(argv: string[]): Options {
       case '--load': o.load = Math.max(0, Math.floor(Number(val()))); break;
       case '--calls': o.calls = Math.max(1, Math.floor(Number(val()))); break;
       case '--gap-ms': o.gapMs = Math.max(0, Number(val())); break;
+      case '--deflate': o.deflate = true; break;
+      case '--priority': o.priority = Number(val()); break;
       case '--load-heartbeat-s': o.loadHeartbeatS = Math.max(1, Math.floor(Number(val()))); break;
       default: throw new Error(`unknown argument ${a}`);
     }
@@ -100,33 +107,37 @@ async function measure(o: Options, clock: RealClock): Promise<void> {
     await link.call('Heartbeat', {});
     if (o.gapMs > 0) await clock.sleep(o.gapMs);
   }
+  // the clock's readings as epoch ms (performance.timeOrigin), to set beside the wire capture's times
+  const toEpoch = performance.timeOrigin + performance.now() - clock.now();
   for (const [id, t] of out) {
     const t2 = inn.get(id);
-    if (t2 !== undefined) emit({ id, measuredMs: t2 - t });
+    if (t2 !== undefined) emit({ id, measuredMs: t2 - t, outEpochMs: t + toEpoch, inEpochMs: t2 + toEpoch });
   }
   await link.close();
 }
 
 /** Role raw: Boot then Heartbeat CALLs from a bare ws client, each timed send -> CALLRESULT event. */
 async function measureRaw(o: Options, clock: RealClock): Promise<void> {
-  const ws = new WebSocket(`${o.peer}/RAW-1`, ['ocpp1.6']);
+  const ws = new WebSocket(`${o.peer}/RAW-1`, ['ocpp1.6'], { perMessageDeflate: o.deflate });
   await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
-  const pending = new Map<string, { at: number; done: (ms: number) => void }>();
+  const pending = new Map<string, { at: number; done: (inAt: number, outAt: number) => void }>();
   ws.on('message', (data) => {
     const t = performance.now();
     const frame = JSON.parse(String(data)) as unknown[];
     const p = pending.get(String(frame[1]));
-    if (frame[0] === 3 && p) { pending.delete(String(frame[1])); p.done(t - p.at); }
+    if (frame[0] === 3 && p) { pending.delete(String(frame[1])); p.done(t, p.at); }
   });
-  const call = (id: string, action: string, payload: object): Promise<number> => new Promise((done) => {
+  const call = (id: string, action: string, payload: object): Promise<{ inAt: number; outAt: number }> => new Promise((done) => {
     const text = JSON.stringify([2, id, action, payload]);
-    pending.set(id, { at: performance.now(), done });
+    pending.set(id, { at: performance.now(), done: (inAt, outAt) => done({ inAt, outAt }) });
     ws.send(text);
   });
   await call('boot', 'BootNotification', { chargePointVendor: 'chargebench', chargePointModel: 'budget-error-raw' });
+  const toEpoch = performance.timeOrigin;
   for (let i = 0; i < o.calls; i++) {
     const id = `raw-${i}`;
-    emit({ id, measuredMs: await call(id, 'Heartbeat', {}) });
+    const { inAt, outAt } = await call(id, 'Heartbeat', {});
+    emit({ id, measuredMs: inAt - outAt, outEpochMs: outAt + toEpoch, inEpochMs: inAt + toEpoch });
     if (o.gapMs > 0) await clock.sleep(o.gapMs);
   }
   ws.close();
@@ -134,6 +145,7 @@ async function measureRaw(o: Options, clock: RealClock): Promise<void> {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  if (o.priority !== undefined) setPriority(o.priority);
   const clock = new RealClock();
   const stations = o.load > 0 ? await startLoad(o, clock) : [];
   emit({ ready: stations.length });

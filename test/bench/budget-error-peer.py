@@ -4,7 +4,7 @@ External CSMS peer of the budget-error benchmark: an OCPP 1.6J WebSocket server 
 that answers every CALL after holding it for a known delay, and prints, per answered CALL, how long
 it held it on its own monotonic clock: the ground truth the harness's measured time is compared to.
 
-  /usr/bin/python3 budget-error-peer.py --delay-ms 200
+  /usr/bin/python3 budget-error-peer.py --delay-ms 200 [--deflate]
 prints {"url": "ws://127.0.0.1:<port>/ocpp"} once listening, then {"id": <message id>, "heldUs": <us>}
 per answer; exits when stdin closes.
 """
@@ -24,6 +24,7 @@ def now_iso():
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--delay-ms', type=float, default=200.0)
+    ap.add_argument('--deflate', action='store_true', help='accept permessage-deflate (off by default, as in the Node peer)')
     args = ap.parse_args()
     delay = args.delay_ms / 1000.0
 
@@ -53,7 +54,8 @@ async def main():
             sys.stdout.write(json.dumps({'id': msg_id, 'action': action, 'heldUs': (t_send - t_recv) / 1000.0}) + '\n')
             sys.stdout.flush()
 
-    server = await websockets.serve(handler, '127.0.0.1', 0, subprotocols=['ocpp1.6'])
+    server = await websockets.serve(handler, '127.0.0.1', 0, subprotocols=['ocpp1.6'],
+                                compression='deflate' if args.deflate else None)
     port = server.sockets[0].getsockname()[1]
     sys.stdout.write(json.dumps({'url': f'ws://127.0.0.1:{port}/ocpp'}) + '\n')
     sys.stdout.flush()

@@ -55,6 +55,21 @@ describe('JsonlTrace', () => {
     });
   }
 
+  it('stamps a record with the time its caller took (a frame at the socket read), not the time it is recorded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-trace-'));
+    dirs.push(dir);
+    const clock = new VirtualClock();
+    const trace = new JsonlTrace(clock, join(dir, 'trace.jsonl'));
+    await clock.runFor(10);
+    const readAt = clock.now();
+    await clock.runFor(2.5);
+    trace.record({ kind: 'ocpp', endpoint: 'evse', station: 'CP1', dir: 'in', raw: '[3,"1",{}]' }, readAt);
+    trace.record({ kind: 'note', message: 'after' });
+    trace.close();
+    const lines = readFileSync(trace.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => [l.seq, l.t])).toEqual([[0, 10], [1, 12.5]]);
+  });
+
   it('fails with a clear error when the file cannot be opened', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cb-trace-'));
     dirs.push(dir);
