@@ -8,6 +8,7 @@ import { describeFrame, type FrameHooks } from './frame-hooks.js';
 import type { FrameLedger } from './frame-ledger.js';
 import { ValidationSkip, validatesStrictly } from './in-process-network.js';
 import { InProcessSocket, preValidatedFrames } from './in-process-socket.js';
+import { binaryFrames, markBinary, watchOnConnecting, type PeerInternals } from './peer-internals.js';
 import { DEFAULT_FRAME_LIMITS, screenFrame, type FrameLimits, type ScreenVerdict } from './frame-screen.js';
 import type { CallHandler, OcppVersion, Payload, RpcPeer } from './ocpp-types.js';
 import { rewriteCallError } from './rpc-error-codes.js';
@@ -29,44 +30,12 @@ export interface OcppLinkOptions {
   assumedVersion?: OcppVersion | undefined;
 }
 
-/** The ocpp-rpc internals the link hooks into: frames are screened before `_onMessage` parses them. */
-interface PeerInternals {
-  _ws?: WsLike | undefined;
-  _onMessage(buffer: Buffer): void;
-  sendRaw(message: string): void;
-}
-
-interface WsLike {
-  on(ev: 'message', f: (data: unknown, isBinary: boolean) => void): unknown;
-  once(ev: 'pong' | 'close', f: () => void): unknown;
-  off(ev: 'pong' | 'close', f: () => void): unknown;
-  ping(): void;
-  terminate(): void;
-  readyState: number;
-}
-
 export type { FrameHooks, OutgoingFrame, ResponseFaults } from './frame-hooks.js';
 
 let linkCounter = 0;
 
 /** The hooks of a link whose owner installed none (shared: a link without quirks costs no hooks object). */
 const NO_HOOKS: FrameHooks = Object.freeze({});
-
-/**
- * Incoming buffers that arrived in binary frames (ocpp-rpc drops the flag). One weak set for every
- * link: a buffer belongs to one socket, so sharing it changes nothing and costs no set per link.
- */
-const binaryFrames = new WeakSet<object>();
-
-/** A socket's `message` listener (shared by every link): remembers the buffers of binary frames. */
-function markBinary(data: unknown, isBinary: boolean): void {
-  if (isBinary && data !== null && typeof data === 'object') binaryFrames.add(data);
-}
-
-/** A peer's `connecting` listener (shared): its socket exists now, so watch it for binary frames. */
-function watchOnConnecting(this: PeerInternals): void {
-  this._ws?.on('message', markBinary);
-}
 
 /** The peer's back-reference to its link: the peer's listeners and hooks are shared functions, not closures per link. */
 const LINK = Symbol('chargebench.link');
