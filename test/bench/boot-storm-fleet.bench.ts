@@ -16,6 +16,7 @@
  * time from spawn (process start and the rig's build included), minus a one-station run's; raw CPU is
  * boot-clients' own during its boot window. RSS per station, neither after a forced GC: the fleet's
  * processes summed minus a one-station run's, / N; raw: boot-clients' RSS growth over its baseline / N.
+ * Each population starts once the machine's TIME_WAIT sockets are below 1,000 (at most 70 s wait).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,6 +62,23 @@ function usage(pids: number[]): { cpuMs: number; rss: number } {
 
 interface CsmsStats { accepted: number; connected: number; calls: Record<string, number> }
 
+/** Sockets in TIME_WAIT on this machine (/proc/net/sockstat). */
+function timeWait(): number {
+  const m = /^TCP:.* tw (\d+)/m.exec(readFileSync('/proc/net/sockstat', 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * Let the previous population's closed connections leave TIME_WAIT (at most 70 s), so that both
+ * populations connect with the same ephemeral-port table (the raw clients' 10,000 closes would
+ * otherwise still be there when the fleet connects).
+ */
+async function drainTimeWait(): Promise<number> {
+  const until = performance.now() + 70_000;
+  while (timeWait() > 1000 && performance.now() < until) await new Promise((r) => setTimeout(r, 1000));
+  return timeWait();
+}
+
 async function stats(csms: Proc): Promise<CsmsStats> {
   csms.proc.stdin?.write('stats\n');
   return (await csms.next('stats', 30_000)).stats as CsmsStats;
@@ -94,13 +112,14 @@ async function waitAccepted(csms: Proc, n: number, timeoutMs: number): Promise<{
 }
 
 interface FleetRun {
-  processes: number; spawnToAllMs: number; spawnToFirstMs: number; windowMs: number; bootsPerSec: number;
+  timeWaitAtStart: number; processes: number; spawnToAllMs: number; spawnToFirstMs: number; windowMs: number; bootsPerSec: number;
   cpuMs: number; rss: number; hold?: Hold;
   marginal?: { cpuMsPerBoot: number; rssPerStation: number };
 }
 
 /** One `emulate` of n stations against a fresh bench CSMS: boot window, CPU from spawn, RSS settled, then a hold. */
 async function fleetRun(o: Options, dir: string, n: number, holdS: number): Promise<FleetRun & { marginal: { cpuMsPerBoot: number; rssPerStation: number } }> {
+  const tw = await drainTimeWait();
   const csms = start(process.execPath, [join(HERE, 'csms-server.js'), '--heartbeat', String(o.heartbeatS)], 'csms(fleet)');
   try {
     const url = String((await csms.next('url', 30_000)).url);
@@ -116,7 +135,7 @@ async function fleetRun(o: Options, dir: string, n: number, holdS: number): Prom
       await new Promise((r) => setTimeout(r, 2000));
       const settled = usage(pids);
       const run: FleetRun = {
-        processes: pids.length, spawnToAllMs: w.last - t0, spawnToFirstMs: w.first - t0, windowMs: w.last - w.first,
+        timeWaitAtStart: tw, processes: pids.length, spawnToAllMs: w.last - t0, spawnToFirstMs: w.first - t0, windowMs: w.last - w.first,
         bootsPerSec: (1000 * n) / Math.max(1, w.last - w.first), cpuMs: u.cpuMs, rss: settled.rss,
       };
       if (holdS > 0) {
@@ -163,6 +182,7 @@ async function main(): Promise<void> {
   try {
     // ---- raw ocpp-rpc clients
     {
+      const tw = await drainTimeWait();
       const csms = start(process.execPath, [join(HERE, 'csms-server.js'), '--heartbeat', String(o.heartbeatS)], 'csms(raw)');
       const url = String((await csms.next('url', 30_000)).url);
       const raw = start(process.execPath, ['--expose-gc', join(HERE, 'boot-clients.js'), '--mode', 'raw', '--url', url, '--n', String(o.n), '--concurrency', String(o.concurrency), '--warmup', '10', '--wait-go', '--prefix', 'RAW-',
@@ -175,7 +195,7 @@ async function main(): Promise<void> {
       const c = r as { cpuMs: { user: number; system: number }; perClient: { rss: number; rssNoGc: number; heapUsed: number }; bootsPerSec: number };
       const rawOut: Record<string, unknown> = {
         windowMs: w.last - w.first, bootsPerSec: (1000 * o.n) / (w.last - w.first), ownBootsPerSec: c.bootsPerSec, cpuMsPerBoot: (c.cpuMs.user + c.cpuMs.system) / o.n,
-        rssPerStation: c.perClient.rssNoGc, rssPerStationAfterGc: c.perClient.rss, heapPerStation: c.perClient.heapUsed, callsInWindow: (await stats(csms)).calls,
+        timeWaitAtStart: tw, rssPerStation: c.perClient.rssNoGc, rssPerStationAfterGc: c.perClient.rss, heapPerStation: c.perClient.heapUsed, callsInWindow: (await stats(csms)).calls,
       };
       if (o.holdS > 0) {
         const s0 = await stats(csms);
