@@ -42,6 +42,8 @@ export interface StationDialect {
   /** A transaction message for this update, or undefined when the version sends none for it. */
   txUpdated(c: Connector, tx: Transaction, sample: MeterValue[], trigger: UpdateTrigger): OutgoingCall | undefined;
   txEnded(c: Connector, tx: Transaction, sample: MeterValue[], reason: StopReason): OutgoingCall;
+  /** A clock-aligned meter reading of a connector (undefined: none configured); absent where the version has none here. */
+  alignedMeterValues?(c: Connector, sample: MeterValue[]): OutgoingCall | undefined;
   /** Final payload of a queued message at send time (1.6 fills in the CSMS transactionId). */
   prepareQueued(msg: QueuedMessage, station: ChargeStation): Payload;
   /** A queued message was answered (1.6 learns the transactionId from StartTransaction). */

@@ -6,6 +6,7 @@ import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import type { Trace } from '../../src/core/trace.js';
 import type { OcppLink, ResponseFaults } from '../../src/transport/ocpp-link.js';
 import { applyConnectorFaults } from './connector-faults.js';
+import { armAlignedData } from './aligned-data.js';
 import { StationQuirks } from './quirks/runtime.js';
 import type { StationQuirkActions } from './quirks/types.js';
 import type { Payload } from '../../src/transport/ocpp-types.js';
@@ -48,7 +49,7 @@ export class ChargeStation extends EventEmitter {
   private bootState: BootState = 'Offline';
   private acceptedThisPowerCycle = false;
   private running = false;
-  private timers: { boot?: TimerHandle; heartbeat?: TimerHandle; reboot?: TimerHandle } = {};
+  private timers: { boot?: TimerHandle; heartbeat?: TimerHandle; reboot?: TimerHandle; aligned?: TimerHandle | undefined } = {};
   private heartbeatS: number;
 
   constructor(input: StationConfigInput | StationConfig, private readonly deps: StationDeps) {
@@ -148,6 +149,7 @@ export class ChargeStation extends EventEmitter {
       this.heartbeatS = Number(value);
       this.armHeartbeat();
     }
+    if (name === 'ClockAlignedDataInterval') this.armAligned();
     this.persist();
   }
 
@@ -330,6 +332,11 @@ export class ChargeStation extends EventEmitter {
     for (const c of this.sessions.connectors) this.sessions.report(c);
     this.queue.resume();
     this.armHeartbeat();
+    this.armAligned();
+  }
+
+  private armAligned(): void {
+    this.timers.aligned = armAlignedData(this, this.timers.aligned, () => this.armAligned());
   }
 
   private scheduleBoot(intervalS: number): void {
@@ -349,6 +356,7 @@ export class ChargeStation extends EventEmitter {
     this.queue.pause();
     this.timers.boot?.cancel();
     this.timers.heartbeat?.cancel();
+    this.timers.aligned?.cancel();
     this.setState('Offline');
     this.emit('disconnected');
   }

@@ -16,10 +16,17 @@ import { exitOnSignal } from './shutdown.js';
 /** How many stragglers a connect-timeout error names. */
 const STRAGGLERS_SHOWN = 5;
 
-function waitAllConnected(fleet: Fleet, clock: Clock, timeoutMs: number): Promise<void> {
+/**
+ * Every station connected and Accepted, or a timeout `timeoutMs` after the last power-up (when the
+ * pacer's last station starts depends on how fast the CSMS answers: the timer is re-armed until the
+ * workers report every station powered up).
+ */
+function waitAllConnected(fleet: Fleet, clock: Clock, timeoutMs: number, firstWaitMs: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    let allUpAt: number | undefined;
     const check = (): void => {
       const c = fleet.total();
+      if (allUpAt === undefined && c.stations === fleet.stationCount && (c.poweredUp ?? 0) >= c.stations) allUpAt = clock.now();
       // `ready` means every station is connected and its boot was Accepted
       if (c.stations === fleet.stationCount && c.connected === c.stations && c.booted >= c.stations) {
         off();
@@ -28,7 +35,12 @@ function waitAllConnected(fleet: Fleet, clock: Clock, timeoutMs: number): Promis
       }
     };
     const off = fleet.onCounts(check);
-    const timer = clock.setTimer(timeoutMs, () => {
+    const expire = (): void => {
+      const left = allUpAt === undefined ? timeoutMs : allUpAt + timeoutMs - clock.now();
+      if (left > 0) {
+        timer = clock.setTimer(left, expire, 'fleet connect timeout');
+        return;
+      }
       off();
       const c = fleet.total();
       void fleet.stragglers(STRAGGLERS_SHOWN).then((list) => {
@@ -39,7 +51,8 @@ function waitAllConnected(fleet: Fleet, clock: Clock, timeoutMs: number): Promis
             : `${fleet.stationCount - c.booted} of ${fleet.stationCount} stations connected but their boot not Accepted by ${fleet.csmsUrl || 'their CSMS'} after ${timeoutMs} ms`,
           { connected: c.connected, booted: c.booted, stations: fleet.stationCount }));
       });
-    }, 'fleet connect timeout');
+    };
+    let timer = clock.setTimer(firstWaitMs, expire, 'fleet connect timeout');
     check();
   });
 }
@@ -50,7 +63,7 @@ export async function emulateFleet(rig: Rig, opts: ValidatedEmulateOptions, layo
   try {
     fleet = await Fleet.start({
       rigFile: opts.rig, seed: opts.seed, runId, traceFile, workers: layout.workers, range: layout.range,
-      csmsUrl: layout.sharedCsmsUrl, overrideCsmsUrl: layout.overrideCsmsUrl, startCsms: layout.localCsms, connectRatePerS: opts.connectRatePerS, clock,
+      csmsUrl: layout.sharedCsmsUrl, overrideCsmsUrl: layout.overrideCsmsUrl, startCsms: layout.localCsms, connectRatePerS: opts.connectRatePerS, connectConcurrency: opts.connectConcurrency, clock,
     });
   } catch (err) {
     return reportError(err);
@@ -74,7 +87,7 @@ export async function emulateFleet(rig: Rig, opts: ValidatedEmulateOptions, layo
   const stopped = exitOnSignal(close);
   const rampMs = opts.connectRatePerS === undefined ? 0 : Math.ceil((1000 * Math.max(0, fleet.stationCount - 1)) / opts.connectRatePerS);
   try {
-    await Promise.race([waitAllConnected(fleet, clock, opts.connectTimeoutMs + rampMs), lost.then((code) => { throw Object.assign(new Error('worker lost'), { exitCode: code }); })]);
+    await Promise.race([waitAllConnected(fleet, clock, opts.connectTimeoutMs, opts.connectTimeoutMs + rampMs), lost.then((code) => { throw Object.assign(new Error('worker lost'), { exitCode: code }); })]);
   } catch (err) {
     const code = (err as { exitCode?: number }).exitCode ?? reportError(err);
     await close();

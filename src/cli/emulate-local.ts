@@ -1,6 +1,6 @@
 /**
  * `emulate` in one process (`--workers 0`, the default for small rigs): the rig's CSMS, stations,
- * meters and CAN devices on this event loop; stations powered up under --connect-rate.
+ * meters and CAN devices on this event loop; stations powered up under --connect-rate and --connect-concurrency.
  */
 import { dirname } from 'node:path';
 import type { Rig } from '../plan/rig-schema.js';
@@ -29,17 +29,17 @@ export async function emulateInProcess(rig: Rig, opts: ValidatedEmulateOptions, 
   }
   const runtime = rt;
   const tally = new StationTally(runtime.stations);
-  const paced = startPaced(runtime.stations, runtime.clock, opts.connectRatePerS);
+  const paced = startPaced(runtime.stations, runtime.clock, { ratePerS: opts.connectRatePerS, maxInFlight: opts.connectConcurrency });
   const progress = printProgress(runtime.clock, () => tally.counts(), (line) => process.stderr.write(`${line}\n`));
   const stopped = exitOnSignal(async () => {
     progress.stop();
     paced.cancel();
     await runtime.close();
   });
-  // the connect timeout starts when the last station was powered up
-  const rampMs = opts.connectRatePerS === undefined ? 0 : Math.ceil((1000 * Math.max(0, runtime.stations.length - 1)) / opts.connectRatePerS);
   try {
-    await waitConnected(runtime, opts.connectTimeoutMs + rampMs);
+    // the connect timeout starts when the last station was powered up
+    await paced.done;
+    await waitConnected(runtime, opts.connectTimeoutMs);
     if (runtime.stations.length) process.stdout.write(`connected evses=${identitiesField(runtime.stations.map((s) => s.identity))}\n`);
     // `ready` means every station's boot was Accepted, not just that its socket is up
     await waitBooted(runtime, opts.connectTimeoutMs);

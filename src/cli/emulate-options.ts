@@ -33,6 +33,21 @@ export function connectRateOption(text: string, problems: string[]): number | un
   return n;
 }
 
+/** Default of `--connect-concurrency`: as many first attempts in flight as the raw-client benchmark keeps. */
+export const DEFAULT_CONNECT_CONCURRENCY = 100;
+
+/** `--connect-concurrency N`: first attempts (connect and boot) open at once over the fleet; `unlimited`: no bound. */
+export function connectConcurrencyOption(text: string, problems: string[]): number | undefined {
+  const t = text.trim();
+  if (t === 'unlimited') return undefined;
+  const n = /^\d{1,7}$/.test(t) ? Number(t) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1) {
+    problems.push(`--connect-concurrency: expected a whole number of stations >= 1 (or unlimited), got ${JSON.stringify(text)}`);
+    return undefined;
+  }
+  return n;
+}
+
 /**
  * `--shard i/n`, or `auto/n`: i from JOB_COMPLETION_INDEX (0-based, as a Kubernetes Indexed Job sets it) + 1.
  */

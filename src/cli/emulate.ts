@@ -9,7 +9,7 @@ import { openFileLimit } from '../fleet/fd-limit.js';
 import { checkWorkerFit, defaultWorkers, fixedCsmsUrl, singleProcessParts, splitRange, stationCount, type StationRange } from '../fleet/fleet-plan.js';
 import type { Shard } from '../runner/shard.js';
 import { reportError } from './exit.js';
-import { connectRateOption, csmsUrlOption, emulateShardOption, workersOption } from './emulate-options.js';
+import { connectConcurrencyOption, connectRateOption, csmsUrlOption, DEFAULT_CONNECT_CONCURRENCY, emulateShardOption, workersOption } from './emulate-options.js';
 import { emulateFleet } from './emulate-fleet.js';
 import { emulateInProcess } from './emulate-local.js';
 import { outputDirOption, positiveNumberOption, seedOption } from './option-checks.js';
@@ -21,6 +21,7 @@ export interface EmulateOptions {
   connectTimeout: string;
   workers?: string;
   connectRate?: string;
+  connectConcurrency?: string;
   shard?: string;
   csmsUrl?: string;
 }
@@ -33,6 +34,8 @@ export interface ValidatedEmulateOptions {
   workers: number | 'auto';
   /** Power-ups per second over this machine's stations (undefined: all at once). */
   connectRatePerS: number | undefined;
+  /** First attempts (connect and boot) open at once over this machine's stations (undefined: no limit). */
+  connectConcurrency: number | undefined;
   shard: Shard | undefined;
   csmsUrl: string | undefined;
 }
@@ -57,10 +60,11 @@ export function validateEmulateOptions(opts: EmulateOptions, env: NodeJS.Process
   }
   const workers = workersOption(opts.workers ?? 'auto', problems);
   const connectRatePerS = connectRateOption(opts.connectRate ?? '1000', problems);
+  const connectConcurrency = connectConcurrencyOption(opts.connectConcurrency ?? String(DEFAULT_CONNECT_CONCURRENCY), problems);
   const shard = emulateShardOption(opts.shard, env, problems);
   const csmsUrl = csmsUrlOption(opts.csmsUrl, problems);
   if (problems.length > 0) throw new HarnessError(ERROR_CODES.USAGE, problems.join('\n'), { problems });
-  return { rig: opts.rig, trace: opts.trace, seed, connectTimeoutMs: Math.round(seconds * 1000), workers, connectRatePerS, shard, csmsUrl };
+  return { rig: opts.rig, trace: opts.trace, seed, connectTimeoutMs: Math.round(seconds * 1000), workers, connectRatePerS, connectConcurrency, shard, csmsUrl };
 }
 
 /** What this machine runs: which stations, where they connect, in how many workers. */

@@ -34,6 +34,7 @@ program
   .option('--connect-timeout <s>', 'seconds to wait for every EVSE to connect (counted from the last power-up under --connect-rate)', '30')
   .option('--workers <n>', 'station worker processes (the CSMS gets its own); 0: all in this process; auto: from the station count, CPUs and the descriptor limit', 'auto')
   .option('--connect-rate <n>', 'power-ups per second (e.g. 500 or 500/s; unlimited: all at once)', '1000')
+  .option('--connect-concurrency <n>', 'stations whose connection and boot are under way at once, at most (unlimited: no bound)', '100')
   .option('--shard <i/n>', 'run the i-th of n slices of the rig\'s stations against a shared CSMS; auto/n takes i from JOB_COMPLETION_INDEX (Kubernetes Indexed Job, 0-based)')
   .option('--csms-url <url>', 'connect the stations to this CSMS (ws:// or wss://) instead of starting the rig\'s')
   .action(async (opts: EmulateOptions) => {

@@ -31,6 +31,8 @@ export interface FleetOptions {
   startCsms: boolean;
   /** Power-ups per second over the whole fleet (undefined: all at once). */
   connectRatePerS: number | undefined;
+  /** First attempts (connect and boot) open at once over the whole fleet (undefined: no limit). */
+  connectConcurrency?: number | undefined;
   clock: Clock;
   /** Counts reports every this many ms. */
   reportEveryMs?: number;
@@ -114,8 +116,10 @@ export class Fleet {
       this.csmsUrl = o.csmsUrl ?? '';
     }
     const rate = o.connectRatePerS === undefined ? undefined : o.connectRatePerS / o.workers;
+    // the in-flight bound is shared out like the rate (at least one each)
+    const inFlight = o.connectConcurrency === undefined ? undefined : Math.max(1, Math.floor(o.connectConcurrency / o.workers));
     const workers = Array.from({ length: o.workers }, (_, i) => this.spawn({
-      role: 'stations', name: `w${i + 1}`, range: splitRange(o.range, i + 1, o.workers), csmsUrl: this.csmsUrl || undefined, overrideCsmsUrl: o.overrideCsmsUrl, connectRatePerS: rate, niceness: o.stationNiceness,
+      role: 'stations', name: `w${i + 1}`, range: splitRange(o.range, i + 1, o.workers), csmsUrl: this.csmsUrl || undefined, overrideCsmsUrl: o.overrideCsmsUrl, connectRatePerS: rate, connectConcurrency: inFlight, niceness: o.stationNiceness,
     }));
     await Promise.all(workers.map((h) => this.started(h)));
   }

@@ -10,6 +10,8 @@ export interface TallyCounts {
   connected: number;
   booted: number;
   failing: number;
+  /** Stations powered up so far (worker mode: the pacer's count; the timeout starts after the last). */
+  poweredUp?: number;
 }
 
 export interface Straggler {
@@ -71,6 +73,7 @@ export function addCounts(parts: readonly TallyCounts[]): TallyCounts {
     sum.connected += p.connected;
     sum.booted += p.booted;
     sum.failing += p.failing;
+    sum.poweredUp = (sum.poweredUp ?? 0) + (p.poweredUp ?? p.stations);
   }
   return sum;
 }

@@ -37,10 +37,10 @@ async function start(msg: WorkerStart): Promise<void> {
   send({ type: 'started', name, url: runtime.csms?.url, originEpochMs: clockOriginEpochMs(runtime.clock), traceFile: runtime.trace.path });
   if (msg.role !== 'stations') return;
   tally = new StationTally(runtime.stations);
-  paced = startPaced(runtime.stations, runtime.clock, msg.connectRatePerS);
+  paced = startPaced(runtime.stations, runtime.clock, { ratePerS: msg.connectRatePerS, maxInFlight: msg.connectConcurrency });
   const report = (): void => {
     if (stopping || !tally) return;
-    send({ type: 'counts', name, counts: tally.counts() });
+    send({ type: 'counts', name, counts: { ...tally.counts(), poweredUp: paced?.started ?? 0 } });
     runtime.clock.setTimer(msg.reportEveryMs, report, 'fleet counts');
   };
   report();

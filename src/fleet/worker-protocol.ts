@@ -23,6 +23,8 @@ export interface WorkerStart {
   overrideCsmsUrl?: boolean;
   /** Stations role: power-ups per second in this worker (undefined: all at once). */
   connectRatePerS?: number | undefined;
+  /** Stations role: first attempts (connect and boot) open at once in this worker, at most (undefined: no limit). */
+  connectConcurrency?: number | undefined;
   /** How often to report counts (ms). */
   reportEveryMs: number;
   /** Stations role: this process's nice value (os.setPriority; `run --workers` puts the load below the measuring process). */

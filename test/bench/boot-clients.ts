@@ -46,6 +46,12 @@ interface Options {
   heapProf: string | undefined;
   /** Wait for a `go` line on stdin before the measured window (the driver samples the CSMS first). */
   waitGo: boolean;
+  /** Raw 1.6 clients: after Accepted, one StatusNotification (connector 1 Available), as a virtual station sends. */
+  status: boolean;
+  /** Raw 1.6 clients: a virtual station's steady traffic from Accepted on (see rawTraffic); after the result, hold this long (s) and measure it. */
+  holdS: number;
+  /** Raw 1.6 clients in the hold: clock-aligned MeterValues every this many s (0: none). */
+  alignedS: number;
 }
 
 /** What one booted client is, to the benchmark: something that can be closed. */
@@ -81,7 +87,8 @@ export interface ClientResult {
   elu: number;
   baseline: MemSample;
   after: MemSample;
-  perClient: { heapUsed: number; heapPlusExternal: number; rss: number };
+  /** rssNoGc: RSS growth per client before the forced GC (what the fleet bench compares with). */
+  perClient: { rssNoGc: number; heapUsed: number; heapPlusExternal: number; rss: number };
   settleMs: number;
   profile?: ProfileSummary | undefined;
   heap?: HeapDiff | undefined;
@@ -334,19 +341,61 @@ function rawPopulation(opts: Options, version: '1.6' | '2.0.1'): Population {
       const client = new RPCClient({
         identity: `${opts.prefix}${i}`, endpoint: opts.url, protocols: [protocol], strictMode: true, reconnect: false,
       } as never);
+      let intervalS = 0;
       try {
         await client.connect();
-        const res = (await client.call('BootNotification', payload)) as { status?: string };
+        const res = (await client.call('BootNotification', payload)) as { status?: string; interval?: number };
         if (res.status !== 'Accepted') throw new Error(`BootNotification answered ${String(res.status)}`);
+        intervalS = Number(res.interval ?? 0);
+        if (opts.status && version === '1.6') {
+          await client.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available', timestamp: new Date().toISOString() });
+        }
       } catch (err) {
         await client.close({ force: true }).catch(() => undefined);
         throw err;
       }
-      return { close: () => client.close({ code: 1000, awaitPending: false }) };
+      // with a hold, the steady traffic starts at Accepted, as a virtual station's timers do
+      const timers = new Set<NodeJS.Timeout>();
+      if (opts.holdS > 0) rawTraffic(client, intervalS, opts.alignedS, timers);
+      return {
+        close: () => {
+          for (const t of timers) clearTimeout(t);
+          return client.close({ code: 1000, awaitPending: false });
+        },
+      };
     },
     quiet: (quietMs) => new Promise((r) => setTimeout(r, quietMs)),
     retries: () => 0,
   };
+}
+
+/**
+ * The steady state of a raw 1.6 client, the traffic of a virtual station with the same settings: a
+ * Heartbeat every `heartbeatS` (the interval of the boot answer), and with `alignedS` a MeterValues at
+ * every multiple of it on the wall clock (connector 1, the energy register, context Sample.Clock), each
+ * client on timers of its own as each station is.
+ */
+function rawTraffic(client: RPCClient, heartbeatS: number, alignedS: number, timers: Set<NodeJS.Timeout>): void {
+  let wh = 0;
+  const every = (nextMs: () => number, send: () => Promise<unknown>): void => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      send().catch(() => undefined);
+      every(nextMs, send);
+    }, nextMs());
+    timers.add(t);
+  };
+  if (heartbeatS > 0) every(() => heartbeatS * 1000, () => client.call('Heartbeat', {}));
+  if (alignedS > 0) {
+    const period = alignedS * 1000;
+    every(() => period - (Date.now() % period), () => {
+      wh += 10;
+      return client.call('MeterValues', {
+        connectorId: 1,
+        meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [{ value: String(wh), context: 'Sample.Clock', measurand: 'Energy.Active.Import.Register', location: 'Outlet', unit: 'Wh' }] }],
+      });
+    });
+  }
 }
 
 function virtualPopulation(opts: Options, version: '1.6' | '2.0.1'): Population {
@@ -477,6 +526,8 @@ async function run(opts: Options): Promise<void> {
   const s0 = performance.now();
   await pop.quiet(opts.settleMs, 10_000);
   const settleMs = performance.now() - s0;
+  // RSS as it is, before any forced GC: what the fleet's processes are measured with
+  const rssNoGc = process.memoryUsage().rss;
   await fullGc();
   const after = memSample();
   const alloc = await heapProf?.stop(Math.max(1, clients.length));
@@ -504,6 +555,7 @@ async function run(opts: Options): Promise<void> {
     baseline,
     after,
     perClient: {
+      rssNoGc: round((rssNoGc - baseline.rss) / n),
       heapUsed: round((after.heapUsed - baseline.heapUsed) / n),
       heapPlusExternal: round((after.heapUsed + after.external - baseline.heapUsed - baseline.external) / n),
       rss: round((after.rss - baseline.rss) / n),
@@ -515,13 +567,30 @@ async function run(opts: Options): Promise<void> {
     errors: [...new Set(errors)].slice(0, 5),
   };
   emit(result);
+  if (opts.holdS > 0) await hold(opts, clients, baseline, n);
   await closeAll(clients);
+}
+
+/** The steady state: every client's traffic for holdS; CPU and RSS over it (no forced GC). */
+async function hold(opts: Options, clients: readonly Booted[], baseline: MemSample, n: number): Promise<void> {
+  const cpu0 = process.cpuUsage();
+  const rss0 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, opts.holdS * 1000));
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const rss = process.memoryUsage().rss;
+  emit({
+    phase: 'hold', seconds: round(seconds, 1), clients: clients.length, cpuMs: round((cpu.user + cpu.system) / 1000, 1),
+    cpuMsPerClientHour: round(((cpu.user + cpu.system) / 1000 / n) * (3600 / seconds), 2),
+    rssStart: rss0, rssEnd: rss, rssPerClient: round((rss - baseline.rss) / n),
+  });
 }
 
 function parseArgs(argv: string[]): Options {
   const opts: Options = {
     mode: 'raw', url: '', n: 1000, concurrency: 100, warmup: 10, settleMs: 200, timeoutMs: 60_000, prefix: 'BENCH', cpuProf: undefined, heapSummary: false,
-    heapProf: undefined, waitGo: false,
+    heapProf: undefined, waitGo: false, status: false, holdS: 0, alignedS: 0,
   };
   readFlags(argv, (a, val) => {
     const num = (): number => {
@@ -547,6 +616,9 @@ function parseArgs(argv: string[]): Options {
       case '--heap-summary': opts.heapSummary = true; break;
       case '--heap-prof': opts.heapProf = val(); break;
       case '--wait-go': opts.waitGo = true; break;
+      case '--status': opts.status = true; break;
+      case '--hold-s': opts.holdS = num(); break;
+      case '--aligned-s': opts.alignedS = Math.floor(num()); break;
       default: throw new Error(`unknown argument ${a ?? ''}`);
     }
   });

@@ -2,16 +2,21 @@
  * Boot storm of `chargebench emulate` (the CLI, its stations in worker processes) beside raw
  * ocpp-rpc clients (boot-clients.js --mode raw) in the same run, both against the bench CSMS in its
  * own process and both timed from the CSMS's side: its count of connected, Accepted stations, polled
- * every 100 ms. Then the fleet holds for --hold-s with the CSMS's heartbeat interval (steady state:
- * CPU and RSS of the fleet's processes per station).
+ * every 100 ms. Both populations send the same traffic: BootNotification, then one StatusNotification
+ * (connector 1), then a Heartbeat every --heartbeat-s (the CSMS's boot answer) and, with --aligned-s,
+ * clock-aligned MeterValues (the stations' ClockAlignedDataInterval; raw clients on timers of their
+ * own), from Accepted on. Both keep at most --concurrency first attempts in flight (emulate's
+ * --connect-concurrency). Then each population holds for --hold-s (steady state: CPU and RSS per
+ * station over the hold, and every station still connected and Accepted at its end).
  *
  *   npm run build && node dist/test/bench/boot-storm-fleet.bench.js [--n 1000] [--workers 1] [--connect-rate 2000]
- *        [--concurrency 100] [--hold-s 60] [--heartbeat-s 30] [--out out/bench/boot-storm-fleet.json]
+ *        [--concurrency 100] [--hold-s 60] [--heartbeat-s 30] [--aligned-s 30] [--out out/bench/boot-storm-fleet.json]
  *
  * boots/s = N / (first Accepted seen -> all N Accepted). Fleet CPU is every fleet process's user+system
- * time from spawn (process start and the rig's build included); raw CPU is boot-clients' own during
- * its boot window. RSS per station: the fleet's processes summed / N (upper bound: the processes'
- * own baseline is included); raw: boot-clients' RSS growth / N.
+ * time from spawn (process start and the rig's build included), minus a one-station run's; raw CPU is
+ * boot-clients' own during its boot window. RSS per station, neither after a forced GC: the fleet's
+ * processes summed minus a one-station run's, / N; raw: boot-clients' RSS growth over its baseline / N.
+ * Each population starts once the machine's TIME_WAIT sockets are below 1,000 (at most 70 s wait).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +31,7 @@ const REPO = resolve(HERE, '../../..');
 const BIN = join(REPO, 'bin/chargebench.js');
 const TICK_S = 100; // /proc clock ticks per second on Linux
 
-interface Options { n: number; workers: number; connectRate: string; concurrency: number; holdS: number; heartbeatS: number; out: string; timeoutS: number }
+interface Options { n: number; workers: number; connectRate: string; concurrency: number; holdS: number; heartbeatS: number; alignedS: number; out: string; timeoutS: number }
 
 function start(cmd: string, args: string[], label: string, stdin: 'pipe' | 'ignore' = 'pipe'): Proc {
   return spawnJsonLines(cmd, args, label, stdin);
@@ -55,11 +60,42 @@ function usage(pids: number[]): { cpuMs: number; rss: number } {
   return { cpuMs, rss };
 }
 
-async function accepted(csms: Proc): Promise<number> {
-  csms.proc.stdin?.write('stats\n');
-  const s = (await csms.next('stats', 30_000)).stats as { accepted: number };
-  return s.accepted;
+interface CsmsStats { accepted: number; connected: number; calls: Record<string, number> }
+
+/** Sockets in TIME_WAIT on this machine (/proc/net/sockstat). */
+function timeWait(): number {
+  const m = /^TCP:.* tw (\d+)/m.exec(readFileSync('/proc/net/sockstat', 'utf8'));
+  return m ? Number(m[1]) : 0;
 }
+
+/**
+ * Let the previous population's closed connections leave TIME_WAIT (at most 70 s), so that both
+ * populations connect with the same ephemeral-port table (the raw clients' 10,000 closes would
+ * otherwise still be there when the fleet connects).
+ */
+async function drainTimeWait(): Promise<number> {
+  const until = performance.now() + 70_000;
+  while (timeWait() > 1000 && performance.now() < until) await new Promise((r) => setTimeout(r, 1000));
+  return timeWait();
+}
+
+async function stats(csms: Proc): Promise<CsmsStats> {
+  csms.proc.stdin?.write('stats\n');
+  return (await csms.next('stats', 30_000)).stats as CsmsStats;
+}
+
+async function accepted(csms: Proc): Promise<number> {
+  return (await stats(csms)).accepted;
+}
+
+/** CALLs by action between two samples of the CSMS's counts. */
+function callsBetween(a: CsmsStats, b: CsmsStats): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(b.calls)) out[k] = v - (a.calls[k] ?? 0);
+  return out;
+}
+
+interface Hold { seconds: number; acceptedAtEnd: number; connectedAtEnd: number; calls: Record<string, number>; cpuMsPerStationHour: number; rss: number; rssPerStationMarginal?: number }
 
 /** Poll until `n` Accepted; returns [first Accepted seen, all Accepted] in ms on performance.now(). */
 async function waitAccepted(csms: Proc, n: number, timeoutMs: number): Promise<{ first: number; last: number }> {
@@ -76,20 +112,22 @@ async function waitAccepted(csms: Proc, n: number, timeoutMs: number): Promise<{
 }
 
 interface FleetRun {
-  processes: number; spawnToAllMs: number; spawnToFirstMs: number; windowMs: number; bootsPerSec: number;
-  cpuMs: number; rss: number; hold?: { seconds: number; acceptedAtEnd: number; cpuMsPerStationHour: number; rss: number };
+  timeWaitAtStart: number; processes: number; spawnToAllMs: number; spawnToFirstMs: number; windowMs: number; bootsPerSec: number;
+  cpuMs: number; rss: number; hold?: Hold;
   marginal?: { cpuMsPerBoot: number; rssPerStation: number };
 }
 
 /** One `emulate` of n stations against a fresh bench CSMS: boot window, CPU from spawn, RSS settled, then a hold. */
 async function fleetRun(o: Options, dir: string, n: number, holdS: number): Promise<FleetRun & { marginal: { cpuMsPerBoot: number; rssPerStation: number } }> {
+  const tw = await drainTimeWait();
   const csms = start(process.execPath, [join(HERE, 'csms-server.js'), '--heartbeat', String(o.heartbeatS)], 'csms(fleet)');
   try {
     const url = String((await csms.next('url', 30_000)).url);
     const rig = join(dir, `fleet-${n}.yaml`);
-    writeFileSync(rig, `name: boot-storm\ntrace: { enabled: false }\nevses:\n  - { identity: "FLEET-{n}", count: ${n}, ocppVersion: "1.6", csmsUrl: ${JSON.stringify(url)}, meterSampleIntervalS: 0 }\n`);
+    const aligned = o.alignedS > 0 ? `, settings: { ClockAlignedDataInterval: "${o.alignedS}", MeterValuesAlignedData: "Energy.Active.Import.Register" }` : '';
+    writeFileSync(rig, `name: boot-storm\ntrace: { enabled: false }\nevses:\n  - { identity: "FLEET-{n}", count: ${n}, ocppVersion: "1.6", csmsUrl: ${JSON.stringify(url)}, meterSampleIntervalS: 0${aligned} }\n`);
     const t0 = performance.now();
-    const fleet = start(process.execPath, [BIN, 'emulate', '--rig', rig, '--workers', String(o.workers), '--connect-rate', o.connectRate, '--connect-timeout', String(o.timeoutS)], 'emulate', 'ignore');
+    const fleet = start(process.execPath, [BIN, 'emulate', '--rig', rig, '--workers', String(o.workers), '--connect-rate', o.connectRate, '--connect-concurrency', String(o.concurrency), '--connect-timeout', String(o.timeoutS)], 'emulate', 'ignore');
     try {
       const w = await waitAccepted(csms, n, o.timeoutS * 1000);
       const pids = tree(fleet.proc.pid as number);
@@ -97,15 +135,20 @@ async function fleetRun(o: Options, dir: string, n: number, holdS: number): Prom
       await new Promise((r) => setTimeout(r, 2000));
       const settled = usage(pids);
       const run: FleetRun = {
-        processes: pids.length, spawnToAllMs: w.last - t0, spawnToFirstMs: w.first - t0, windowMs: w.last - w.first,
+        timeWaitAtStart: tw, processes: pids.length, spawnToAllMs: w.last - t0, spawnToFirstMs: w.first - t0, windowMs: w.last - w.first,
         bootsPerSec: (1000 * n) / Math.max(1, w.last - w.first), cpuMs: u.cpuMs, rss: settled.rss,
       };
       if (holdS > 0) {
         const h0 = performance.now();
+        const s0 = await stats(csms);
         await new Promise((r) => setTimeout(r, holdS * 1000));
         const end = usage(pids);
         const seconds = (performance.now() - h0) / 1000;
-        run.hold = { seconds, acceptedAtEnd: await accepted(csms), cpuMsPerStationHour: ((end.cpuMs - settled.cpuMs) / n) * (3600 / seconds), rss: end.rss };
+        const s1 = await stats(csms);
+        run.hold = {
+          seconds, acceptedAtEnd: s1.accepted, connectedAtEnd: s1.connected, calls: callsBetween(s0, s1),
+          cpuMsPerStationHour: ((end.cpuMs - settled.cpuMs) / n) * (3600 / seconds), rss: end.rss,
+        };
       }
       return { ...run, marginal: { cpuMsPerBoot: 0, rssPerStation: 0 } };
     } finally {
@@ -117,7 +160,7 @@ async function fleetRun(o: Options, dir: string, n: number, holdS: number): Prom
 }
 
 async function main(): Promise<void> {
-  const o: Options = { n: 1000, workers: 1, connectRate: '2000', concurrency: 100, holdS: 60, heartbeatS: 30, out: join(REPO, 'out/bench/boot-storm-fleet.json'), timeoutS: 600 };
+  const o: Options = { n: 1000, workers: 1, connectRate: '2000', concurrency: 100, holdS: 60, heartbeatS: 30, alignedS: 30, out: join(REPO, 'out/bench/boot-storm-fleet.json'), timeoutS: 600 };
   readFlags(process.argv.slice(2), (a, val) => {
     switch (a) {
       case '--n': o.n = Number(val()); break;
@@ -126,6 +169,7 @@ async function main(): Promise<void> {
       case '--concurrency': o.concurrency = Number(val()); break;
       case '--hold-s': o.holdS = Number(val()); break;
       case '--heartbeat-s': o.heartbeatS = Number(val()); break;
+      case '--aligned-s': o.alignedS = Number(val()); break;
       case '--timeout-s': o.timeoutS = Number(val()); break;
       case '--out': o.out = resolve(val()); break;
       default: throw new Error(`unknown argument ${a}`);
@@ -138,16 +182,28 @@ async function main(): Promise<void> {
   try {
     // ---- raw ocpp-rpc clients
     {
+      const tw = await drainTimeWait();
       const csms = start(process.execPath, [join(HERE, 'csms-server.js'), '--heartbeat', String(o.heartbeatS)], 'csms(raw)');
       const url = String((await csms.next('url', 30_000)).url);
-      const raw = start(process.execPath, ['--expose-gc', join(HERE, 'boot-clients.js'), '--mode', 'raw', '--url', url, '--n', String(o.n), '--concurrency', String(o.concurrency), '--warmup', '10', '--wait-go', '--prefix', 'RAW-'], 'raw');
+      const raw = start(process.execPath, ['--expose-gc', join(HERE, 'boot-clients.js'), '--mode', 'raw', '--url', url, '--n', String(o.n), '--concurrency', String(o.concurrency), '--warmup', '10', '--wait-go', '--prefix', 'RAW-',
+        '--status', '--hold-s', String(o.holdS), '--aligned-s', String(o.alignedS), '--timeout-ms', String(o.timeoutS * 1000)], 'raw');
       await raw.next('phase', 60_000);
       raw.proc.stdin?.write('go\n');
       const w = await waitAccepted(csms, o.n, o.timeoutS * 1000);
       let r: Record<string, unknown>;
       do r = await raw.next('phase', o.timeoutS * 1000); while (r.phase !== 'result');
-      const c = r as { cpuMs: { user: number; system: number }; perClient: { rss: number; heapUsed: number }; bootsPerSec: number };
-      result.raw = { windowMs: w.last - w.first, bootsPerSec: (1000 * o.n) / (w.last - w.first), ownBootsPerSec: c.bootsPerSec, cpuMsPerBoot: (c.cpuMs.user + c.cpuMs.system) / o.n, rssPerStation: c.perClient.rss, heapPerStation: c.perClient.heapUsed };
+      const c = r as { cpuMs: { user: number; system: number }; perClient: { rss: number; rssNoGc: number; heapUsed: number }; bootsPerSec: number };
+      const rawOut: Record<string, unknown> = {
+        windowMs: w.last - w.first, bootsPerSec: (1000 * o.n) / (w.last - w.first), ownBootsPerSec: c.bootsPerSec, cpuMsPerBoot: (c.cpuMs.user + c.cpuMs.system) / o.n,
+        timeWaitAtStart: tw, rssPerStation: c.perClient.rssNoGc, rssPerStationAfterGc: c.perClient.rss, heapPerStation: c.perClient.heapUsed, callsInWindow: (await stats(csms)).calls,
+      };
+      if (o.holdS > 0) {
+        const s0 = await stats(csms);
+        const h = await raw.next('phase', (o.holdS + 60) * 1000) as { phase: string; seconds: number; cpuMsPerClientHour: number; rssEnd: number; rssPerClient: number };
+        const s1 = await stats(csms);
+        rawOut.hold = { seconds: h.seconds, acceptedAtEnd: s1.accepted, connectedAtEnd: s1.connected, calls: callsBetween(s0, s1), cpuMsPerStationHour: h.cpuMsPerClientHour, rssPerStation: h.rssPerClient };
+      }
+      result.raw = rawOut;
       process.stderr.write(`  raw    ${JSON.stringify(result.raw)}\n`);
       await raw.stop();
       await csms.stop();
@@ -163,7 +219,15 @@ async function main(): Promise<void> {
     process.stderr.write(`  fleet  ${JSON.stringify(fleet)}\n`);
     const raw = result.raw as { bootsPerSec: number; cpuMsPerBoot: number; rssPerStation: number };
     const m = fleet.marginal;
-    result.ratios = { bootsPerSec: fleet.bootsPerSec / raw.bootsPerSec, cpuPerBootMarginal: m.cpuMsPerBoot / raw.cpuMsPerBoot, rssPerStationMarginal: m.rssPerStation / raw.rssPerStation };
+    const ratios: Record<string, number> = { bootsPerSec: fleet.bootsPerSec / raw.bootsPerSec, cpuPerBootMarginal: m.cpuMsPerBoot / raw.cpuMsPerBoot, rssPerStationMarginal: m.rssPerStation / raw.rssPerStation };
+    const rawHold = (result.raw as { hold?: { cpuMsPerStationHour: number; rssPerStation: number } }).hold;
+    if (fleet.hold && rawHold) {
+      const holdRss = (fleet.hold.rss - base.rss) / o.n;
+      fleet.hold = { ...fleet.hold, rssPerStationMarginal: holdRss } as Hold;
+      ratios.holdCpuPerStationHour = fleet.hold.cpuMsPerStationHour / rawHold.cpuMsPerStationHour;
+      ratios.holdRssPerStationMarginal = holdRss / rawHold.rssPerStation;
+    }
+    result.ratios = ratios;
     result.loadAfter = loadavg();
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     mkdirSync(dirname(o.out), { recursive: true });

@@ -3,7 +3,8 @@
  * `{"url": "ws://127.0.0.1:<port>/ocpp"}` once listening, then serves until SIGTERM/SIGINT or until
  * stdin closes. Commands on stdin, one per line, each answered by one JSON line on stdout:
  *
- *   stats        {"stats": {cpuUserMs, cpuSystemMs, rss, heapUsed, stations, connected, accepted}}
+ *   stats        {"stats": {cpuUserMs, cpuSystemMs, rss, heapUsed, stations, connected, accepted, calls}}
+ *                (calls: CALLs received, by action: the traffic both populations sent)
  *   prof-start   start an in-process CPU profile            -> {"ok": "prof-start"}
  *   prof-stop    stop it, write it to --cpu-prof FILE        -> {"profile": <summary>}
  *
@@ -52,6 +53,15 @@ async function main(): Promise<void> {
     { clock, trace, rng: new RngFactory('ocpp-boot-bench').stream('csms') },
   );
 
+  // CALLs received by action, counted from the trace records of incoming frames
+  const calls: Record<string, number> = {};
+  trace.subscribe((r) => {
+    const rec = r as { kind?: string; dir?: string; raw?: unknown };
+    if (rec.kind !== 'ocpp' || rec.dir !== 'in' || typeof rec.raw !== 'string' || !rec.raw.startsWith('[2,')) return;
+    const action = rec.raw.split('"')[3] ?? '?';
+    calls[action] = (calls[action] ?? 0) + 1;
+  });
+
   let stopping = false;
   const stop = (code: number): void => {
     if (stopping) return;
@@ -84,6 +94,7 @@ async function main(): Promise<void> {
               stations: stations.length,
               connected: stations.filter((s) => s.connected).length,
               accepted: stations.filter((s) => s.connected && s.bootStatus === 'Accepted').length,
+              calls,
             },
           });
           break;

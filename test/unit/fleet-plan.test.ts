@@ -15,7 +15,7 @@ import { parseMaxOpenFiles } from '../../src/fleet/fd-limit.js';
 import { checkWorkerFit, defaultWorkers, fixedCsmsUrl, sliceEvses, splitRange, stationCount, stationsOnlyRig } from '../../src/fleet/fleet-plan.js';
 import { startPaced } from '../../src/fleet/pacer.js';
 import { mergeTraceParts } from '../../src/fleet/trace-merge.js';
-import { connectRateOption, csmsUrlOption, emulateShardOption, workersOption } from '../../src/cli/emulate-options.js';
+import { connectConcurrencyOption, connectRateOption, csmsUrlOption, emulateShardOption, workersOption } from '../../src/cli/emulate-options.js';
 import { emulateLayout, validateEmulateOptions } from '../../src/cli/emulate.js';
 
 const dirs: string[] = [];
@@ -154,6 +154,53 @@ describe('connect-rate pacer (VirtualClock)', () => {
     const burst: number[] = [];
     startPaced(Array.from({ length: 5 }, () => ({ start: async () => { burst.push(clock.now()); } })), clock, undefined);
     expect(burst).toHaveLength(5);
+  });
+});
+
+describe('connect-concurrency bound (VirtualClock)', () => {
+  it('keeps at most N first attempts open, starts the next as one ends, in list order; counts what it started', async () => {
+    const clock = new VirtualClock({ quiescence: new Quiescence() });
+    let open = 0;
+    let most = 0;
+    const order: number[] = [];
+    // station i's first attempt takes 50 + 10 * (i % 3) ms
+    const items = Array.from({ length: 20 }, (_, i) => ({
+      start: async () => {
+        order.push(i);
+        open++;
+        most = Math.max(most, open);
+        await clock.sleep(50 + 10 * (i % 3));
+        open--;
+      },
+    }));
+    const paced = startPaced(items, clock, { ratePerS: 1000, maxInFlight: 4 });
+    await clock.runFor(100);
+    // 4 open at once, the rest wait for a slot
+    expect(paced.started).toBeLessThan(20);
+    await clock.runFor(2000);
+    await paced.done;
+    expect(paced.started).toBe(20);
+    expect(most).toBe(4);
+    expect(order).toEqual([...Array(20).keys()]);
+    // a start that fails frees its slot too
+    let calls = 0;
+    const failing = startPaced(Array.from({ length: 6 }, () => ({ start: async () => { calls++; throw new Error('refused'); } })), clock, { ratePerS: undefined, maxInFlight: 1 });
+    await clock.runFor(100);
+    await failing.done;
+    expect(calls).toBe(6);
+  });
+
+  it('parses --connect-concurrency', () => {
+    const problems: string[] = [];
+    expect(connectConcurrencyOption('250', problems)).toBe(250);
+    expect(connectConcurrencyOption('unlimited', problems)).toBeUndefined();
+    expect(problems).toEqual([]);
+    connectConcurrencyOption('0', problems);
+    connectConcurrencyOption('many', problems);
+    expect(problems).toEqual([
+      expect.stringMatching(/^--connect-concurrency: expected a whole number of stations >= 1 \(or unlimited\), got "0"/),
+      expect.stringMatching(/^--connect-concurrency: .* got "many"/),
+    ]);
   });
 });
 

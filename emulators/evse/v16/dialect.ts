@@ -136,6 +136,15 @@ export function createDialect16(station: ChargeStation): StationDialect {
       };
     },
 
+    alignedMeterValues(c: Connector, sample: MeterValue[]) {
+      const values = sample.filter(measurandFilter(station.setting('MeterValuesAlignedData') ?? ''));
+      if (values.length === 0) return undefined;
+      const payload: Payload = { connectorId: c.id, meterValue: [meterValue16(station.clock.wallTime(), values, 'Sample.Clock')] };
+      const tx = c.tx ? csmsTxId(station, c.tx.localTxId) : undefined;
+      if (tx !== undefined) payload.transactionId = tx;
+      return { action: 'MeterValues', payload };
+    },
+
     txEnded(c: Connector, tx: Transaction, sample: MeterValue[], reason: StopReason) {
       const payload: Payload = {
         transactionId: TX_ID_PLACEHOLDER,

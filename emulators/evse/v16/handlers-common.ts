@@ -56,7 +56,7 @@ export function localTxOf(station: ChargeStation, transactionId: number): string
   return undefined;
 }
 
-export type ReadingContext = 'Sample.Periodic' | 'Trigger' | 'Transaction.Begin' | 'Transaction.End' | 'Other';
+export type ReadingContext = 'Sample.Periodic' | 'Sample.Clock' | 'Trigger' | 'Transaction.Begin' | 'Transaction.End' | 'Other';
 
 /** Measurands named in a comma-separated configuration value (undefined value = no filter). */
 export function measurandFilter(value: string | undefined): ((m: MeterValue) => boolean) {
