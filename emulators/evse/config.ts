@@ -107,6 +107,19 @@ export const StationConfigSchema = z.object({
 });
 
 export type StationConfig = z.output<typeof StationConfigSchema>;
+
+/** Site supply phases a station draws on: its own `supplyPhases`, else the first n of an AC station's n phases (DC: all three). */
+export function supplyPhasesOf(config: StationConfig): ('L1' | 'L2' | 'L3')[] {
+  const e = config.electrical;
+  return config.supplyPhases ?? (e.kind === 'AC' ? (['L1', 'L2', 'L3'] as const).slice(0, e.phases) : ['L1', 'L2', 'L3']);
+}
+
+/** The CSMS URL a station connects to: its own, else the rig's emulated CSMS; neither is a config error. */
+export function csmsUrlOf(config: StationConfig, defaultUrl: string | undefined): string {
+  const url = config.csmsUrl ?? defaultUrl;
+  if (!url) throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `${config.identity}: no csmsUrl and no emulated CSMS in the rig`);
+  return url;
+}
 export type StationConfigInput = z.input<typeof StationConfigSchema>;
 
 /** A station config from input, or a CONFIG_INVALID error listing every problem with its path. */

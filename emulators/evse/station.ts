@@ -2,7 +2,6 @@ import type { IdTokenType } from './id-token.js';
 import { EventEmitter } from 'node:events';
 import type { BootState, StationDeps } from './station-deps.js';
 import type { Clock, TimerHandle } from '../../src/core/clock.js';
-import { ERROR_CODES, HarnessError } from '../../src/core/errors.js';
 import type { Trace } from '../../src/core/trace.js';
 import type { OcppLink, ResponseFaults } from '../../src/transport/ocpp-link.js';
 import { applyConnectorFaults } from './connector-faults.js';
@@ -10,7 +9,7 @@ import { armAlignedData } from './aligned-data.js';
 import { StationQuirks } from './quirks/runtime.js';
 import type { StationQuirkActions } from './quirks/types.js';
 import type { Payload } from '../../src/transport/ocpp-types.js';
-import { parseStationConfig, type StationConfig, type StationConfigInput } from './config.js';
+import { csmsUrlOf, parseStationConfig, supplyPhasesOf, type StationConfig, type StationConfigInput } from './config.js';
 import { shareDefaultParts } from './config-defaults.js';
 import type { Connector, DetailedStatus } from './connector.js';
 import type { BootReason, StationDialect, StopReason } from './dialect.js';
@@ -104,24 +103,17 @@ export class ChargeStation extends EventEmitter {
     });
   }
 
-  get state(): BootState {
-    return this.bootState;
-  }
+  get state(): BootState { return this.bootState; }
 
   /** Powered up (start() called and not stopped). */
-  get isRunning(): boolean {
-    return this.running;
-  }
+  get isRunning(): boolean { return this.running; }
 
   /** Site supply phases this station draws on. */
   get supplyPhases(): ('L1' | 'L2' | 'L3')[] {
-    const e = this.config.electrical;
-    return this.config.supplyPhases ?? (e.kind === 'AC' ? (['L1', 'L2', 'L3'] as const).slice(0, e.phases) : ['L1', 'L2', 'L3']);
+    return supplyPhasesOf(this.config);
   }
 
-  get connected(): boolean {
-    return this.net.connected;
-  }
+  get connected(): boolean { return this.net.connected; }
 
   /** Injected faults on this station's answers to the CSMS (ocpp/delay-responses, ocpp/drop-responses). */
   get responseFaults(): ResponseFaults {
@@ -134,9 +126,7 @@ export class ChargeStation extends EventEmitter {
   }
 
   get csmsUrl(): string {
-    const url = this.config.csmsUrl ?? this.deps.defaultCsmsUrl;
-    if (!url) throw new HarnessError(ERROR_CODES.CONFIG_INVALID, `${this.identity}: no csmsUrl and no emulated CSMS in the rig`);
-    return url;
+    return csmsUrlOf(this.config, this.deps.defaultCsmsUrl);
   }
 
   setting(name: string): string | undefined {
@@ -335,9 +325,7 @@ export class ChargeStation extends EventEmitter {
     this.armAligned();
   }
 
-  private armAligned(): void {
-    this.timers.aligned = armAlignedData(this, this.timers.aligned, () => this.armAligned());
-  }
+  private armAligned(): void { this.timers.aligned = armAlignedData(this, this.timers.aligned, () => this.armAligned()); }
 
   private scheduleBoot(intervalS: number): void {
     this.timers.boot = this.clock.setTimer(intervalS * 1000, () => void this.boot(), `boot retry ${this.identity}`);

@@ -33,8 +33,8 @@ export function connectRateOption(text: string, problems: string[]): number | un
   return n;
 }
 
-/** Default of `--connect-concurrency`: as many first attempts in flight as the raw-client benchmark keeps. */
-export const DEFAULT_CONNECT_CONCURRENCY = 100;
+/** Default of `--connect-concurrency`. */
+export { DEFAULT_CONNECT_CONCURRENCY } from '../fleet/pacer.js';
 
 /** `--connect-concurrency N`: first attempts (connect and boot) open at once over the fleet; `unlimited`: no bound. */
 export function connectConcurrencyOption(text: string, problems: string[]): number | undefined {

@@ -15,6 +15,9 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 /** Tick of the pacer: short enough for a smooth ramp, long enough to batch at high rates. */
 const TICK_MS = 10;
 
+/** First attempts (connect and boot) in flight over a fleet by default: as many as the raw-client benchmark keeps; more overflow a CSMS's listen queue on a 2-core machine. */
+export const DEFAULT_CONNECT_CONCURRENCY = 100;
+
 export interface Paced {
   /** Resolves once every station was started. */
   done: Promise<void>;

@@ -19,6 +19,7 @@ import { expandEvses, type Rig } from '../plan/rig-schema.js';
 import { selectStations } from '../runner/selectors.js';
 import { pointAt, singleProcessParts, sliceEvses, type StationRange } from './fleet-plan.js';
 import { Fleet } from './fleet.js';
+import { DEFAULT_CONNECT_CONCURRENCY } from './pacer.js';
 import { mergeTraceParts } from './trace-merge.js';
 
 export interface RunWorkersOptions {
@@ -101,7 +102,7 @@ export class RunWorkers {
     const fleetTrace = o.traceFile ? `${o.traceFile}.workers.jsonl` : undefined;
     const fleet = await Fleet.start({
       rigFile: o.rigFile, seed: o.seed, runId: o.runId, traceFile: fleetTrace, workers: layout.workers, range: layout.load,
-      csmsUrl: undefined, overrideCsmsUrl: false, startCsms: layout.csmsProcess, connectRatePerS: undefined, clock: o.clock, reportEveryMs: 200,
+      csmsUrl: undefined, overrideCsmsUrl: false, startCsms: layout.csmsProcess, connectRatePerS: undefined, connectConcurrency: DEFAULT_CONNECT_CONCURRENCY, clock: o.clock, reportEveryMs: 200,
       stationNiceness: LOAD_NICENESS,
     });
     const rw = new RunWorkers(fleet, layout, layout.measuringRig(fleet.csmsUrl), fleetTrace);
