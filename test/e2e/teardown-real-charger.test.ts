@@ -89,13 +89,19 @@ describe.skipIf(!hasPeer)('clean teardown of a real charger connected to the bui
     // after the teardown began: the CSMS's RemoteStopTransaction (Accepted), then the charger's StopTransaction, answered
     const began = trace.findIndex((r) => r.message === 'clean-teardown-start');
     expect(began).toBeGreaterThan(0);
+    // one RemoteStopTransaction, or more when the charger rejected the first because the start's answer
+    // had just been sent (it did not know the transaction id yet): the teardown asks again
     const remote = framesOf(trace, 'RemoteStopTransaction');
-    expect(remote.map((r) => [r.endpoint, r.dir])).toEqual([['csms', 'out']]);
+    expect(remote.length).toBeGreaterThan(0);
+    expect(remote.every((r) => r.endpoint === 'csms' && r.dir === 'out')).toBe(true);
     expect(trace.indexOf(remote[0] as Rec)).toBeGreaterThan(began);
     const stop = framesOf(trace, 'StopTransaction').filter((r) => r.dir === 'in' && r.raw?.startsWith('[2,'));
     expect(stop).toHaveLength(1);
-    expect(trace.indexOf(stop[0] as Rec)).toBeGreaterThan(trace.indexOf(remote[0] as Rec));
-    expect(trace.find((r) => r.message === 'clean-teardown-remote-stop')?.data).toMatchObject({ action: 'RemoteStopTransaction', answer: { status: 'Accepted' } });
+    expect(trace.indexOf(stop[0] as Rec)).toBeGreaterThan(trace.indexOf(remote.at(-1) as Rec));
+    const answers = trace.filter((r) => r.message === 'clean-teardown-remote-stop');
+    expect(answers).toHaveLength(remote.length);
+    expect(answers.at(-1)?.data).toMatchObject({ action: 'RemoteStopTransaction', answer: { status: 'Accepted' } });
+    expect(answers.slice(0, -1).every((r) => JSON.stringify(r.data?.answer) === '{"status":"Rejected"}')).toBe(true);
     // the charger itself (its own process) has no transaction left
     const state = await (await fetch(`${peer.hands}/state`)).json() as Record<string, unknown>;
     expect(JSON.stringify(state)).not.toMatch(/"(transaction_?[iI]d|transactionId)":\s*\d+/);
