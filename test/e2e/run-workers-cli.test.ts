@@ -6,11 +6,11 @@
  * names a load station, a load selector with a gap, or half of the two flags is a usage error (exit 2).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, startCli, type LiveCli } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach, runCli, startCli } from '../support/cli.js';
 
 interface Rec { seq: number; t: number; kind: string; endpoint?: string; station?: string; dir?: string; raw?: string; message?: string; data?: { parts?: string[]; workers?: number; csmsProcess?: boolean } }
 
@@ -40,17 +40,7 @@ const PLAN = [
 ].join('\n');
 
 describe('chargebench run --workers (real processes)', () => {
-  const live: LiveCli[] = [];
-  const dirs: string[] = [];
-  afterEach(async () => {
-    for (const l of live.splice(0)) {
-      if (l.child.exitCode === null) {
-        l.child.kill('SIGKILL');
-        await l.exited;
-      }
-    }
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
+  const { live, dirs } = cleanupAfterEach();
 
   function tmp(): string {
     const d = mkdtempSync(join(tmpdir(), 'cb-run-workers-'));
