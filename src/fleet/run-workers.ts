@@ -98,7 +98,7 @@ export class RunWorkers {
   }
 
   /** Start the CSMS process and the load workers; resolves once every load station is connected and booted. */
-  static async start(layout: RunLayout, o: { rigFile: string; seed: number | undefined; runId: string; traceFile: string | undefined; clock: Clock; readyTimeoutMs: number }): Promise<RunWorkers> {
+  static async start(layout: RunLayout, o: { rigFile: string; seed: number | undefined; runId: string; traceFile: string | undefined; clock: Clock; readyTimeoutMs: number; signal?: AbortSignal | undefined }): Promise<RunWorkers> {
     const fleetTrace = o.traceFile ? `${o.traceFile}.workers.jsonl` : undefined;
     const fleet = await Fleet.start({
       rigFile: o.rigFile, seed: o.seed, runId: o.runId, traceFile: fleetTrace, workers: layout.workers, range: layout.load,
@@ -107,7 +107,7 @@ export class RunWorkers {
     });
     const rw = new RunWorkers(fleet, layout, layout.measuringRig(fleet.csmsUrl), fleetTrace);
     try {
-      await rw.ready(o.clock, o.readyTimeoutMs);
+      await rw.ready(o.clock, o.readyTimeoutMs, o.signal);
     } catch (err) {
       await fleet.close().catch(() => undefined);
       if (fleetTrace) rmSync(fleetTrace, { force: true });
@@ -116,10 +116,17 @@ export class RunWorkers {
     return rw;
   }
 
-  private ready(clock: Clock, timeoutMs: number): Promise<void> {
+  /** Resolves once every load station is connected and booted; rejects on the timeout, or at once when `signal` aborts (SIGINT). */
+  private ready(clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const fleet = this.fleet;
     return new Promise<void>((resolve, reject) => {
-      let off = (): void => undefined;
+      let stopWatching = (): void => undefined;
+      const onAbort = (): void => {
+        timer.cancel();
+        off();
+        reject(new HarnessError(ERROR_CODES.WORKER_FAILED, `--workers: interrupted while the load stations came up (${fleet.total().booted} of ${fleet.stationCount} booted)`));
+      };
+      const off = (): void => { stopWatching(); signal?.removeEventListener('abort', onAbort); };
       const timer = clock.setTimer(timeoutMs, () => {
         off();
         const c = fleet.total();
@@ -133,7 +140,9 @@ export class RunWorkers {
           resolve();
         }
       };
-      off = fleet.onCounts(check);
+      stopWatching = fleet.onCounts(check);
+      if (signal?.aborted) { onAbort(); return; }
+      signal?.addEventListener('abort', onAbort, { once: true });
       check();
     });
   }

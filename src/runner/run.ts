@@ -121,7 +121,7 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
     let workers: RunWorkers | undefined;
     let planOrigin = 0;
     try {
-      if (layout) workers = await RunWorkers.start(layout, { rigFile: o.rig, seed, runId: base, traceFile: rig.trace.enabled ? traceFile : undefined, clock: wall, readyTimeoutMs: 300_000 });
+      if (layout) workers = await RunWorkers.start(layout, { rigFile: o.rig, seed, runId: base, traceFile: rig.trace.enabled ? traceFile : undefined, clock: wall, readyTimeoutMs: 300_000, signal: o.signal });
       // the plan's RealClock starts as runPlan starts its rig, right after this (the merge's time axis)
       planOrigin = epochNowMs();
       result = await runPlan({
@@ -132,7 +132,7 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
     } catch (err) {
       // one plan's invalid step, crash or missing charger never loses the other plans' results
       const code = isHarnessError(err) ? ` [${err.code}]` : '';
-      result = { file, name: plan.name, params, status: 'error', steps: [], durationMs: 0, trace: traceFile, error: `${(err as Error).message}${code}` };
+      result = { file, name: plan.name, params, status: o.signal?.aborted ? 'interrupted' : 'error', steps: [], durationMs: 0, trace: traceFile, error: `${(err as Error).message}${code}` };
     }
     if (workers) {
       try {

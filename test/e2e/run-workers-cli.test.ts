@@ -105,6 +105,30 @@ describe('chargebench run --workers (real processes)', () => {
     expect(got.t - sent.t).toBeLessThan(2000);
   }, 120_000);
 
+  it('SIGINT while the load stations come up stops the workers at once: plan interrupted, exit 130, no process left', async () => {
+    const dir = tmp();
+    // 3,000 load stations in one worker take seconds to come up (100 first attempts in flight): time to interrupt them
+    writeFileSync(join(dir, 'rig.yaml'), rigYaml(dir).replace(`"LOAD-{n:02}", count: ${LOAD}`, '"LOAD-{n:04}", count: 3000'));
+    writeFileSync(join(dir, 'plan.yaml'), PLAN);
+    const out = join(dir, 'out');
+    const cli = startCli(['run', join(dir, 'plan.yaml'), '--rig', join(dir, 'rig.yaml'), '--output-dir', out, '--reporter', 'json', '--workers', '1', '--load-stations', 'LOAD-*']);
+    live.push(cli);
+    const pid = cli.child.pid as number;
+    let done = false;
+    void cli.exited.then(() => { done = true; });
+    while (!done && childrenOf(pid).length < 2) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(done, 'the run ended before the load came up').toBe(false);
+    cli.child.kill('SIGINT');
+    const r = await cli.exited;
+    expect(r.code, r.stderr).toBe(130);
+    expect(childrenOf(pid)).toEqual([]);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { status: string; plans: { status: string; error?: string }[] };
+    expect(report.status).toBe('interrupted');
+    expect(report.plans[0]?.status).toBe('interrupted');
+    expect(report.plans[0]?.error).toMatch(/--workers: interrupted while the load stations came up \(\d+ of 3000 booted\)/);
+  }, 120_000);
+
   it('refuses a step that names a load station, a load selector with a gap, and --workers without --load-stations (exit 2)', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'rig.yaml'), rigYaml(dir));
