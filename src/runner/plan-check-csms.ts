@@ -7,18 +7,19 @@
 import type { Step } from '../plan/plan-schema.js';
 import type { Rig } from '../plan/rig-schema.js';
 
-export function builtinCsmsProblem(file: string, where: string, step: Step, rig: Rig): string | undefined {
+/** `csmsElsewhere`: why the built-in CSMS is out of reach, when it is not simply external (run --workers). */
+export function builtinCsmsProblem(file: string, where: string, step: Step, rig: Rig, csmsElsewhere = "the rig's CSMS is external"): string | undefined {
   if (rig.csms) return undefined;
   const head = `${file}: ${where}: ${step.kind}`;
   if (step.kind === 'inject' && (step.fault === 'reject-boot' || step.fault === 'pend-boot')) {
-    return `${head} ${step.fault} needs the built-in CSMS (it scripts the boot answers) and the rig's CSMS is external: configure the boot answer on your CSMS with an http step instead (test-plans/external-csms/ has such variants)`;
+    return `${head} ${step.fault} needs the built-in CSMS (it scripts the boot answers) and ${csmsElsewhere}: configure the boot answer on your CSMS with an http step instead (test-plans/external-csms/ has such variants)`;
   }
   if (step.kind === 'dr' && !rig.controlStack.dr) {
-    return `${head} needs the built-in CSMS or a DR adapter, and the rig's CSMS is external: add controlStack.dr (kind http)`;
+    return `${head} needs the built-in CSMS or a DR adapter, and ${csmsElsewhere}: add controlStack.dr (kind http)`;
   }
   const viaControlStack = step.kind === 'trigger' || ((step.kind === 'start' || step.kind === 'stop') && step.remote);
   if (viaControlStack && !rig.controlStack.trigger) {
-    return `${head}${step.kind !== 'trigger' ? ' (remote)' : ''} needs the built-in CSMS or a trigger adapter, and the rig's CSMS is external: add controlStack.trigger (kind rest with a preset, http, or prompt)`;
+    return `${head}${step.kind !== 'trigger' ? ' (remote)' : ''} needs the built-in CSMS or a trigger adapter, and ${csmsElsewhere}: add controlStack.trigger (kind rest with a preset, http, or prompt)`;
   }
   return undefined;
 }

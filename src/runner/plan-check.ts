@@ -42,7 +42,7 @@ function selectors(step: Step): [field: string, selector: string][] {
 }
 
 /** Every problem of the plan against the rig, one line each with the file and field. */
-export function checkPlanAgainstRig(file: string, plan: Plan, rig: Rig): string[] {
+export function checkPlanAgainstRig(file: string, plan: Plan, rig: Rig, csmsElsewhere?: string): string[] {
   const identities = [...expandEvses(rig).map((e) => e.identity), ...rig.chargers.map((c) => c.identity)];
   const real = new Set(rig.chargers.map((c) => c.identity));
   const hands = !!(rig as { hands?: { kind?: string } }).hands && (rig as { hands?: { kind?: string } }).hands?.kind !== 'none';
@@ -79,7 +79,7 @@ export function checkPlanAgainstRig(file: string, plan: Plan, rig: Rig): string[
           problems.push(`${file}: ${where}: ${step.kind}${step.kind === 'inject' ? ` ${step.fault}` : ''} needs ${need.capability} on ${cannot.join(', ')}: ${how}`);
         }
       }
-      const builtin = builtinCsmsProblem(file, where, step, rig);
+      const builtin = builtinCsmsProblem(file, where, step, rig, csmsElsewhere);
       if (builtin) problems.push(builtin);
       if (step.kind === 'group') visit(step.steps, `${where}.steps`, step.for);
     });

@@ -93,7 +93,7 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
   const offers = rigOffers(rig);
   const notApplicable = new Map(plans.map(({ file, plan }) => [file, planNotApplicable(plan, offers)]));
   // every plan against the rig before anything runs: unknown stations, marks, meters, steps the devices cannot do
-  const problems = plans.flatMap(({ file, plan }, i) => (notApplicable.get(file) === undefined ? checkPlanAgainstRig(file, plan, rigs[i] as Rig) : []));
+  const problems = plans.flatMap(({ file, plan }, i) => (notApplicable.get(file) === undefined ? checkPlanAgainstRig(file, plan, rigs[i] as Rig, layout ? 'under --workers the built-in CSMS runs in a process of its own, out of the plan\'s reach (run this plan without --workers)' : undefined) : []));
   if (problems.length) throw new HarnessError(ERROR_CODES.PLAN_INVALID, problems.join('\n'), { problems });
   await preflight(rig);
   reporters.forEach((r) => r.onRunStart?.({ rig: o.rig, plans: plans.map((p) => p.file), seed, clock, budgetScale: o.budgetScale }));

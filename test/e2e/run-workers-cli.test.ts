@@ -144,5 +144,11 @@ describe('chargebench run --workers (real processes)', () => {
     const half = runCli(['run', join(dir, 'plan.yaml'), '--rig', join(dir, 'rig.yaml'), '--output-dir', join(dir, 'o3'), '--workers', '2']);
     expect(half.code, half.stderr).toBe(2);
     expect(half.stderr).toContain('--workers and --load-stations go together');
+    // a step only the built-in CSMS can carry out: the message says where the CSMS went, not that it is external
+    writeFileSync(join(dir, 'dr-plan.yaml'), PLAN.replace('  - { kind: stop, evse: MEASURED-1, within: 5s }', '  - { kind: dr, limitKw: 20 }'));
+    const dr = runCli(['run', join(dir, 'dr-plan.yaml'), '--rig', join(dir, 'rig.yaml'), '--output-dir', join(dir, 'o4'), '--workers', '1', '--load-stations', 'LOAD-*']);
+    expect(dr.code, dr.stderr).toBe(2);
+    expect(dr.stderr).toContain('dr-plan.yaml: steps[3]: dr needs the built-in CSMS or a DR adapter, and under --workers the built-in CSMS runs in a process of its own');
+    expect(dr.stderr).not.toContain('is external');
   }, 60_000);
 });
