@@ -99,8 +99,9 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in headless chromium', () => {
     await expect.poll(() => page.locator('#rep-summary').textContent()).toContain('failed');
     // the first failed step is selected, with the frames around it from the run's trace
     await expect.poll(() => page.locator('#rep-around').textContent(), { timeout: 10_000 }).toContain('more than the station can give');
+    // the frames panel fills after the trace is fetched (the step line above is set before): wait for it
+    await expect.poll(() => page.locator('#rep-frames').textContent(), { timeout: 10_000 }).toContain('missed the budget of 3s');
     const frames = await page.locator('#rep-frames').textContent();
-    expect(frames).toContain('missed the budget of 3s');
     expect(frames).toMatch(/CB201-01 evse → \[2,"[^"]+","TransactionEvent",\{"eventType":"Started"/);
     await page.screenshot({ path: join(OUT, 'serve-report-viewer.png'), fullPage: true });
   });
