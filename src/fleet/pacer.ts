@@ -33,8 +33,7 @@ export interface PaceLimits {
   maxInFlight?: number | undefined;
 }
 
-export function startPaced(items: readonly { start(): Promise<void> }[], clock: Clock, limits: PaceLimits | number | undefined): Paced {
-  const { ratePerS, maxInFlight } = typeof limits === 'object' ? limits : { ratePerS: limits, maxInFlight: undefined };
+export function startPaced(items: readonly { start(): Promise<void> }[], clock: Clock, { ratePerS, maxInFlight }: PaceLimits): Paced {
   let next = 0;
   let inFlight = 0;
   let timer: TimerHandle | undefined;

@@ -39,11 +39,6 @@ export interface RunLayout {
   measuringRig(csmsUrl: string): Rig;
 }
 
-/** Epoch ms now, on the same footing as clockOriginEpochMs (performance's origin, not the wall clock). */
-export function epochNowMs(): number {
-  return performance.timeOrigin + performance.now();
-}
-
 /**
  * The load workers' nice value: when the cores are short, the measuring process (and the CSMS, whose
  * answers the budgets time) get the CPU before the load. In the budget-error bench on the shared

@@ -1,4 +1,5 @@
 import { BuiltinDr, BuiltinTrigger, HttpDr, HttpTrigger, PromptTrigger, type DrAdapter, type TriggerAdapter } from '../adapters/control-stack.js';
+import type { Clock } from '../core/clock.js';
 import { restTrigger } from './rest-adapter.js';
 import { normaliseRunTag } from './run-tag.js';
 import { httpStep } from './steps-http.js';
@@ -44,6 +45,8 @@ export interface PlanRunOptions {
   params?: Record<string, string> | undefined;
   /** Go on after a failed step, for every step (as if each had `continue: true`). */
   continueOnFailure?: boolean | undefined;
+  /** Called with the plan's clock once its rig started (run --workers puts the workers' trace on that clock's axis). */
+  onClock?: ((clock: Clock) => void) | undefined;
 }
 
 function adapters(rig: Rig, rt: RigRuntime, ask: PlanRunOptions['ask'], rigDir: string | undefined): { trigger: TriggerAdapter | undefined; dr: DrAdapter | undefined } {
@@ -71,6 +74,7 @@ const PLAN_ERRORS = ['E_PLAN_INVALID', 'E_RIG_INVALID', 'E_DURATION_INVALID'];
 /** Run one plan on a fresh instance of the rig. */
 export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
   const rt = await startRig(o.rig, { clock: o.clock, traceFile: o.traceFile, runId: o.plan.name, seed: o.seed, autoStart: false, rigDir: o.rigDir, ask: o.ask });
+  o.onClock?.(rt.clock);
   let ctx: RunContext | undefined;
   const invariants = watchInvariants(rt.trace, o.plan.invariants, o.file);
   const planStart = rt.clock.now();

@@ -12,7 +12,8 @@ import { planNotApplicable, rigOffers } from '../plan/case-applicability.js';
 import { checkPlanAgainstRig } from './plan-check.js';
 import { notApplicableResult } from './not-applicable.js';
 import { runPlan } from './plan-runner.js';
-import { CSMS_PROCESS_PLACEHOLDER, epochNowMs, RunWorkers, runLayout, type RunWorkersOptions } from '../fleet/run-workers.js';
+import { clockOriginEpochMs } from '../fleet/clock-origin.js';
+import { CSMS_PROCESS_PLACEHOLDER, RunWorkers, runLayout, type RunWorkersOptions } from '../fleet/run-workers.js';
 import { preflight } from './preflight.js';
 import type { Reporter } from './reporter.js';
 import type { PlanResult, RunResult } from './results.js';
@@ -122,12 +123,12 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
     let planOrigin = 0;
     try {
       if (layout) workers = await RunWorkers.start(layout, { rigFile: o.rig, seed, runId: base, traceFile: rig.trace.enabled ? traceFile : undefined, clock: wall, readyTimeoutMs: 300_000, signal: o.signal });
-      // the plan's RealClock starts as runPlan starts its rig, right after this (the merge's time axis)
-      planOrigin = epochNowMs();
       result = await runPlan({
         file, plan, rig: workers?.measuringRig ?? rigs[index] as Rig, clock, seed, budgetScale: o.budgetScale, reporters, signal: o.signal, ask: o.ask, rigDir: dirname(o.rig),
         params, continueOnFailure: o.continueOnFailure,
         traceFile,
+        // the plan's own clock: its zero is the merged trace's time axis
+        onClock: (c) => { planOrigin = clockOriginEpochMs(c); },
       });
     } catch (err) {
       // one plan's invalid step, crash or missing charger never loses the other plans' results

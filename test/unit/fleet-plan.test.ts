@@ -144,7 +144,7 @@ describe('connect-rate pacer (VirtualClock)', () => {
     const clock = new VirtualClock({ quiescence: new Quiescence() });
     const started: [number, number][] = [];
     const items = Array.from({ length: 25 }, (_, i) => ({ start: async () => { started.push([i, clock.now()]); } }));
-    const paced = startPaced(items, clock, 10);
+    const paced = startPaced(items, clock, { ratePerS: 10 });
     await clock.runFor(5000);
     await paced.done;
     expect(started.map(([i]) => i)).toEqual([...Array(25).keys()]);
@@ -152,7 +152,7 @@ describe('connect-rate pacer (VirtualClock)', () => {
     for (const [i, t] of started) expect(t).toBeGreaterThanOrEqual(i * 100);
     for (const [i, t] of started) expect(t).toBeLessThan(i * 100 + 11);
     const burst: number[] = [];
-    startPaced(Array.from({ length: 5 }, () => ({ start: async () => { burst.push(clock.now()); } })), clock, undefined);
+    startPaced(Array.from({ length: 5 }, () => ({ start: async () => { burst.push(clock.now()); } })), clock, { ratePerS: undefined });
     expect(burst).toHaveLength(5);
   });
 });
