@@ -7,8 +7,8 @@ function metrics(hours: HourRow[]): SiteMetrics {
     trace: 't.jsonl', attempts: 10, succeeded: 9, successRate: 0.9,
     failures: { failedHandshakes: 1, failedStarts: 0, walkAways: 0, refused: 0, noEnergy: 0, noReceipt: 0, ghostSessions: 0 },
     evKwh: hours.reduce((a, h) => a + h.evKwh, 0), wantedKwh: 100, energyDeliveredShare: 0.5, references: [],
-    energyCost: 1, demandCharge: 2, peakDemandKw: 20, curtailmentKwh: 0, curtailmentCost: 0, costPerKwh: 0.25, currency: 'USD',
-    peakSessions: 4, installedKva: 40, sessionsPerKva: 0.1, peakOnTimeSessions: 4, onTimeSessionsPerKva: 0.1, sessionsPerPeakKva: 0.2,
+    energyCost: 1, demandCharge: 2, peakDemandKw: 20, demandWindowMin: 15, curtailmentKwh: 0, curtailmentCost: 0, costPerKwh: 0.25, currency: 'USD',
+    peakSessions: 4, installedKva: 40, sessionsPerKva: 0.1, peakOnTimeSessions: 4, peakOnTimeSessionsWindow: 4, onTimeSessionsPerKva: 0.1, sessionsPerPeakKva: 0.2,
     onTime: 9, onTimeShare: 0.9, hours, notes: [],
   };
 }

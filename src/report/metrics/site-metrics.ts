@@ -4,8 +4,9 @@
  * 2. delivered cost per kWh: time-of-use energy + the demand charge the charging adds on the highest
  *    15-minute average import + curtailment, over the EV energy; utilisation by hour;
  * 3. peak simultaneous sessions per installed kVA at acceptable charge times (only sessions that got
- *    their energy by their departure count; the scorecard's headline), beside the plain peak and the
- *    share of drivers who got their energy by their departure or deadline.
+ *    their energy by their departure count; the peak is the highest demand-window average, like the
+ *    import the kVA are sized for; the scorecard's headline), beside the instantaneous and plain
+ *    peaks and the share of drivers who got their energy by their departure or deadline.
  */
 import type { Tariff } from '../../plan/scenario-schema.js';
 import { priceAt } from '../../../emulators/site/tariff.js';
@@ -43,6 +44,8 @@ export interface SiteMetrics {
   energyCost: number;
   demandCharge: number;
   peakDemandKw: number;
+  /** Minutes of the demand window (the peak import's and the on-time sessions' sustained peak). */
+  demandWindowMin: number;
   curtailmentKwh: number;
   curtailmentCost: number;
   costPerKwh: number | undefined;
@@ -52,6 +55,14 @@ export interface SiteMetrics {
   sessionsPerKva: number | undefined;
   /** The most sessions at once among those that got their energy by their departure ("at acceptable charge times"). */
   peakOnTimeSessions: number;
+  /**
+   * The highest average number of such sessions over a demand window (the tariff's `demandWindowMin`,
+   * 15 min by default, aligned like the demand charge's): the sustained peak, measured the way the
+   * import the installed kVA carry is measured. The instantaneous count is one moment's maximum and
+   * stops at the number of chargers.
+   */
+  peakOnTimeSessionsWindow: number;
+  /** `peakOnTimeSessionsWindow` / installed kVA: the scorecard's headline for the third metric. */
   onTimeSessionsPerKva: number | undefined;
   /**
    * The most sessions at once divided by the highest demand-window average import (kW, taken as kVA
@@ -78,16 +89,24 @@ const mod = (x: number, m: number): number => ((x % m) + m) % m;
 /** A driver who got this much less than wanted still got "their energy" (meter rounding). */
 const ON_TIME_SLACK_KWH = 0.1;
 
-/** Highest average (kW) over aligned windows of `windowMin` minutes of a per-minute energy series. */
-function peakWindowKw(wh: ArrayLike<number>, windowMin: number, offsetMin: number): number {
+/**
+ * Highest average over aligned windows of `windowMin` minutes of a per-minute series (a partial
+ * window at either end averages over the whole window, as a utility's meter would).
+ */
+function peakWindowAvg(perMin: ArrayLike<number>, windowMin: number, offsetMin: number): number {
   let peak = 0;
   const sums = new Map<number, number>();
-  for (let i = 0; i < wh.length; i++) {
+  for (let i = 0; i < perMin.length; i++) {
     const w = Math.floor((i + offsetMin) / windowMin);
-    sums.set(w, (sums.get(w) ?? 0) + (wh[i] as number));
+    sums.set(w, (sums.get(w) ?? 0) + (perMin[i] as number));
   }
-  for (const s of sums.values()) peak = Math.max(peak, s / 1000 / (windowMin / 60));
+  for (const s of sums.values()) peak = Math.max(peak, s / windowMin);
   return peak;
+}
+
+/** Highest average import (kW) over aligned windows of a per-minute energy series (Wh). */
+function peakWindowKw(wh: ArrayLike<number>, windowMin: number, offsetMin: number): number {
+  return peakWindowAvg(wh, windowMin, offsetMin) * 60 / 1000;
 }
 
 export interface MetricsOptions {
@@ -204,15 +223,17 @@ export function computeSiteMetrics(m: TraceModel, opts: MetricsOptions = {}): Si
     edges.push([tx.startT, 1], [tx.stopT ?? m.lastT, -1]);
   }
   const peakSessions = peakOverlap(edges);
-  const peakOnTimeSessions = peakOverlap([...onTimeTx].flatMap((tx): [number, number][] => [[tx.startT, 1], [tx.stopT ?? m.lastT, -1]]));
+  const onTimeSpans = [...onTimeTx].map((tx): [number, number] => [tx.startT, tx.stopT ?? m.lastT]);
+  const peakOnTimeSessions = peakOverlap(onTimeSpans.flatMap(([a, b]): [number, number][] => [[a, 1], [b, -1]]));
+  const peakOnTimeSessionsWindow = peakWindowAvg(perMinute(onTimeSpans, grid.t0, grid.evWh.length), windowMin, offsetMin);
   if (kva === undefined) notes.push('installed kVA unknown (no scenario record, no --kva): sessions per kVA not computed');
   return {
     trace: m.file, attempts, succeeded, successRate: attempts ? succeeded / attempts : 0, failures,
     evKwh, wantedKwh, energyDeliveredShare: wantedKwh > 0 ? deliveredKwh / wantedKwh : undefined,
     references: Array.isArray(sc?.references) ? (sc.references as ReferenceFigures[]) : [],
-    energyCost, demandCharge, peakDemandKw, curtailmentKwh, curtailmentCost, costPerKwh, currency: tariff?.currency ?? '',
+    energyCost, demandCharge, peakDemandKw, demandWindowMin: windowMin, curtailmentKwh, curtailmentCost, costPerKwh, currency: tariff?.currency ?? '',
     peakSessions, installedKva: kva, sessionsPerKva: kva ? peakSessions / kva : undefined,
-    peakOnTimeSessions, onTimeSessionsPerKva: kva ? peakOnTimeSessions / kva : undefined,
+    peakOnTimeSessions, peakOnTimeSessionsWindow, onTimeSessionsPerKva: kva ? peakOnTimeSessionsWindow / kva : undefined,
     sessionsPerPeakKva: peakDemandKw > 0 ? peakSessions / peakDemandKw : undefined,
     onTime, onTimeShare: arrivals.length ? onTime / arrivals.length : undefined,
     hours, notes,
@@ -230,7 +251,6 @@ function peakOverlap(edges: [number, number][]): number {
 
 /** Plugged-in stations per minute, from the scenario's plug / depart / walk-away records (else transactions). */
 function occupancy(m: TraceModel, t0: number, n: number): Float64Array {
-  const out = new Float64Array(n);
   const spans: [number, number][] = [];
   if (m.scenario) {
     const open = new Map<number, number>();
@@ -243,6 +263,12 @@ function occupancy(m: TraceModel, t0: number, n: number): Float64Array {
   } else {
     for (const tx of m.transactions) spans.push([tx.startT, tx.stopT ?? m.lastT]);
   }
+  return perMinute(spans, t0, n);
+}
+
+/** How many of the spans are open in each minute from t0 (a span open for part of a minute counts that part). */
+function perMinute(spans: readonly [number, number][], t0: number, n: number): Float64Array {
+  const out = new Float64Array(n);
   for (const [a, b] of spans) {
     for (let i = Math.max(0, Math.floor((a - t0) / STEP_MS)); i < n && t0 + i * STEP_MS < b; i++) {
       const from = t0 + i * STEP_MS;
