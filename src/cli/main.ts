@@ -73,6 +73,7 @@ program
   .option('--pause-between-plans <duration>', 'pause after each plan\'s clean teardown before the next plan (e.g. "2s"; default: the rig\'s teardown.pauseBetweenPlans)')
   .option('--workers <n>', 'run the stations --load-stations names in n worker processes and the built-in CSMS in its own, so this process runs only what it measures; one merged trace per plan')
   .option('--load-stations <selector>', 'the load stations for --workers (one contiguous run of the rig\'s stations, e.g. "LOAD-*" or "evse[1..999]"); the plan\'s steps must not name them')
+  .option('--busy-poll', 'real clock: keep this process\'s event loop polling instead of sleeping while a plan runs, so a frame is timestamped as it arrives, not when an idle process wakes (costs one core at 100 %)')
   .action(async (plans: string[], opts: RunCommandOptions) => {
     exitCode = await runCommand(plans, opts);
   });

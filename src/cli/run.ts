@@ -25,6 +25,7 @@ export interface RunCommandOptions {
   pauseBetweenPlans?: string | undefined;
   workers?: string | undefined;
   loadStations?: string | undefined;
+  busyPoll?: boolean | undefined;
 }
 
 /** The options after validation, in the shape `runPlans` takes (minus plans and signal). */
@@ -43,6 +44,8 @@ export interface ValidatedRunOptions {
   pauseBetweenPlansMs?: number | undefined;
   /** --workers N --load-stations <selector>: the load in worker processes, the CSMS in its own. */
   workers?: { workers: number; loadStations: string } | undefined;
+  /** --busy-poll: the plans' real clock keeps this process's loop polling (RealClock.keepAwake). */
+  busyPoll: boolean;
 }
 
 function usage(message: string, details: Record<string, unknown> = {}): HarnessError {
@@ -93,7 +96,7 @@ export function validateRunOptions(opts: RunCommandOptions): ValidatedRunOptions
   }
   if (problems.length > 0) throw usage(problems.join('\n'), { problems });
   return {
-    workers, rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true, shard, policies, pauseBetweenPlansMs };
+    workers, rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true, shard, policies, pauseBetweenPlansMs, busyPoll: opts.busyPoll === true };
 }
 
 /** Exit code for a finished run: 0 passed, 1 a test failed, 3 a plan the harness could not run, 130 interrupted. */
@@ -157,7 +160,7 @@ export async function runCommand(plans: string[], opts: RunCommandOptions): Prom
     const ask = process.stdin.isTTY ? (q: string) => askOperator(q, controller.signal) : undefined;
     if (v.policies) {
       // once per scheduling policy, then the site scorecard side by side
-      const runs = await runPolicies(v.policies, { plans, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure, pauseBetweenPlansMs: v.pauseBetweenPlansMs }, v.reporters);
+      const runs = await runPolicies(v.policies, { plans, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure, pauseBetweenPlansMs: v.pauseBetweenPlansMs, busyPoll: v.busyPoll }, v.reporters);
       if (controller.signal.aborted) return EXIT.INTERRUPTED;
       await writeScorecards(runs, v.outputDir);
       return Math.max(...runs.map((r) => exitCodeForRun(r.result)));
@@ -167,7 +170,7 @@ export async function runCommand(plans: string[], opts: RunCommandOptions): Prom
     if (v.shard) process.stderr.write(`chargebench: shard ${v.shard.index}/${v.shard.total}: ${mine.length} of ${plans.length} plan(s)\n`);
     const shard = v.shard ? { index: v.shard.index, total: v.shard.total, planOrder: plans } : undefined;
     const result = await runPlans(
-      { plans: mine, shard, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure, pauseBetweenPlansMs: v.pauseBetweenPlansMs, workers: v.workers },
+      { plans: mine, shard, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure, pauseBetweenPlansMs: v.pauseBetweenPlansMs, workers: v.workers, busyPoll: v.busyPoll },
       reporters,
     );
     if (v.reporters.includes('list')) {

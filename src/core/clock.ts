@@ -58,6 +58,27 @@ export function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise
 export class RealClock implements Clock {
   readonly isVirtual = false;
   private readonly origin = performance.now();
+  private awake = 0;
+  private readonly spin = (): void => {
+    if (this.awake > 0) setImmediate(this.spin);
+  };
+
+  /**
+   * Busy-poll: keep the event loop from sleeping in the kernel until the returned function is called
+   * (holds nest). A frame that arrives is then read on the loop's next turn instead of after an idle
+   * process wakes up (a millisecond or more on a VM), so real-clock budgets measure the peer, not the
+   * scheduler; the price is one core kept at 100 % while held (`run --busy-poll`).
+   */
+  keepAwake(): () => void {
+    this.awake++;
+    if (this.awake === 1) this.spin();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.awake--;
+    };
+  }
 
   now(): number {
     return performance.now() - this.origin;

@@ -47,6 +47,8 @@ export interface PlanRunOptions {
   continueOnFailure?: boolean | undefined;
   /** Called with the plan's clock once its rig started (run --workers puts the workers' trace on that clock's axis). */
   onClock?: ((clock: Clock) => void) | undefined;
+  /** Real clock: keep the event loop polling while the plan runs (run --busy-poll). */
+  busyPoll?: boolean | undefined;
 }
 
 function adapters(rig: Rig, rt: RigRuntime, ask: PlanRunOptions['ask'], rigDir: string | undefined): { trigger: TriggerAdapter | undefined; dr: DrAdapter | undefined } {
@@ -73,7 +75,7 @@ const PLAN_ERRORS = ['E_PLAN_INVALID', 'E_RIG_INVALID', 'E_DURATION_INVALID'];
 
 /** Run one plan on a fresh instance of the rig. */
 export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
-  const rt = await startRig(o.rig, { clock: o.clock, traceFile: o.traceFile, runId: o.plan.name, seed: o.seed, autoStart: false, rigDir: o.rigDir, ask: o.ask });
+  const rt = await startRig(o.rig, { clock: o.clock, traceFile: o.traceFile, runId: o.plan.name, seed: o.seed, autoStart: false, rigDir: o.rigDir, ask: o.ask, busyPoll: o.busyPoll });
   o.onClock?.(rt.clock);
   let ctx: RunContext | undefined;
   const invariants = watchInvariants(rt.trace, o.plan.invariants, o.file);

@@ -58,19 +58,26 @@ export interface StartRigOptions {
   autoStart?: boolean;
   /** Asks an operator (a `prompt` hands adapter); resolves with what they typed. */
   ask?: ((question: string) => Promise<string | void>) | undefined;
+  /**
+   * Real clock only: keep the event loop polling (never sleeping in the kernel) until the rig is
+   * closed, so frames are read and timestamped as they arrive (`run --busy-poll`).
+   */
+  busyPoll?: boolean | undefined;
 }
 
 /** Bring up the rig's virtual devices: the emulated CSMS first, then every EVSE (started, not awaited). */
 export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRuntime> {
   const quiescence = opts.clock === 'virtual' ? new Quiescence() : undefined;
-  const clock: Clock = quiescence ? new VirtualClock({ quiescence }) : new RealClock();
+  const real = quiescence ? undefined : new RealClock();
+  const clock: Clock = real ?? new VirtualClock({ quiescence });
+  const releaseAwake = opts.busyPoll ? real?.keepAwake() : undefined;
   // fully virtual: the stations reach the built-in CSMS in memory unless the rig asks for sockets
   const ledger = quiescence ? new FrameLedger(quiescence, rig.virtualTransport === 'in-process' ? new InProcessNetwork(clock) : undefined) : undefined;
   const traceFile = opts.traceFile ?? join(rig.trace.dir, `${opts.runId}.jsonl`);
   const trace: Trace = rig.trace.enabled ? new JsonlTrace(clock, traceFile, rig.trace) : new NullTrace(clock);
   const rngs = new RngFactory(opts.seed ?? rig.seed);
   const runTag = clock.isVirtual ? undefined : runTagFrom(clock.wallTime());
-  trace.record({ kind: 'note', message: 'rig starting', data: { rig: rig.name, seed: rngs.seed, clock: opts.clock, ...(runTag ? { runTag } : {}) } });
+  trace.record({ kind: 'note', message: 'rig starting', data: { rig: rig.name, seed: rngs.seed, clock: opts.clock, ...(runTag ? { runTag } : {}), ...(releaseAwake ? { busyPoll: true } : {}) } });
   const b: RigBuild = {
     rig, clock, trace, rngs, ledger, rigDir: opts.rigDir, ask: opts.ask,
     csms: undefined, stations: [], evses: [], site: undefined, meters: [], can: undefined, closers: [],
@@ -81,6 +88,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     for (const c of [...b.closers].reverse()) await c();
     trace.record({ kind: 'note', message: 'rig stopped' });
     trace.close();
+    releaseAwake?.();
   };
   try {
     for (const kind of DEVICE_KINDS) await kind.start(b);

@@ -40,6 +40,8 @@ export interface RunOptions {
   pauseBetweenPlansMs?: number | undefined;
   /** Load stations in worker processes, the built-in CSMS in its own (run --workers N --load-stations sel; src/fleet/run-workers.ts). */
   workers?: RunWorkersOptions | undefined;
+  /** Real clock: keep the event loop polling while each plan runs (run --busy-poll; RealClock.keepAwake). */
+  busyPoll?: boolean | undefined;
 }
 
 /** Virtual when every device and the control stack are emulated; real otherwise. */
@@ -125,7 +127,7 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
       if (layout) workers = await RunWorkers.start(layout, { rigFile: o.rig, seed, runId: base, traceFile: rig.trace.enabled ? traceFile : undefined, clock: wall, readyTimeoutMs: 300_000, signal: o.signal });
       result = await runPlan({
         file, plan, rig: workers?.measuringRig ?? rigs[index] as Rig, clock, seed, budgetScale: o.budgetScale, reporters, signal: o.signal, ask: o.ask, rigDir: dirname(o.rig),
-        params, continueOnFailure: o.continueOnFailure,
+        params, continueOnFailure: o.continueOnFailure, busyPoll: o.busyPoll,
         traceFile,
         // the plan's own clock: its zero is the merged trace's time axis
         onClock: (c) => { planOrigin = clockOriginEpochMs(c); },

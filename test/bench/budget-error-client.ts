@@ -10,7 +10,7 @@
  * timed with performance.now() at the send and in the message event: the floor that the peer, the
  * loopback and Node's WebSocket stack set, beside which the harness's own share of the error shows.
  *
- *   node dist/test/bench/budget-error-client.js --role measure --peer URL [--csms URL --load 999] [--calls 200] [--gap-ms 100]
+ *   node dist/test/bench/budget-error-client.js --role measure --peer URL [--csms URL --load 999] [--calls 200] [--gap-ms 100] [--busy-poll]
  *   node dist/test/bench/budget-error-client.js --role load --csms URL --load 999
  *
  * Lines: {"ready": n} once the load is Accepted, {"id", "measuredMs"} per call, {"done": true}. Exits when stdin closes.
@@ -38,6 +38,7 @@ interface Options {
   deflate: boolean;
   /** os.setPriority for this process (negative: ahead of the load; needs CAP_SYS_NICE), or undefined. */
   priority: number | undefined;
+  busyPoll: boolean;
 }
 
 function emit(line: object): void {
@@ -45,7 +46,7 @@ function emit(line: object): void {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { role: 'measure', peer: '', csms: '', load: 0, calls: 200, gapMs: 100, loadHeartbeatS: 1, deflate: false, priority: undefined };
+  const o: Options = { role: 'measure', peer: '', csms: '', load: 0, calls: 200, gapMs: 100, loadHeartbeatS: 1, deflate: false, priority: undefined, busyPoll: false };
   readFlags(argv, (a, val) => {
     switch (a) {
       case '--role': { const r = val(); o.role = r === 'load' || r === 'raw' ? r : 'measure'; break; }
@@ -56,6 +57,7 @@ function parseArgs(argv: string[]): Options {
       case '--gap-ms': o.gapMs = Math.max(0, Number(val())); break;
       case '--deflate': o.deflate = true; break;
       case '--priority': o.priority = Number(val()); break;
+      case '--busy-poll': o.busyPoll = true; break;
       case '--load-heartbeat-s': o.loadHeartbeatS = Math.max(1, Math.floor(Number(val()))); break;
       default: throw new Error(`unknown argument ${a}`);
     }
@@ -155,7 +157,13 @@ async function main(): Promise<void> {
   };
   rl.on('close', leave);
   if (o.role === 'measure' || o.role === 'raw') {
-    await (o.role === 'raw' ? measureRaw(o, clock) : measure(o, clock));
+    // --busy-poll: the measuring loop never sleeps in the kernel while it measures (RealClock.keepAwake)
+    const release = o.busyPoll ? clock.keepAwake() : undefined;
+    try {
+      await (o.role === 'raw' ? measureRaw(o, clock) : measure(o, clock));
+    } finally {
+      release?.();
+    }
     emit({ done: true });
   }
 }

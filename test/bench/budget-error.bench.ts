@@ -19,7 +19,8 @@
  * --load-priority sets the isolated load's nice value (default 10, as `run --workers` runs its load
  * workers; 0 to see the difference).
  * The wire capture also splits the error by direction (timestamp -> CALL on the wire, CALLRESULT on
- * the wire -> timestamp). Targets (issue 13): p99 <= 1 ms alone, <= 5 ms with 1,000 active.
+ * the wire -> timestamp). Any mode with `-busy` (alone-busy, isolated-busy, ...) busy-polls in the
+ * measuring process (`run --busy-poll`). Targets (issue 13): p99 <= 1 ms alone, <= 5 ms with 1,000 active.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -33,7 +34,10 @@ import { type JsonLinesChild as Proc, spawnJsonLines } from './json-lines-child.
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../../..');
 const PY = '/usr/bin/python3';
-type Mode = 'raw' | 'alone' | 'shared' | 'isolated';
+type BaseMode = 'raw' | 'alone' | 'shared' | 'isolated';
+/** A mode with `-busy`: the measuring process busy-polls (RealClock.keepAwake, `run --busy-poll`). */
+type Mode = BaseMode | `${BaseMode}-busy`;
+const base = (m: Mode): BaseMode => m.replace(/-busy$/, '') as BaseMode;
 type Peer = 'node' | 'python';
 
 interface Options { delayMs: number; calls: number; load: number; modes: Mode[]; loadHeartbeatS: number; out: string; gapMs: number; peer: Peer; deflate: boolean; rt: boolean; wire: boolean; priority: number | undefined; measureRt: boolean; loadPriority: number | undefined }
@@ -72,7 +76,7 @@ function startPeer(o: Options, rt: boolean): Proc {
 async function oneMode(o: Options, mode: Mode, csmsUrl: string, rt: boolean, wire: boolean): Promise<Row> {
   const peer = startPeer(o, rt);
   const loadArgs = ['--role', 'load', '--csms', csmsUrl, '--load', String(o.load), '--load-heartbeat-s', String(o.loadHeartbeatS), ...(o.loadPriority !== undefined ? ['--priority', String(o.loadPriority)] : [])];
-  const loadProc = mode === 'isolated' ? node('budget-error-client.js', loadArgs, 'load') : undefined;
+  const loadProc = base(mode) === 'isolated' ? node('budget-error-client.js', loadArgs, 'load') : undefined;
   let capture: WireCapture | undefined;
   try {
     const peerUrl = String((await peer.waitFor('url', 15_000)).url);
@@ -81,8 +85,8 @@ async function oneMode(o: Options, mode: Mode, csmsUrl: string, rt: boolean, wir
       capture = new WireCapture(Number(new URL(peerUrl).port), join(tmpdir(), `budget-error-${process.pid}-${mode}.pcap`));
       await capture.start();
     }
-    const args = ['--role', mode === 'raw' ? 'raw' : 'measure', '--peer', peerUrl, '--calls', String(o.calls), '--gap-ms', String(o.gapMs), ...(o.deflate ? ['--deflate'] : []), ...(o.priority !== undefined ? ['--priority', String(o.priority)] : [])];
-    if (mode === 'shared') args.push('--csms', csmsUrl, '--load', String(o.load), '--load-heartbeat-s', String(o.loadHeartbeatS));
+    const args = [...(mode.endsWith('-busy') ? ['--busy-poll'] : []), '--role', base(mode) === 'raw' ? 'raw' : 'measure', '--peer', peerUrl, '--calls', String(o.calls), '--gap-ms', String(o.gapMs), ...(o.deflate ? ['--deflate'] : []), ...(o.priority !== undefined ? ['--priority', String(o.priority)] : [])];
+    if (base(mode) === 'shared') args.push('--csms', csmsUrl, '--load', String(o.load), '--load-heartbeat-s', String(o.loadHeartbeatS));
     const m = o.measureRt && rt
       ? spawnJsonLines('chrt', ['-f', '40', process.execPath, join(HERE, 'budget-error-client.js'), ...args], 'measure')
       : node('budget-error-client.js', args, 'measure');
@@ -158,7 +162,7 @@ async function main(): Promise<void> {
     for (const mode of o.modes) {
       const r = await oneMode(o, mode, csmsUrl, rt, wireProblem === undefined);
       rows.push(r);
-      process.stderr.write(`  ${mode.padEnd(9)} n=${r.peerClock.n} error ms vs peer clock: ${fmt(r.peerClock)}; vs wire: ${fmt(r.wire)} (held p50 ${r.heldP50.toFixed(3)} ms)\n`);
+      process.stderr.write(`  ${mode.padEnd(13)} n=${r.peerClock.n} error ms vs peer clock: ${fmt(r.peerClock)}; vs wire: ${fmt(r.wire)} (held p50 ${r.heldP50.toFixed(3)} ms)\n`);
     }
   } finally {
     await csms.stop('stdin', 5000);
@@ -167,13 +171,13 @@ async function main(): Promise<void> {
   const col = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(3)).padStart(7);
   process.stdout.write(`\nbudget error, ${o.peer} peer${rt ? ' (SCHED_FIFO)' : ''}, ${o.delayMs} ms hold, ${o.calls} calls per mode, load ${o.load} stations (isolated load at nice ${o.loadPriority ?? 0})\n`);
   process.stdout.write('error = measured - held: "peer" takes held from the peer\'s own clock, "wire" from the loopback capture (CALLRESULT - CALL on the wire)\n\n');
-  process.stdout.write('mode       in-proc   peer p50  peer p99  peer max   wire p50  wire p99  wire max   target p99\n');
+  process.stdout.write('mode          in-proc   peer p50  peer p99  peer max   wire p50  wire p99  wire max   target p99\n');
   for (const r of rows) {
-    const inProc = r.mode === 'raw' ? 0 : r.mode === 'shared' ? 1 + o.load : 1;
-    const target = r.mode === 'raw' ? undefined : r.mode === 'alone' ? 1 : 5;
+    const inProc = base(r.mode) === 'raw' ? 0 : base(r.mode) === 'shared' ? 1 + o.load : 1;
+    const target = base(r.mode) === 'raw' ? undefined : base(r.mode) === 'alone' ? 1 : 5;
     const judge = (x: Stats | undefined): string => (x === undefined ? '' : x.p99 <= (target as number) ? 'OK' : 'MISSED');
     const verdict = target === undefined ? 'reference (bare ws client)' : `<= ${target}: peer ${judge(r.peerClock)}${r.wire ? `, wire ${judge(r.wire)}` : ''}`;
-    process.stdout.write(`${r.mode.padEnd(10)} ${String(inProc).padStart(7)}   ${col(r.peerClock.p50)}   ${col(r.peerClock.p99)}   ${col(r.peerClock.max)}   ${col(r.wire?.p50)}   ${col(r.wire?.p99)}   ${col(r.wire?.max)}   ${verdict}\n`);
+    process.stdout.write(`${r.mode.padEnd(13)} ${String(inProc).padStart(7)}   ${col(r.peerClock.p50)}   ${col(r.peerClock.p99)}   ${col(r.peerClock.max)}   ${col(r.wire?.p50)}   ${col(r.wire?.p99)}   ${col(r.wire?.max)}   ${verdict}\n`);
   }
   const raw = rows.find((r) => r.mode === 'raw');
   if (raw) {
