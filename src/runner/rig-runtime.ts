@@ -70,14 +70,15 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
   const quiescence = opts.clock === 'virtual' ? new Quiescence() : undefined;
   const real = quiescence ? undefined : new RealClock();
   const clock: Clock = real ?? new VirtualClock({ quiescence });
-  const releaseAwake = opts.busyPoll ? real?.keepAwake() : undefined;
+  const busyPoll = opts.busyPoll === true && real !== undefined;
+  let releaseAwake: (() => void) | undefined;
   // fully virtual: the stations reach the built-in CSMS in memory unless the rig asks for sockets
   const ledger = quiescence ? new FrameLedger(quiescence, rig.virtualTransport === 'in-process' ? new InProcessNetwork(clock) : undefined) : undefined;
   const traceFile = opts.traceFile ?? join(rig.trace.dir, `${opts.runId}.jsonl`);
   const trace: Trace = rig.trace.enabled ? new JsonlTrace(clock, traceFile, rig.trace) : new NullTrace(clock);
   const rngs = new RngFactory(opts.seed ?? rig.seed);
   const runTag = clock.isVirtual ? undefined : runTagFrom(clock.wallTime());
-  trace.record({ kind: 'note', message: 'rig starting', data: { rig: rig.name, seed: rngs.seed, clock: opts.clock, ...(runTag ? { runTag } : {}), ...(releaseAwake ? { busyPoll: true } : {}) } });
+  trace.record({ kind: 'note', message: 'rig starting', data: { rig: rig.name, seed: rngs.seed, clock: opts.clock, ...(runTag ? { runTag } : {}), ...(busyPoll ? { busyPoll: true } : {}) } });
   const b: RigBuild = {
     rig, clock, trace, rngs, ledger, rigDir: opts.rigDir, ask: opts.ask,
     csms: undefined, stations: [], evses: [], site: undefined, meters: [], can: undefined, closers: [],
@@ -105,6 +106,8 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     if (clock.isVirtual) clock.setTimer(0, () => void s.start(), `power-up ${s.identity}`);
     else void s.start();
   }
+  // held from here (the rig is up) until close(), so a rig that failed to start never leaves a spinning loop
+  if (busyPoll) releaseAwake = real?.keepAwake();
   return { rig, clock, trace, csms, stations, evses, site, meters, ledger, can: b.can, restFrontUrl: b.restFrontUrl, runTag: b.runTag, modbus: b.modbus, close };
 }
 

@@ -40,7 +40,8 @@ describe('RealClock.keepAwake', () => {
       const t0 = clock.now();
       await clock.sleep(30);
       const took = clock.now() - t0;
-      expect(took).toBeGreaterThanOrEqual(29);
+      // libuv keeps its loop time in whole ms, so a 30 ms timer may fire a little under 30 ms by performance.now()
+      expect(took).toBeGreaterThanOrEqual(27);
       expect(took).toBeLessThan(1_000);
     } finally {
       release();
