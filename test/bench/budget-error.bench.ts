@@ -9,6 +9,7 @@
  *   npm run build && node dist/test/bench/budget-error.bench.js [--calls 2000] [--delay-ms 50] [--gap-ms 20]
  *        [--modes raw,alone,isolated,shared] [--load 999] [--load-heartbeat-s 1] [--peer node|python]
  *        [--deflate] [--no-rt] [--no-wire] [--measure-priority n] [--measure-rt] [--load-priority n] [--out out/bench/budget-error.json]
+ *        [--measure-cpu 1 --others-cpu 0]
  *
  * Modes: raw (a bare ws client, no chargebench: the floor of Node, the loopback and the scheduler);
  * alone (the harness's link in a process of its own); isolated (--load stations heartbeating every
@@ -20,7 +21,8 @@
  * workers; 0 to see the difference).
  * The wire capture also splits the error by direction (timestamp -> CALL on the wire, CALLRESULT on
  * the wire -> timestamp). Any mode with `-busy` (alone-busy, isolated-busy, ...) busy-polls in the
- * measuring process (`run --busy-poll`). Targets (issue 13): p99 <= 1 ms alone, <= 5 ms with 1,000 active.
+ * measuring process (`run --busy-poll`). --measure-cpu / --others-cpu pin the measuring client and the
+ * rest (peer, CSMS, load) to CPUs with taskset: the layout of a runner with a core of its own. Targets (issue 13): p99 <= 1 ms alone, <= 5 ms with 1,000 active.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -40,10 +42,15 @@ type Mode = BaseMode | `${BaseMode}-busy`;
 const base = (m: Mode): BaseMode => m.replace(/-busy$/, '') as BaseMode;
 type Peer = 'node' | 'python';
 
-interface Options { delayMs: number; calls: number; load: number; modes: Mode[]; loadHeartbeatS: number; out: string; gapMs: number; peer: Peer; deflate: boolean; rt: boolean; wire: boolean; priority: number | undefined; measureRt: boolean; loadPriority: number | undefined }
+interface Options { measureCpu: string | undefined; othersCpu: string | undefined; delayMs: number; calls: number; load: number; modes: Mode[]; loadHeartbeatS: number; out: string; gapMs: number; peer: Peer; deflate: boolean; rt: boolean; wire: boolean; priority: number | undefined; measureRt: boolean; loadPriority: number | undefined }
 
-function node(script: string, args: string[], label: string): Proc {
-  return spawnJsonLines(process.execPath, [join(HERE, script), ...args], label);
+/** `cmd args` under `taskset -c cpus` when cpus are given (--measure-cpu / --others-cpu). */
+function pinned(cpus: string | undefined, cmd: string, args: string[], label: string): Proc {
+  return cpus === undefined ? spawnJsonLines(cmd, args, label) : spawnJsonLines('taskset', ['-c', cpus, cmd, ...args], label);
+}
+
+function node(script: string, args: string[], label: string, cpus?: string): Proc {
+  return pinned(cpus, process.execPath, [join(HERE, script), ...args], label);
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -70,13 +77,13 @@ function stats(xs: number[]): Stats {
 function startPeer(o: Options, rt: boolean): Proc {
   const args = ['--delay-ms', String(o.delayMs), ...(o.deflate ? ['--deflate'] : [])];
   const cmd = o.peer === 'python' ? [PY, join(REPO, 'test/bench/budget-error-peer.py'), ...args] : [process.execPath, join(HERE, 'budget-error-peer.js'), ...args];
-  return rt ? spawnJsonLines('chrt', ['-f', '50', ...cmd], 'peer') : spawnJsonLines(cmd[0] as string, cmd.slice(1), 'peer');
+  return rt ? pinned(o.othersCpu, 'chrt', ['-f', '50', ...cmd], 'peer') : pinned(o.othersCpu, cmd[0] as string, cmd.slice(1), 'peer');
 }
 
 async function oneMode(o: Options, mode: Mode, csmsUrl: string, rt: boolean, wire: boolean): Promise<Row> {
   const peer = startPeer(o, rt);
   const loadArgs = ['--role', 'load', '--csms', csmsUrl, '--load', String(o.load), '--load-heartbeat-s', String(o.loadHeartbeatS), ...(o.loadPriority !== undefined ? ['--priority', String(o.loadPriority)] : [])];
-  const loadProc = base(mode) === 'isolated' ? node('budget-error-client.js', loadArgs, 'load') : undefined;
+  const loadProc = base(mode) === 'isolated' ? node('budget-error-client.js', loadArgs, 'load', o.othersCpu) : undefined;
   let capture: WireCapture | undefined;
   try {
     const peerUrl = String((await peer.waitFor('url', 15_000)).url);
@@ -88,8 +95,8 @@ async function oneMode(o: Options, mode: Mode, csmsUrl: string, rt: boolean, wir
     const args = [...(mode.endsWith('-busy') ? ['--busy-poll'] : []), '--role', base(mode) === 'raw' ? 'raw' : 'measure', '--peer', peerUrl, '--calls', String(o.calls), '--gap-ms', String(o.gapMs), ...(o.deflate ? ['--deflate'] : []), ...(o.priority !== undefined ? ['--priority', String(o.priority)] : [])];
     if (base(mode) === 'shared') args.push('--csms', csmsUrl, '--load', String(o.load), '--load-heartbeat-s', String(o.loadHeartbeatS));
     const m = o.measureRt && rt
-      ? spawnJsonLines('chrt', ['-f', '40', process.execPath, join(HERE, 'budget-error-client.js'), ...args], 'measure')
-      : node('budget-error-client.js', args, 'measure');
+      ? pinned(o.measureCpu, 'chrt', ['-f', '40', process.execPath, join(HERE, 'budget-error-client.js'), ...args], 'measure')
+      : node('budget-error-client.js', args, 'measure', o.measureCpu);
     try {
       await m.waitFor('done', 1_800_000);
     } finally {
@@ -124,7 +131,7 @@ async function oneMode(o: Options, mode: Mode, csmsUrl: string, rt: boolean, wir
 }
 
 async function main(): Promise<void> {
-  const o: Options = { delayMs: 50, calls: 2000, load: 999, modes: ['raw', 'alone', 'isolated'], loadHeartbeatS: 1, out: join(REPO, 'out/bench/budget-error.json'), gapMs: 20, peer: 'node', deflate: false, rt: true, wire: true, priority: undefined, measureRt: false, loadPriority: 10 };
+  const o: Options = { measureCpu: undefined, othersCpu: undefined, delayMs: 50, calls: 2000, load: 999, modes: ['raw', 'alone', 'isolated'], loadHeartbeatS: 1, out: join(REPO, 'out/bench/budget-error.json'), gapMs: 20, peer: 'node', deflate: false, rt: true, wire: true, priority: undefined, measureRt: false, loadPriority: 10 };
   readFlags(process.argv.slice(2), (a, val) => {
     switch (a) {
       case '--delay-ms': o.delayMs = Number(val()); break;
@@ -141,6 +148,8 @@ async function main(): Promise<void> {
       case '--load-priority': { const n = Number(val()); o.loadPriority = n === 0 ? undefined : n; break; }
       case '--measure-priority': o.priority = Number(val()); break;
       case '--no-wire': o.wire = false; break;
+      case '--measure-cpu': o.measureCpu = val(); break;
+      case '--others-cpu': o.othersCpu = val(); break;
       default: throw new Error(`unknown argument ${a}`);
     }
   });
@@ -154,7 +163,7 @@ async function main(): Promise<void> {
   if (wireProblem) process.stderr.write(`budget-error: no wire timestamps: ${wireProblem}\n`);
   const before = loadavg();
   process.stderr.write(`budget-error: ${o.peer} peer${rt ? ' (SCHED_FIFO)' : ''}, delay ${o.delayMs} ms, ${o.calls} calls, load ${o.load} stations (heartbeat ${o.loadHeartbeatS} s), ${cpus().length} CPUs, load ${before.map((x) => x.toFixed(2)).join(' ')}\n`);
-  const csms = node('csms-server.js', ['--heartbeat', String(o.loadHeartbeatS)], 'csms');
+  const csms = node('csms-server.js', ['--heartbeat', String(o.loadHeartbeatS)], 'csms', o.othersCpu);
   const csmsUrl = String((await csms.waitFor('url', 15_000)).url);
   const rows: Row[] = [];
   const fmt = (x: Stats | undefined): string => (x ? `p50 ${x.p50.toFixed(3)} p99 ${x.p99.toFixed(3)} max ${x.max.toFixed(3)} min ${x.min.toFixed(3)}` : '-');
@@ -169,7 +178,7 @@ async function main(): Promise<void> {
   }
   const after = loadavg();
   const col = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(3)).padStart(7);
-  process.stdout.write(`\nbudget error, ${o.peer} peer${rt ? ' (SCHED_FIFO)' : ''}, ${o.delayMs} ms hold, ${o.calls} calls per mode, load ${o.load} stations (isolated load at nice ${o.loadPriority ?? 0})\n`);
+  process.stdout.write(`\nbudget error, ${o.peer} peer${rt ? ' (SCHED_FIFO)' : ''}, ${o.delayMs} ms hold, ${o.calls} calls per mode, load ${o.load} stations (isolated load at nice ${o.loadPriority ?? 0})${o.measureCpu !== undefined || o.othersCpu !== undefined ? `; measuring client on CPU ${o.measureCpu ?? 'any'}, peer/CSMS/load on ${o.othersCpu ?? 'any'}` : ''}\n`);
   process.stdout.write('error = measured - held: "peer" takes held from the peer\'s own clock, "wire" from the loopback capture (CALLRESULT - CALL on the wire)\n\n');
   process.stdout.write('mode          in-proc   peer p50  peer p99  peer max   wire p50  wire p99  wire max   target p99\n');
   for (const r of rows) {
