@@ -60,6 +60,21 @@ function usage(pids: number[]): { cpuMs: number; rss: number } {
   return { cpuMs, rss };
 }
 
+/** RSS of each process (MiB) and what it runs (the fleet's parent, a station worker, ...), from /proc. */
+function rssEach(pids: number[]): { pid: number; role: string; rssMiB: number; rssAnonMiB: number }[] {
+  return pids.map((pid) => {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      const script = args.find((a) => a.endsWith('.js')) ?? args[0] ?? '?';
+      return { pid, role: `${script.split('/').pop() ?? script}${args.includes('emulate') ? ' emulate' : ''}`, rssMiB: Math.round(kb('VmRSS') / 102.4) / 10, rssAnonMiB: Math.round(kb('RssAnon') / 102.4) / 10 };
+    } catch {
+      return { pid, role: 'gone', rssMiB: 0, rssAnonMiB: 0 };
+    }
+  });
+}
+
 interface CsmsStats { accepted: number; connected: number; calls: Record<string, number> }
 
 /** Sockets in TIME_WAIT on this machine (/proc/net/sockstat). */
@@ -114,6 +129,8 @@ async function waitAccepted(csms: Proc, n: number, timeoutMs: number): Promise<{
 interface FleetRun {
   timeWaitAtStart: number; processes: number; spawnToAllMs: number; spawnToFirstMs: number; windowMs: number; bootsPerSec: number;
   cpuMs: number; rss: number; hold?: Hold;
+  /** RSS of each fleet process 2 s after all Accepted (when `rss` is taken). */
+  processRss: ReturnType<typeof rssEach>;
   marginal?: { cpuMsPerBoot: number; rssPerStation: number };
 }
 
@@ -134,9 +151,10 @@ async function fleetRun(o: Options, dir: string, n: number, holdS: number): Prom
       const u = usage(pids);
       await new Promise((r) => setTimeout(r, 2000));
       const settled = usage(pids);
+      const processRss = rssEach(pids);
       const run: FleetRun = {
         timeWaitAtStart: tw, processes: pids.length, spawnToAllMs: w.last - t0, spawnToFirstMs: w.first - t0, windowMs: w.last - w.first,
-        bootsPerSec: (1000 * n) / Math.max(1, w.last - w.first), cpuMs: u.cpuMs, rss: settled.rss,
+        bootsPerSec: (1000 * n) / Math.max(1, w.last - w.first), cpuMs: u.cpuMs, rss: settled.rss, processRss,
       };
       if (holdS > 0) {
         const h0 = performance.now();
@@ -192,10 +210,10 @@ async function main(): Promise<void> {
       const w = await waitAccepted(csms, o.n, o.timeoutS * 1000);
       let r: Record<string, unknown>;
       do r = await raw.next('phase', o.timeoutS * 1000); while (r.phase !== 'result');
-      const c = r as { cpuMs: { user: number; system: number }; perClient: { rss: number; rssNoGc: number; heapUsed: number }; bootsPerSec: number };
+      const c = r as { cpuMs: { user: number; system: number }; perClient: { rss: number; rssNoGc: number; heapUsed: number }; bootsPerSec: number; baseline: object; beforeGc: object };
       const rawOut: Record<string, unknown> = {
         windowMs: w.last - w.first, bootsPerSec: (1000 * o.n) / (w.last - w.first), ownBootsPerSec: c.bootsPerSec, cpuMsPerBoot: (c.cpuMs.user + c.cpuMs.system) / o.n,
-        timeWaitAtStart: tw, rssPerStation: c.perClient.rssNoGc, rssPerStationAfterGc: c.perClient.rss, heapPerStation: c.perClient.heapUsed, callsInWindow: (await stats(csms)).calls,
+        timeWaitAtStart: tw, rssPerStation: c.perClient.rssNoGc, rssPerStationAfterGc: c.perClient.rss, heapPerStation: c.perClient.heapUsed, memBaseline: c.baseline, memBeforeGc: c.beforeGc, callsInWindow: (await stats(csms)).calls,
       };
       if (o.holdS > 0) {
         const s0 = await stats(csms);
