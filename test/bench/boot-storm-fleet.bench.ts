@@ -16,6 +16,8 @@
  * time from spawn (process start and the rig's build included), minus a one-station run's; raw CPU is
  * boot-clients' own during its boot window. RSS per station, neither after a forced GC: the fleet's
  * processes summed minus a one-station run's, / N; raw: boot-clients' RSS growth over its baseline / N.
+ * The JSON also holds each fleet process's RSS (`processRss`: the parent and each worker) and the raw
+ * clients' process.memoryUsage() at their baseline and just before their forced GC (`memBaseline`, `memBeforeGc`).
  * Each population starts once the machine's TIME_WAIT sockets are below 1,000 (at most 70 s wait).
  */
 import { spawnSync } from 'node:child_process';
