@@ -14,7 +14,8 @@
  *
  * boots/s = N / (first Accepted seen -> all N Accepted). Fleet CPU is every fleet process's user+system
  * time from spawn (process start and the rig's build included), minus a one-station run's; raw CPU is
- * boot-clients' own during its boot window. RSS per station, neither after a forced GC: the fleet's
+ * boot-clients' own during its boot window. RSS per station, neither after a forced GC and both 2 s after
+ * the last boot (raw: boot-clients --settle-ms 2000; it was 200 ms before 2026-11-29 16:20): the fleet's
  * processes summed minus a one-station run's, / N; raw: boot-clients' RSS growth over its baseline / N.
  * The JSON also holds each fleet process's RSS (`processRss`: the parent and each worker) and the raw
  * clients' process.memoryUsage() at their baseline and just before their forced GC (`memBaseline`, `memBeforeGc`).
@@ -32,6 +33,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../../..');
 const BIN = join(REPO, 'bin/chargebench.js');
 const TICK_S = 100; // /proc clock ticks per second on Linux
+/** Both populations' RSS is read this long after their last boot (the fleet: after the CSMS counted it), without a forced GC. */
+const SETTLE_MS = 2000;
 
 interface Options { n: number; workers: number; connectRate: string; concurrency: number; holdS: number; heartbeatS: number; alignedS: number; out: string; timeoutS: number }
 
@@ -151,7 +154,7 @@ async function fleetRun(o: Options, dir: string, n: number, holdS: number): Prom
       const w = await waitAccepted(csms, n, o.timeoutS * 1000);
       const pids = tree(fleet.proc.pid as number);
       const u = usage(pids);
-      await new Promise((r) => setTimeout(r, 2000));
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
       const settled = usage(pids);
       const processRss = rssEach(pids);
       const run: FleetRun = {
@@ -206,7 +209,7 @@ async function main(): Promise<void> {
       const csms = start(process.execPath, [join(HERE, 'csms-server.js'), '--heartbeat', String(o.heartbeatS)], 'csms(raw)');
       const url = String((await csms.next('url', 30_000)).url);
       const raw = start(process.execPath, ['--expose-gc', join(HERE, 'boot-clients.js'), '--mode', 'raw', '--url', url, '--n', String(o.n), '--concurrency', String(o.concurrency), '--warmup', '10', '--wait-go', '--prefix', 'RAW-',
-        '--status', '--hold-s', String(o.holdS), '--aligned-s', String(o.alignedS), '--timeout-ms', String(o.timeoutS * 1000)], 'raw');
+        '--status', '--settle-ms', String(SETTLE_MS), '--hold-s', String(o.holdS), '--aligned-s', String(o.alignedS), '--timeout-ms', String(o.timeoutS * 1000)], 'raw');
       await raw.next('phase', 60_000);
       raw.proc.stdin?.write('go\n');
       const w = await waitAccepted(csms, o.n, o.timeoutS * 1000);
