@@ -23,10 +23,10 @@ export function armAlignedData(station: ChargeStation, previous: TimerHandle | u
 }
 
 function sendAligned(station: ChargeStation): void {
-  const build = station.dialect.alignedMeterValues;
-  if (!build || !station.connected) return;
+  const dialect = station.dialect;
+  if (!dialect.alignedMeterValues || !station.connected) return;
   for (const c of station.sessions.connectors) {
-    const call = build(c, station.sessions.sampleNow(c.id));
+    const call = dialect.alignedMeterValues(c, station.sessions.sampleNow(c.id));
     if (!call) continue;
     station.call(call.action, call.payload).catch((err: Error) => {
       station.trace.record({ kind: 'device', device: station.identity, event: 'aligned-data-failed', data: err.message });

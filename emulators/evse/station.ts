@@ -20,6 +20,7 @@ import { TxQueue } from './tx-queue.js';
 import { Authorizer } from './authorizer.js';
 import { StationOperations } from './operations.js';
 import { StationLink } from './station-link.js';
+import { StationWiring, type StationReactions } from './station-wiring.js';
 
 export type { BootState, StationDeps } from './station-deps.js';
 
@@ -28,7 +29,7 @@ export type { BootState, StationDeps } from './station-deps.js';
  * offline transaction queue, sessions. Emits 'state', 'status', 'connected', 'disconnected',
  * 'tx-started', 'tx-ended'.
  */
-export class ChargeStation extends EventEmitter {
+export class ChargeStation extends EventEmitter implements StationReactions {
   readonly config: StationConfig;
   readonly identity: string;
   readonly clock: Clock;
@@ -69,38 +70,11 @@ export class ChargeStation extends EventEmitter {
       rng: deps.rng, timing: this.config.timing, entries: this.config.quirks,
       actions: this,
     });
-    this.sessions = new Sessions({
-      identity: this.identity, clock: this.clock, trace: this.trace, config: this.config, memory: this.memory, profiles: this.profiles, runTag: deps.runTag,
-      setting: (n) => this.setting(n),
-      statusChanged: (c, s) => this.onStatus(c, s),
-      txStarted: (c, tx, sample, reason) => this.enqueue(this.dialect.txStarted(c, tx, sample, reason), tx.localTxId, 'tx-started', { connector: c.id, tx }),
-      txUpdated: (c, tx, sample, trigger) => {
-        const call = this.dialect.txUpdated(c, tx, sample, trigger);
-        if (call) this.enqueue(call, tx.localTxId);
-      },
-      txEnded: (c, tx, sample, reason) => this.enqueue(this.dialect.txEnded(c, tx, sample, reason), tx.localTxId, 'tx-ended', { connector: c.id, tx, reason }),
-      persist: () => this.persist(),
-      installTxProfile: (profile) => { this.ops.installProfile(profile); },
-      shapeSample: (c, sample) => this.quirks.meterSample(c, sample),
-    });
-    this.net = new StationLink({
-      identity: this.identity, config: this.config, clock: this.clock, trace: this.trace, rng: deps.rng, ledger: deps.ledger,
-      csmsUrl: () => this.csmsUrl,
-      passwordOverride: () => this.setting('BasicAuthPassword'),
-      running: () => this.running,
-      opened: (link) => this.onOpened(link),
-      lost: () => this.onLost(),
-      connectFailed: (err) => this.emit('connect-failed', err),
-      quirks: this.quirks,
-    });
-    this.queue = new TxQueue({
-      identity: this.identity, memory: this.memory, clock: this.clock, trace: this.trace,
-      send: async (msg) => this.net.call(msg.action, this.dialect.prepareQueued(msg, this)),
-      delivered: (msg, result) => this.dialect.onDelivered(msg, result, this),
-      attempts: () => Number(this.setting('TransactionMessageAttempts') ?? this.config.transactionMessageAttempts),
-      retryIntervalMs: () => 1000 * Number(this.setting('TransactionMessageRetryInterval') ?? this.config.transactionMessageRetryIntervalS),
-      persist: () => this.persist(),
-    });
+    // one object with shared methods answers the sessions, the link and the queue (no closures per station)
+    const wiring = new StationWiring(this, deps.rng, deps.ledger, deps.runTag);
+    this.sessions = new Sessions(wiring);
+    this.net = new StationLink(wiring);
+    this.queue = new TxQueue(wiring);
   }
 
   get state(): BootState { return this.bootState; }
@@ -280,8 +254,8 @@ export class ChargeStation extends EventEmitter {
 
   private bootReason: BootReason = 'PowerUp';
 
-  /** A new connection: handlers, then boot (or resume when this power cycle was accepted already). */
-  private async onOpened(link: OcppLink): Promise<void> {
+  /** A new connection: handlers, then boot (or resume when this power cycle was accepted already). For the link only. */
+  async onOpened(link: OcppLink): Promise<void> {
     this.dialect.install(link, this);
     this.emit('connected');
     const boot = this.quirks.bootOnConnect(this.acceptedThisPowerCycle);
@@ -340,7 +314,8 @@ export class ChargeStation extends EventEmitter {
     }, `heartbeat ${this.identity}`);
   }
 
-  private onLost(): void {
+  /** The connection was lost (for the link only). */
+  onLost(): void {
     this.queue.pause();
     this.timers.boot?.cancel();
     this.timers.heartbeat?.cancel();
@@ -349,13 +324,15 @@ export class ChargeStation extends EventEmitter {
     this.emit('disconnected');
   }
 
-  private onStatus(c: Connector, status: DetailedStatus): void {
+  /** A connector's status changed (for the sessions only). */
+  onStatus(c: Connector, status: DetailedStatus): void {
     this.trace.record({ kind: 'device', device: this.identity, event: 'status', data: { connector: c.id, status } });
     this.emit('status', { connector: c.id, status });
     this.sendStatus(c);
   }
 
-  private enqueue(call: { action: string; payload: Payload }, localTxId: string, event?: string, data?: unknown): void {
+  /** Queue a transaction message (for the sessions only). */
+  enqueue(call: { action: string; payload: Payload }, localTxId: string, event?: string, data?: unknown): void {
     this.queue.enqueue(call.action, call.payload, localTxId);
     if (event) this.emit(event, data);
   }

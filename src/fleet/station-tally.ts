@@ -19,34 +19,52 @@ export interface Straggler {
   error: string | undefined;
 }
 
+/** Per-station flags of the tally. */
+const UP = 1;
+const ACCEPTED = 2;
+
 export class StationTally {
   private connectedNow = 0;
   private bootedOnce = 0;
   private readonly failingNow = new Set<string>();
   private readonly stations: readonly ChargeStation[];
+  /** UP / ACCEPTED per station (one map entry each, instead of four closures per station). */
+  private readonly flags = new Map<ChargeStation, number>();
 
   constructor(stations: readonly ChargeStation[]) {
     this.stations = stations;
+    // one listener of each kind for every station: the emitter calls it with `this` = the station
+    const flags = this.flags;
+    const tally = this as StationTally;
+    const onConnected = function (this: ChargeStation): void {
+      const f = flags.get(this) ?? 0;
+      if (!(f & UP)) tally.connectedNow++;
+      flags.set(this, f | UP);
+      tally.failingNow.delete(this.identity);
+    };
+    const onDisconnected = function (this: ChargeStation): void {
+      const f = flags.get(this) ?? 0;
+      if (f & UP) tally.connectedNow--;
+      flags.set(this, f & ~UP);
+    };
+    const onConnectFailed = function (this: ChargeStation): void {
+      if (!((flags.get(this) ?? 0) & UP)) tally.failingNow.add(this.identity);
+    };
+    const onBoot = function (this: ChargeStation, verdict: { status?: string }): void {
+      const f = flags.get(this) ?? 0;
+      if (!(f & ACCEPTED) && verdict.status === 'Accepted') {
+        flags.set(this, f | ACCEPTED);
+        tally.bootedOnce++;
+      }
+    };
     for (const s of stations) {
-      let accepted = false;
-      let up = s.connected;
+      const up = s.connected;
+      flags.set(s, up ? UP : 0);
       if (up) this.connectedNow++;
-      s.on('connected', () => {
-        if (!up) this.connectedNow++;
-        up = true;
-        this.failingNow.delete(s.identity);
-      });
-      s.on('disconnected', () => {
-        if (up) this.connectedNow--;
-        up = false;
-      });
-      s.on('connect-failed', () => { if (!up) this.failingNow.add(s.identity); });
-      s.on('boot', (verdict: { status?: string }) => {
-        if (!accepted && verdict.status === 'Accepted') {
-          accepted = true;
-          this.bootedOnce++;
-        }
-      });
+      s.on('connected', onConnected);
+      s.on('disconnected', onDisconnected);
+      s.on('connect-failed', onConnectFailed);
+      s.on('boot', onBoot);
     }
   }
 

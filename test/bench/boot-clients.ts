@@ -86,6 +86,8 @@ export interface ClientResult {
   /** Event-loop utilisation of this process during the boot window (1 = saturated). */
   elu: number;
   baseline: MemSample;
+  /** Right after the window and the settle, before any forced GC (when rssNoGc is read). */
+  beforeGc: MemSample;
   after: MemSample;
   /** rssNoGc: RSS growth per client before the forced GC (what the fleet bench compares with). */
   perClient: { rssNoGc: number; heapUsed: number; heapPlusExternal: number; rss: number };
@@ -527,7 +529,8 @@ async function run(opts: Options): Promise<void> {
   await pop.quiet(opts.settleMs, 10_000);
   const settleMs = performance.now() - s0;
   // RSS as it is, before any forced GC: what the fleet's processes are measured with
-  const rssNoGc = process.memoryUsage().rss;
+  const beforeGc = memSample();
+  const rssNoGc = beforeGc.rss;
   await fullGc();
   const after = memSample();
   const alloc = await heapProf?.stop(Math.max(1, clients.length));
@@ -553,6 +556,7 @@ async function run(opts: Options): Promise<void> {
     cpuMs: { user: round(cpu.user / 1000, 1), system: round(cpu.system / 1000, 1) },
     elu: round(elu, 3),
     baseline,
+    beforeGc,
     after,
     perClient: {
       rssNoGc: round((rssNoGc - baseline.rss) / n),

@@ -14,8 +14,11 @@
  *
  * boots/s = N / (first Accepted seen -> all N Accepted). Fleet CPU is every fleet process's user+system
  * time from spawn (process start and the rig's build included), minus a one-station run's; raw CPU is
- * boot-clients' own during its boot window. RSS per station, neither after a forced GC: the fleet's
+ * boot-clients' own during its boot window. RSS per station, neither after a forced GC and both 2 s after
+ * the last boot (raw: boot-clients --settle-ms 2000; it was 200 ms before 2026-11-29 16:20): the fleet's
  * processes summed minus a one-station run's, / N; raw: boot-clients' RSS growth over its baseline / N.
+ * The JSON also holds each fleet process's RSS (`processRss`: the parent and each worker) and the raw
+ * clients' process.memoryUsage() at their baseline and just before their forced GC (`memBaseline`, `memBeforeGc`).
  * Each population starts once the machine's TIME_WAIT sockets are below 1,000 (at most 70 s wait).
  */
 import { spawnSync } from 'node:child_process';
@@ -30,6 +33,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../../..');
 const BIN = join(REPO, 'bin/chargebench.js');
 const TICK_S = 100; // /proc clock ticks per second on Linux
+/** Both populations' RSS is read this long after their last boot (the fleet: after the CSMS counted it), without a forced GC. */
+const SETTLE_MS = 2000;
 
 interface Options { n: number; workers: number; connectRate: string; concurrency: number; holdS: number; heartbeatS: number; alignedS: number; out: string; timeoutS: number }
 
@@ -58,6 +63,21 @@ function usage(pids: number[]): { cpuMs: number; rss: number } {
     } catch { /* gone */ }
   }
   return { cpuMs, rss };
+}
+
+/** RSS of each process (MiB) and what it runs (the fleet's parent, a station worker, ...), from /proc. */
+function rssEach(pids: number[]): { pid: number; role: string; rssMiB: number; rssAnonMiB: number }[] {
+  return pids.map((pid) => {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      const script = args.find((a) => a.endsWith('.js')) ?? args[0] ?? '?';
+      return { pid, role: `${script.split('/').pop() ?? script}${args.includes('emulate') ? ' emulate' : ''}`, rssMiB: Math.round(kb('VmRSS') / 102.4) / 10, rssAnonMiB: Math.round(kb('RssAnon') / 102.4) / 10 };
+    } catch {
+      return { pid, role: 'gone', rssMiB: 0, rssAnonMiB: 0 };
+    }
+  });
 }
 
 interface CsmsStats { accepted: number; connected: number; calls: Record<string, number> }
@@ -114,6 +134,8 @@ async function waitAccepted(csms: Proc, n: number, timeoutMs: number): Promise<{
 interface FleetRun {
   timeWaitAtStart: number; processes: number; spawnToAllMs: number; spawnToFirstMs: number; windowMs: number; bootsPerSec: number;
   cpuMs: number; rss: number; hold?: Hold;
+  /** RSS of each fleet process 2 s after all Accepted (when `rss` is taken). */
+  processRss: ReturnType<typeof rssEach>;
   marginal?: { cpuMsPerBoot: number; rssPerStation: number };
 }
 
@@ -132,11 +154,12 @@ async function fleetRun(o: Options, dir: string, n: number, holdS: number): Prom
       const w = await waitAccepted(csms, n, o.timeoutS * 1000);
       const pids = tree(fleet.proc.pid as number);
       const u = usage(pids);
-      await new Promise((r) => setTimeout(r, 2000));
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
       const settled = usage(pids);
+      const processRss = rssEach(pids);
       const run: FleetRun = {
         timeWaitAtStart: tw, processes: pids.length, spawnToAllMs: w.last - t0, spawnToFirstMs: w.first - t0, windowMs: w.last - w.first,
-        bootsPerSec: (1000 * n) / Math.max(1, w.last - w.first), cpuMs: u.cpuMs, rss: settled.rss,
+        bootsPerSec: (1000 * n) / Math.max(1, w.last - w.first), cpuMs: u.cpuMs, rss: settled.rss, processRss,
       };
       if (holdS > 0) {
         const h0 = performance.now();
@@ -186,16 +209,16 @@ async function main(): Promise<void> {
       const csms = start(process.execPath, [join(HERE, 'csms-server.js'), '--heartbeat', String(o.heartbeatS)], 'csms(raw)');
       const url = String((await csms.next('url', 30_000)).url);
       const raw = start(process.execPath, ['--expose-gc', join(HERE, 'boot-clients.js'), '--mode', 'raw', '--url', url, '--n', String(o.n), '--concurrency', String(o.concurrency), '--warmup', '10', '--wait-go', '--prefix', 'RAW-',
-        '--status', '--hold-s', String(o.holdS), '--aligned-s', String(o.alignedS), '--timeout-ms', String(o.timeoutS * 1000)], 'raw');
+        '--status', '--settle-ms', String(SETTLE_MS), '--hold-s', String(o.holdS), '--aligned-s', String(o.alignedS), '--timeout-ms', String(o.timeoutS * 1000)], 'raw');
       await raw.next('phase', 60_000);
       raw.proc.stdin?.write('go\n');
       const w = await waitAccepted(csms, o.n, o.timeoutS * 1000);
       let r: Record<string, unknown>;
       do r = await raw.next('phase', o.timeoutS * 1000); while (r.phase !== 'result');
-      const c = r as { cpuMs: { user: number; system: number }; perClient: { rss: number; rssNoGc: number; heapUsed: number }; bootsPerSec: number };
+      const c = r as { cpuMs: { user: number; system: number }; perClient: { rss: number; rssNoGc: number; heapUsed: number }; bootsPerSec: number; baseline: object; beforeGc: object };
       const rawOut: Record<string, unknown> = {
         windowMs: w.last - w.first, bootsPerSec: (1000 * o.n) / (w.last - w.first), ownBootsPerSec: c.bootsPerSec, cpuMsPerBoot: (c.cpuMs.user + c.cpuMs.system) / o.n,
-        timeWaitAtStart: tw, rssPerStation: c.perClient.rssNoGc, rssPerStationAfterGc: c.perClient.rss, heapPerStation: c.perClient.heapUsed, callsInWindow: (await stats(csms)).calls,
+        timeWaitAtStart: tw, rssPerStation: c.perClient.rssNoGc, rssPerStationAfterGc: c.perClient.rss, heapPerStation: c.perClient.heapUsed, memBaseline: c.baseline, memBeforeGc: c.beforeGc, callsInWindow: (await stats(csms)).calls,
       };
       if (o.holdS > 0) {
         const s0 = await stats(csms);

@@ -4,10 +4,11 @@
  * the configuration keys, and the handlers of CSMS-initiated operations (./handlers.ts).
  */
 import { isoTime } from '../../../src/core/clock.js';
+import type { OcppLink } from '../../../src/transport/ocpp-link.js';
 import type { Payload } from '../../../src/transport/ocpp-types.js';
 import type { StationConfig } from '../config.js';
 import { type Connector, type Transaction, detailedStatus } from '../connector.js';
-import type { BootVerdict, StationDialect, StopReason, UpdateTrigger } from '../dialect.js';
+import type { BootVerdict, OutgoingCall, StationDialect, StopReason, UpdateTrigger } from '../dialect.js';
 import type { QueuedMessage } from '../memory.js';
 import type { MeterValue } from '../power-model.js';
 import type { ChargeStation } from '../station.js';
@@ -71,136 +72,154 @@ function registerWh(sample: readonly MeterValue[], fallbackWh: number): number {
   return Math.round(e.unit === 'Wh' ? e.value : e.value * 1000);
 }
 
-export function createDialect16(station: ChargeStation): StationDialect {
-  const now = (): string => isoTime(station.clock.wallTime());
-  const trace = (event: string, data: unknown): void => station.trace.record({ kind: 'device', device: station.identity, event, data });
+/**
+ * The 1.6 dialect of one station. Its methods live on the prototype and read the station from one
+ * field: a fleet of 10,000 stations shares one set of functions instead of building ~15 closures
+ * per station.
+ */
+class Dialect16 implements StationDialect {
+  readonly version = 'ocpp1.6' as const;
 
-  return {
-    version: 'ocpp1.6',
+  constructor(private readonly station: ChargeStation) {}
 
-    bootNotification() {
-      const cfg = station.config;
-      const payload: Payload = { chargePointVendor: cfg.vendor, chargePointModel: cfg.model, firmwareVersion: station.memory.firmwareVersion ?? cfg.firmwareVersion };
-      if (cfg.serialNumber !== undefined) {
-        payload.chargePointSerialNumber = cfg.serialNumber;
-        payload.chargeBoxSerialNumber = cfg.serialNumber;
-      }
-      return { action: 'BootNotification', payload };
-    },
+  private now(): string {
+    return isoTime(this.station.clock.wallTime());
+  }
 
-    parseBoot(result: Payload): BootVerdict {
-      const status = result.status === 'Accepted' || result.status === 'Pending' ? result.status : 'Rejected';
-      const interval = Number(result.interval);
-      return { status, intervalS: Number.isFinite(interval) && interval > 0 ? interval : 0 };
-    },
+  private note(event: string, data: unknown): void {
+    this.station.trace.record({ kind: 'device', device: this.station.identity, event, data });
+  }
 
-    heartbeat() {
-      return { action: 'Heartbeat', payload: {} };
-    },
+  bootNotification(): OutgoingCall {
+    const station = this.station;
+    const cfg = station.config;
+    const payload: Payload = { chargePointVendor: cfg.vendor, chargePointModel: cfg.model, firmwareVersion: station.memory.firmwareVersion ?? cfg.firmwareVersion };
+    if (cfg.serialNumber !== undefined) {
+      payload.chargePointSerialNumber = cfg.serialNumber;
+      payload.chargeBoxSerialNumber = cfg.serialNumber;
+    }
+    return { action: 'BootNotification', payload };
+  }
 
-    statusNotification(c: Connector) {
-      return { action: 'StatusNotification', payload: { connectorId: c.id, ...errorFields16(c), status: detailedStatus(c), timestamp: now() } };
-    },
+  parseBoot(result: Payload): BootVerdict {
+    const status = result.status === 'Accepted' || result.status === 'Pending' ? result.status : 'Rejected';
+    const interval = Number(result.interval);
+    return { status, intervalS: Number.isFinite(interval) && interval > 0 ? interval : 0 };
+  }
 
-    authorize(idTag: string) {
-      return { action: 'Authorize', payload: { idTag } };
-    },
+  heartbeat(): OutgoingCall {
+    return { action: 'Heartbeat', payload: {} };
+  }
 
-    parseAuthorize(result: Payload): string {
-      const info = result.idTagInfo as { status?: unknown } | undefined;
-      return typeof info?.status === 'string' ? info.status : 'Invalid';
-    },
+  statusNotification(c: Connector): OutgoingCall {
+    return { action: 'StatusNotification', payload: { connectorId: c.id, ...errorFields16(c), status: detailedStatus(c), timestamp: this.now() } };
+  }
 
-    txStarted(c: Connector, tx: Transaction) {
-      const payload: Payload = {
+  authorize(idTag: string): OutgoingCall {
+    return { action: 'Authorize', payload: { idTag } };
+  }
+
+  parseAuthorize(result: Payload): string {
+    const info = result.idTagInfo as { status?: unknown } | undefined;
+    return typeof info?.status === 'string' ? info.status : 'Invalid';
+  }
+
+  txStarted(c: Connector, tx: Transaction): OutgoingCall {
+    const payload: Payload = {
+      connectorId: c.id,
+      idTag: tx.idTag ?? FREE_VEND_ID_TAG,
+      meterStart: Math.round(tx.meterStartWh),
+      timestamp: isoTime(tx.startWallMs),
+    };
+    if (tx.reservationId !== undefined) payload.reservationId = tx.reservationId;
+    return { action: 'StartTransaction', payload };
+  }
+
+  txUpdated(c: Connector, _tx: Transaction, sample: MeterValue[], trigger: UpdateTrigger): OutgoingCall | undefined {
+    // 1.6 reports state changes with StatusNotification only; MeterValues are for samples
+    if (trigger === 'ChargingStateChanged' || trigger === 'LimitChanged') return undefined;
+    const station = this.station;
+    const values = sample.filter(measurandFilter(station.setting('MeterValuesSampledData')));
+    return {
+      action: 'MeterValues',
+      payload: {
         connectorId: c.id,
-        idTag: tx.idTag ?? FREE_VEND_ID_TAG,
-        meterStart: Math.round(tx.meterStartWh),
-        timestamp: isoTime(tx.startWallMs),
-      };
-      if (tx.reservationId !== undefined) payload.reservationId = tx.reservationId;
-      return { action: 'StartTransaction', payload };
-    },
-
-    txUpdated(c: Connector, _tx: Transaction, sample: MeterValue[], trigger: UpdateTrigger) {
-      // 1.6 reports state changes with StatusNotification only; MeterValues are for samples
-      if (trigger === 'ChargingStateChanged' || trigger === 'LimitChanged') return undefined;
-      const values = sample.filter(measurandFilter(station.setting('MeterValuesSampledData')));
-      return {
-        action: 'MeterValues',
-        payload: {
-          connectorId: c.id,
-          transactionId: TX_ID_PLACEHOLDER,
-          meterValue: [meterValue16(station.clock.wallTime(), values, CONTEXT_OF[trigger])],
-        },
-      };
-    },
-
-    alignedMeterValues(c: Connector, sample: MeterValue[]) {
-      const values = sample.filter(measurandFilter(station.setting('MeterValuesAlignedData') ?? ''));
-      if (values.length === 0) return undefined;
-      const payload: Payload = { connectorId: c.id, meterValue: [meterValue16(station.clock.wallTime(), values, 'Sample.Clock')] };
-      const tx = c.tx ? csmsTxId(station, c.tx.localTxId) : undefined;
-      if (tx !== undefined) payload.transactionId = tx;
-      return { action: 'MeterValues', payload };
-    },
-
-    txEnded(c: Connector, tx: Transaction, sample: MeterValue[], reason: StopReason) {
-      const payload: Payload = {
         transactionId: TX_ID_PLACEHOLDER,
-        meterStop: registerWh(sample, station.memory.registersWh[c.id - 1] ?? tx.meterStartWh),
-        timestamp: now(),
-        reason,
-      };
-      if (reason === 'Local' && tx.idTag !== undefined) payload.idTag = tx.idTag;
-      const final = sample.filter(measurandFilter(station.setting('StopTxnSampledData') ?? 'Energy.Active.Import.Register'));
-      if (final.length > 0) payload.transactionData = [meterValue16(station.clock.wallTime(), final, 'Transaction.End')];
-      return { action: 'StopTransaction', payload };
-    },
+        meterValue: [meterValue16(station.clock.wallTime(), values, CONTEXT_OF[trigger])],
+      },
+    };
+  }
 
-    prepareQueued(msg: QueuedMessage, st: ChargeStation): Payload {
-      if (msg.localTxId === undefined || msg.action === 'StartTransaction') return msg.payload;
-      let id = csmsTxId(st, msg.localTxId);
-      if (id === undefined) {
-        id = TX_ID_PLACEHOLDER;
-        st.trace.record({
-          kind: 'device', device: st.identity, event: 'tx-id-unknown',
-          data: { action: msg.action, seq: msg.seq, localTxId: msg.localTxId, sentAs: id },
-        });
+  alignedMeterValues(c: Connector, sample: MeterValue[]): OutgoingCall | undefined {
+    const station = this.station;
+    const values = sample.filter(measurandFilter(station.setting('MeterValuesAlignedData') ?? ''));
+    if (values.length === 0) return undefined;
+    const payload: Payload = { connectorId: c.id, meterValue: [meterValue16(station.clock.wallTime(), values, 'Sample.Clock')] };
+    const tx = c.tx ? csmsTxId(station, c.tx.localTxId) : undefined;
+    if (tx !== undefined) payload.transactionId = tx;
+    return { action: 'MeterValues', payload };
+  }
+
+  txEnded(c: Connector, tx: Transaction, sample: MeterValue[], reason: StopReason): OutgoingCall {
+    const station = this.station;
+    const payload: Payload = {
+      transactionId: TX_ID_PLACEHOLDER,
+      meterStop: registerWh(sample, station.memory.registersWh[c.id - 1] ?? tx.meterStartWh),
+      timestamp: this.now(),
+      reason,
+    };
+    if (reason === 'Local' && tx.idTag !== undefined) payload.idTag = tx.idTag;
+    const final = sample.filter(measurandFilter(station.setting('StopTxnSampledData') ?? 'Energy.Active.Import.Register'));
+    if (final.length > 0) payload.transactionData = [meterValue16(station.clock.wallTime(), final, 'Transaction.End')];
+    return { action: 'StopTransaction', payload };
+  }
+
+  prepareQueued(msg: QueuedMessage, st: ChargeStation): Payload {
+    if (msg.localTxId === undefined || msg.action === 'StartTransaction') return msg.payload;
+    let id = csmsTxId(st, msg.localTxId);
+    if (id === undefined) {
+      id = TX_ID_PLACEHOLDER;
+      st.trace.record({
+        kind: 'device', device: st.identity, event: 'tx-id-unknown',
+        data: { action: msg.action, seq: msg.seq, localTxId: msg.localTxId, sentAs: id },
+      });
+    }
+    return { ...msg.payload, transactionId: id };
+  }
+
+  onDelivered(msg: QueuedMessage, result: Payload, st: ChargeStation): void {
+    if (msg.action !== 'StartTransaction' || msg.localTxId === undefined) return;
+    const localTxId = msg.localTxId;
+    const id = result.transactionId;
+    if (typeof id === 'number') {
+      st.memory.txIds[localTxId] = id;
+      st.persist();
+      this.note('tx-id', { localTxId, transactionId: id });
+    }
+    const status = (result.idTagInfo as { status?: unknown } | undefined)?.status;
+    if (status !== 'Accepted' && st.setting('StopTransactionOnInvalidId') === 'true') {
+      const connector = st.ops.connectorOfTx(localTxId);
+      const tx = connector !== undefined ? st.sessions.connector(connector).tx : undefined;
+      if (connector !== undefined && tx && tx.idTag === undefined) {
+        this.note('tx-not-accepted-free-vend', { localTxId, transactionId: id, status });
+      } else if (connector !== undefined) {
+        this.note('tx-deauthorized', { localTxId, transactionId: id, status });
+        st.sessions.stop(connector, 'DeAuthorized');
       }
-      return { ...msg.payload, transactionId: id };
-    },
+    }
+  }
 
-    onDelivered(msg: QueuedMessage, result: Payload, st: ChargeStation): void {
-      if (msg.action !== 'StartTransaction' || msg.localTxId === undefined) return;
-      const localTxId = msg.localTxId;
-      const id = result.transactionId;
-      if (typeof id === 'number') {
-        st.memory.txIds[localTxId] = id;
-        st.persist();
-        trace('tx-id', { localTxId, transactionId: id });
-      }
-      const status = (result.idTagInfo as { status?: unknown } | undefined)?.status;
-      if (status !== 'Accepted' && st.setting('StopTransactionOnInvalidId') === 'true') {
-        const connector = st.ops.connectorOfTx(localTxId);
-        const tx = connector !== undefined ? st.sessions.connector(connector).tx : undefined;
-        if (connector !== undefined && tx && tx.idTag === undefined) {
-          trace('tx-not-accepted-free-vend', { localTxId, transactionId: id, status });
-        } else if (connector !== undefined) {
-          trace('tx-deauthorized', { localTxId, transactionId: id, status });
-          st.sessions.stop(connector, 'DeAuthorized');
-        }
-      }
-    },
+  install(link: OcppLink, st: ChargeStation): void {
+    installHandlers16(link, st);
+  }
 
-    install(link, st) {
-      installHandlers16(link, st);
-    },
+  defaultSettings(config: StationConfig): Record<string, string> {
+    return defaultSettings16(config);
+  }
+}
 
-    defaultSettings(config: StationConfig): Record<string, string> {
-      return defaultSettings16(config);
-    },
-  };
+export function createDialect16(station: ChargeStation): StationDialect {
+  return new Dialect16(station);
 }
 
 /** Initial 1.6 configuration keys (Core, SmartCharging, LocalAuthListManagement, Reservation, FirmwareManagement). */
