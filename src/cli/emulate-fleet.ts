@@ -9,7 +9,7 @@ import { expandEvses, identityFor, type Rig, type RigEvse } from '../plan/rig-sc
 import { sliceEvses } from '../fleet/fleet-plan.js';
 import { Fleet } from '../fleet/fleet.js';
 import type { EmulateLayout, ValidatedEmulateOptions } from './emulate.js';
-import { evsesField, printProgress } from './emulate-progress.js';
+import { EVSES_LISTED, evsesField, evsesSpan, printProgress } from './emulate-progress.js';
 import { EXIT, reportError } from './exit.js';
 import { exitOnSignal } from './shutdown.js';
 
@@ -22,11 +22,10 @@ export function readyEvsesField(rig: Rig, evses: RigEvse[]): string {
   const total = evses.reduce((n, e) => n + e.count, 0);
   const first = evses[0];
   const last = evses[evses.length - 1];
-  if (total <= 100 || !first || !last) {
+  if (total <= EVSES_LISTED || !first || !last) {
     return evsesField(expandEvses({ ...rig, evses }).map((s) => ({ identity: s.identity, version: s.ocppVersion })));
   }
-  // the same text evsesField gives for a long list
-  return `${identityFor(first.identity, first.startAt)}..${identityFor(last.identity, last.startAt + last.count - 1)}(${total})`;
+  return evsesSpan(identityFor(first.identity, first.startAt), identityFor(last.identity, last.startAt + last.count - 1), total);
 }
 
 /** How many stragglers a connect-timeout error names. */

@@ -42,15 +42,23 @@ export function printProgress(clock: Clock, counts: () => TallyCounts, write: (l
   };
 }
 
-/** The stations part of the ready line: every identity for a small rig, the first..last and count for a fleet. */
-/** Station identities for the `connected` line, shortened like evsesField above 100 stations. */
+/** Station identities for the `connected` line, shortened like evsesField above EVSES_LISTED stations. */
 export function identitiesField(ids: readonly string[]): string {
-  if (ids.length <= 100) return ids.join(',');
-  return `${ids[0]}..${ids[ids.length - 1]}(${ids.length})`;
+  if (ids.length <= EVSES_LISTED) return ids.join(',');
+  return evsesSpan(ids[0] as string, ids[ids.length - 1] as string, ids.length);
 }
 
+/** The stations part of the ready line: every identity for a small rig, the first..last and count for a fleet. */
 export function evsesField(ids: readonly { identity: string; version: string }[]): string {
   if (ids.length === 0) return '-';
-  if (ids.length <= 100) return ids.map((s) => `${s.identity}(${s.version})`).join(',');
-  return `${ids[0]!.identity}..${ids[ids.length - 1]!.identity}(${ids.length})`;
+  if (ids.length <= EVSES_LISTED) return ids.map((s) => `${s.identity}(${s.version})`).join(',');
+  return evsesSpan(ids[0]!.identity, ids[ids.length - 1]!.identity, ids.length);
+}
+
+/** Up to this many stations the field lists each; above, it names the first and the last. */
+export const EVSES_LISTED = 100;
+
+/** The field of a long list: "first..last(count)". */
+export function evsesSpan(first: string, last: string, count: number): string {
+  return `${first}..${last}(${count})`;
 }
