@@ -3,16 +3,27 @@
  * runner's event loop polls instead of sleeping (its CPU time, read from /proc, grows by most of the
  * wall time during a `wait` step, where the same plan without the flag stays near idle), the trace
  * says so, and the process still exits when the plan ends (the hold is released with the rig).
+ * Against a raw python3-websockets CSMS (test/peers/ocpp_raw_csms.py, no chargebench code) that holds a
+ * Heartbeat 300 ms, the busy-polling runner measures the hold (a 400 ms budget passes, 250 ms fails
+ * naming the measured time), and a peer that never answers fails the step.
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RealClock } from '../../src/core/clock.js';
-import { cleanupAfterEach, startCli, type LiveCli } from '../support/cli.js';
+import { ROOT, cleanupAfterEach, startCli, type LiveCli } from '../support/cli.js';
 
 const clock = new RealClock();
+
+const PY = '/usr/bin/python3';
+const pyHasWebsockets = spawnSync(PY, ['-c', 'import websockets'], { encoding: 'utf8' }).status === 0;
+if (!pyHasWebsockets) {
+  const why = 'python3-websockets is not installed (apt-get install python3-websockets; .ci/run does)';
+  if (process.env.CI) throw new Error(why);
+  console.warn(`skipping the raw-peer busy-poll test: ${why}`);
+}
 
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
@@ -64,5 +75,51 @@ describe.skipIf(!existsSync('/proc/self/stat'))('chargebench run --busy-poll (re
     // shared CI machine), the sleeping one almost nothing
     expect(busy.cpu).toBeGreaterThan(0.5);
     expect(idle.cpu).toBeLessThan(0.3);
+  }, 60_000);
+
+  const peers: ChildProcess[] = [];
+  afterEach(() => { for (const p of peers.splice(0)) p.kill('SIGKILL'); });
+
+  /** Start the raw Python CSMS; resolves with its port. */
+  function rawCsms(mode: 'answer' | 'silent'): Promise<number> {
+    const p = spawn(PY, [join(ROOT, 'test/peers/ocpp_raw_csms.py'), mode, '0.3'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    peers.push(p);
+    return new Promise((resolve, reject) => {
+      p.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim())));
+      p.once('exit', (code) => reject(new Error(`raw CSMS exited (${code}) before printing its port`)));
+    });
+  }
+
+  it.skipIf(!pyHasWebsockets)('against a raw Python CSMS: the 300 ms hold is measured, a tight budget fails, a silent peer fails', async () => {
+    const run = async (mode: 'answer' | 'silent'): Promise<{ code: number | null; steps: { status: string; measuredMs?: number; message?: string }[] }> => {
+      const port = await rawCsms(mode);
+      const dir = mkdtempSync(join(tmpdir(), 'cb-busy-poll-raw-'));
+      dirs.push(dir);
+      writeFileSync(join(dir, 'rig.yaml'), ['name: raw-peer', `trace: { dir: ${JSON.stringify(join(dir, 'traces'))} }`, 'evses:', `  - { identity: RP-1, ocppVersion: "1.6", csmsUrl: "ws://127.0.0.1:${port}/ocpp" }`, ''].join('\n'));
+      writeFileSync(join(dir, 'plan.yaml'), [
+        'name: raw-peer-heartbeat', 'steps:',
+        '  - { kind: boot, evse: RP-1, status: Accepted, within: 5s }',
+        '  - { kind: send, station: RP-R1, action: BootNotification, payload: { chargePointVendor: x, chargePointModel: y }, within: 2s }',
+        '  - { kind: send, station: RP-R1, action: Heartbeat, within: 400ms, continue: true }',
+        '  - { kind: send, station: RP-R1, action: Heartbeat, within: 250ms }', '',
+      ].join('\n'));
+      const c = startCli(['run', join(dir, 'plan.yaml'), '--rig', join(dir, 'rig.yaml'), '--output-dir', join(dir, 'out'), '--reporter', 'json', '--busy-poll']);
+      live.push(c);
+      const r = await c.exited;
+      const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8')) as { plans: { steps: { status: string; measuredMs?: number; message?: string }[] }[] };
+      return { code: r.code, steps: report.plans[0]!.steps };
+    };
+    const answered = await run('answer');
+    expect(answered.code).toBe(1);
+    expect(answered.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'passed', 'failed']);
+    for (const s of answered.steps.slice(2)) {
+      expect(s.measuredMs!).toBeGreaterThanOrEqual(300);
+      expect(s.measuredMs!).toBeLessThan(400);
+    }
+    expect(answered.steps[3]!.message).toMatch(/missed the budget of 250ms: measured 3\d\d/);
+    const silent = await run('silent');
+    expect(silent.code).toBe(1);
+    expect(silent.steps[2]!.status).toBe('failed');
+    expect(silent.steps[2]!.measuredMs).toBeUndefined();
   }, 60_000);
 });
