@@ -74,6 +74,7 @@ program
   .option('--workers <n>', 'run the stations --load-stations names in n worker processes and the built-in CSMS in its own, so this process runs only what it measures; one merged trace per plan')
   .option('--load-stations <selector>', 'the load stations for --workers (one contiguous run of the rig\'s stations, e.g. "LOAD-*" or "evse[1..999]"); the plan\'s steps must not name them')
   .option('--busy-poll', 'real clock: keep this process\'s event loop polling instead of sleeping while a plan runs, so a frame is timestamped as it arrives, not when an idle process wakes (costs one core at 100 %)')
+  .option('--wire-capture <iface>', 'real clock: capture the OCPP links on this interface with tshark (e.g. lo for 127.0.0.1, eth0 on a bench; needs root or dumpcap\'s capabilities; ws:// only) and time budgets from one frame to another on the kernel\'s timestamps; the pcapng file lies next to each plan\'s trace')
   .action(async (plans: string[], opts: RunCommandOptions) => {
     exitCode = await runCommand(plans, opts);
   });

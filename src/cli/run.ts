@@ -1,3 +1,4 @@
+import { wireCaptureProblem } from '../transport/wire-capture.js';
 import { createInterface } from 'node:readline/promises';
 import { durationProblem, parseDuration } from '../core/duration.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
@@ -26,6 +27,7 @@ export interface RunCommandOptions {
   workers?: string | undefined;
   loadStations?: string | undefined;
   busyPoll?: boolean | undefined;
+  wireCapture?: string | undefined;
 }
 
 /** The options after validation, in the shape `runPlans` takes (minus plans and signal). */
@@ -46,6 +48,8 @@ export interface ValidatedRunOptions {
   workers?: { workers: number; loadStations: string } | undefined;
   /** --busy-poll: the plans' real clock keeps this process's loop polling (RealClock.keepAwake). */
   busyPoll: boolean;
+  /** --wire-capture <iface>: time frame-to-frame budgets on a tshark capture of this interface. */
+  wireCapture?: string | undefined;
 }
 
 function usage(message: string, details: Record<string, unknown> = {}): HarnessError {
@@ -94,9 +98,13 @@ export function validateRunOptions(opts: RunCommandOptions): ValidatedRunOptions
     else workers = { workers: n, loadStations: opts.loadStations };
     if (policies) problems.push('--workers and --policies: give one or the other');
   }
+  if (opts.wireCapture !== undefined) {
+    const problem = wireCaptureProblem(opts.wireCapture);
+    if (problem) problems.push(`--wire-capture: ${problem}`);
+  }
   if (problems.length > 0) throw usage(problems.join('\n'), { problems });
   return {
-    workers, rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true, shard, policies, pauseBetweenPlansMs, busyPoll: opts.busyPoll === true };
+    workers, rig: opts.rig, reporters, outputDir: opts.outputDir, seed, grep: opts.grep, budgetScale, params, continueOnFailure: opts.continue === true, shard, policies, pauseBetweenPlansMs, busyPoll: opts.busyPoll === true, wireCapture: opts.wireCapture };
 }
 
 /** Exit code for a finished run: 0 passed, 1 a test failed, 3 a plan the harness could not run, 130 interrupted. */
@@ -160,7 +168,7 @@ export async function runCommand(plans: string[], opts: RunCommandOptions): Prom
     const ask = process.stdin.isTTY ? (q: string) => askOperator(q, controller.signal) : undefined;
     if (v.policies) {
       // once per scheduling policy, then the site scorecard side by side
-      const runs = await runPolicies(v.policies, { plans, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure, pauseBetweenPlansMs: v.pauseBetweenPlansMs, busyPoll: v.busyPoll }, v.reporters);
+      const runs = await runPolicies(v.policies, { plans, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure, pauseBetweenPlansMs: v.pauseBetweenPlansMs, busyPoll: v.busyPoll, wireCapture: v.wireCapture }, v.reporters);
       if (controller.signal.aborted) return EXIT.INTERRUPTED;
       await writeScorecards(runs, v.outputDir);
       return Math.max(...runs.map((r) => exitCodeForRun(r.result)));
@@ -170,7 +178,7 @@ export async function runCommand(plans: string[], opts: RunCommandOptions): Prom
     if (v.shard) process.stderr.write(`chargebench: shard ${v.shard.index}/${v.shard.total}: ${mine.length} of ${plans.length} plan(s)\n`);
     const shard = v.shard ? { index: v.shard.index, total: v.shard.total, planOrder: plans } : undefined;
     const result = await runPlans(
-      { plans: mine, shard, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure, pauseBetweenPlansMs: v.pauseBetweenPlansMs, workers: v.workers, busyPoll: v.busyPoll },
+      { plans: mine, shard, rig: v.rig, outputDir: v.outputDir, seed: v.seed, grep: v.grep, budgetScale: v.budgetScale, signal: controller.signal, ask, params: v.params, continueOnFailure: v.continueOnFailure, pauseBetweenPlansMs: v.pauseBetweenPlansMs, workers: v.workers, busyPoll: v.busyPoll, wireCapture: v.wireCapture },
       reporters,
     );
     if (v.reporters.includes('list')) {

@@ -1,7 +1,7 @@
 import { DEFAULT_WAIT_MS, type RunContext } from './context.js';
 import type { Evse } from '../devices/evse.js';
 import { linkCause } from './causes.js';
-import type { Outcome } from './outcome.js';
+import type { Outcome, WireTimed } from './outcome.js';
 
 /** Longest extra wait after a missed budget, to report how late the effect really was. */
 const MAX_GRACE_MS = 5 * 60_000;
@@ -37,4 +37,14 @@ export function withLinkCause(ctx: RunContext, out: Outcome, stations: readonly 
   const c = linkCause(stations, from, ctx.driver.now(), opts);
   if (!c) return out;
   return { ...out, cause: c.cause, message: `${c.message}: ${out.message ?? ''}` };
+}
+
+/**
+ * run --wire-capture: the span from the frame at `fromT` to the frame at `toT` on the wire (waiting
+ * briefly for the capture to deliver them), or why it could not be; undefined without a capture.
+ */
+export async function wireTimed(ctx: RunContext, fromT: number, toT: number | undefined): Promise<WireTimed | undefined> {
+  if (!ctx.wire || toT === undefined) return undefined;
+  const w = await ctx.wire.span(fromT, toT);
+  return 'ms' in w ? { ms: w.ms, harnessMs: toT - fromT } : w;
 }

@@ -1,3 +1,4 @@
+import type { WireTiming } from './wire-timing.js';
 import type { TriggerAdapter, DrAdapter } from '../adapters/control-stack.js';
 import { parseDuration } from '../core/duration.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
@@ -51,6 +52,8 @@ export class RunContext {
   private readonly recent = new Map<string, TraceRecord[]>();
   /** OCPP CALLs seen in this plan, in order (for message expectations); bounded. */
   readonly calls: SeenCall[] = [];
+  /** run --wire-capture: frames' kernel timestamps, for budgets from one OCPP frame to another. */
+  wire: WireTiming | undefined;
   /** How many calls fell off the front of `calls` (absolute index = dropped + array index). */
   callsDropped = 0;
   private readonly unanswered = new Map<string, SeenCall>();

@@ -6,6 +6,11 @@ export interface Outcome {
   message?: string | undefined;
   budgetMs?: number | undefined;
   measuredMs?: number | undefined;
+  /** 'wire': measuredMs is between two frames' kernel timestamps (run --wire-capture); harnessMs is the harness's own. */
+  timing?: 'wire' | undefined;
+  harnessMs?: number | undefined;
+  /** Why a step that could be timed on the wire was timed by the harness (run --wire-capture). */
+  wireMissing?: string | undefined;
   evidence?: string[] | undefined;
   /** The real cause of a failure, when it is known (named first in the message). */
   cause?: Cause | 'unsupported' | 'timeout' | 'error' | undefined;
@@ -24,18 +29,32 @@ export function failed(message: string, extra: Partial<Outcome> = {}): Outcome {
   return { status: 'failed', message, ...extra };
 }
 
-/** Judge a budgeted wait: `at` is when the effect was seen (undefined: not seen before the deadline). */
-export function judge(what: string, anchor: number, at: number | undefined, budgetMs: number | undefined, waitedMs: number): Outcome {
+/** A span measured on the wire instead of the harness's clock (run --wire-capture), or why not. */
+export type WireTimed = { ms: number; harnessMs: number } | { missing: string };
+
+/**
+ * Judge a budgeted wait: `at` is when the effect was seen (undefined: not seen before the deadline).
+ * With `wire`, the measure is the span on the wire (the harness's own is kept beside it).
+ */
+export function judge(what: string, anchor: number, at: number | undefined, budgetMs: number | undefined, waitedMs: number, wire?: WireTimed): Outcome {
   if (at === undefined) {
     return failed(budgetMs !== undefined
       ? `${what}: missed the budget of ${fmt(budgetMs)}: not seen at all (waited until ${fmt(budgetMs + Math.min(Math.max(budgetMs, 1000), 300_000))} after the start)`
       : `${what}: not seen within ${fmt(waitedMs)}`, { budgetMs, measuredMs: undefined, cause: 'timeout' });
   }
-  const measuredMs = round(at - anchor);
+  const onWire = wire && 'ms' in wire ? wire : undefined;
+  const measuredMs = onWire ? onWire.ms : round(at - anchor);
+  const timing: Partial<Outcome> = onWire ? { timing: 'wire', harnessMs: round(onWire.harnessMs) } : wire && 'missing' in wire ? { wireMissing: wire.missing } : {};
   if (budgetMs !== undefined && measuredMs > budgetMs) {
-    return failed(`${what}: missed the budget of ${fmt(budgetMs)}: measured ${fmt(measuredMs)}`, { budgetMs, measuredMs, cause: 'timeout', triggerT: at });
+    return failed(`${what}: missed the budget of ${fmt(budgetMs)}: measured ${fmt(measuredMs)}${measuredText(timing)}`, { budgetMs, measuredMs, cause: 'timeout', triggerT: at, ...timing });
   }
-  return { status: 'passed', budgetMs, measuredMs, triggerT: at };
+  return { status: 'passed', budgetMs, measuredMs, triggerT: at, ...timing };
+}
+
+/** How a measure was taken, for a failure's message: on the wire (beside the harness's own), or why not. */
+export function measuredText(o: Partial<Outcome>): string {
+  if (o.timing === 'wire') return ` on the wire (harness ${fmt(o.harnessMs ?? 0)})`;
+  return o.wireMissing ? ` by the harness (not on the wire: ${o.wireMissing})` : '';
 }
 
 export function fmt(ms: number): string {

@@ -1,3 +1,4 @@
+import { startWireSession, type WireSession } from './wire-session.js';
 import { BuiltinDr, BuiltinTrigger, HttpDr, HttpTrigger, PromptTrigger, type DrAdapter, type TriggerAdapter } from '../adapters/control-stack.js';
 import type { Clock } from '../core/clock.js';
 import { restTrigger } from './rest-adapter.js';
@@ -49,6 +50,8 @@ export interface PlanRunOptions {
   onClock?: ((clock: Clock) => void) | undefined;
   /** Real clock: keep the event loop polling while the plan runs (run --busy-poll). */
   busyPoll?: boolean | undefined;
+  /** Real clock: time frame-to-frame budgets on a capture of this interface (run --wire-capture). */
+  wireCapture?: string | undefined;
 }
 
 function adapters(rig: Rig, rt: RigRuntime, ask: PlanRunOptions['ask'], rigDir: string | undefined): { trigger: TriggerAdapter | undefined; dr: DrAdapter | undefined } {
@@ -81,11 +84,14 @@ export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
   const invariants = watchInvariants(rt.trace, o.plan.invariants, o.file);
   const planStart = rt.clock.now();
   let result: PlanResult | undefined;
+  let wire: WireSession | undefined;
   try {
+    if (o.wireCapture) wire = await startWireSession(rt, o.wireCapture, o.traceFile);
     // real chargers must be connected before the plan starts: one that never connects is an infrastructure error
     await waitChargers(rt, o.signal);
     const { trigger, dr } = adapters(o.rig, rt, o.ask, o.rigDir);
     ctx = new RunContext(rt, new Driver(rt.clock, rt.trace, o.signal), o.file, o.budgetScale, trigger, dr);
+    ctx.wire = wire?.timing;
     result = await execute(o, rt, ctx, invariants.checker.faults);
   } finally {
     // passed, failed or interrupted: stop open transactions, await answers (bounded), close with 1001
@@ -94,7 +100,9 @@ export async function runPlan(o: PlanRunOptions): Promise<PlanResult> {
     const waitUntil = async (done: () => boolean, maxMs: number): Promise<boolean> => (await driver.until(() => (done() ? true : undefined), maxMs)) !== undefined;
     const cleanup = await cleanTeardown(rt, o.rig.teardown, parseDuration(o.rig.teardown.timeout, 'rig teardown.timeout'), waitUntil);
     ctx?.close();
+    wire?.summarise();
     await rt.close();
+    await wire?.stop();
     invariants.stop();
     // with the built-in CSMS the stations (not the CSMS) are under test: leftovers are recorded, not a verdict
     const requireClean = o.rig.teardown.requireClean ?? !o.rig.csms;
@@ -204,7 +212,7 @@ async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext, fault
         }
         if (result.status !== 'interrupted') prevTrigger = triggerT ?? result.endedT;
       }
-      ctx.rt.trace.record({ kind: 'note', message: 'step-end', data: { id, status: result.status, cause: result.cause, budgetMs: result.budgetMs, measuredMs: result.measuredMs, message: result.message } });
+      ctx.rt.trace.record({ kind: 'note', message: 'step-end', data: { id, status: result.status, cause: result.cause, budgetMs: result.budgetMs, measuredMs: result.measuredMs, ...(result.timing ? { timing: result.timing, harnessMs: result.harnessMs } : {}), message: result.message } });
       if (result.status === 'failed') {
         anyFailed = true;
         if (raw.continue || o.continueOnFailure || teardown || result.continued) result.continued = !teardown;

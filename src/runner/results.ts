@@ -28,6 +28,14 @@ export interface StepResult {
   budgetMs?: number | undefined;
   /** Time from the budget's start (previous step or mark) to the observed effect, from trace timestamps. */
   measuredMs?: number | undefined;
+  /**
+   * 'wire' (run --wire-capture): measuredMs is the span between the two frames' kernel timestamps on
+   * the captured interface, harnessMs the harness's own measure of it; wireMissing says why a step was
+   * timed by the harness instead (its budget does not run from one OCPP frame to another, TLS, ...).
+   */
+  timing?: 'wire' | undefined;
+  harnessMs?: number | undefined;
+  wireMissing?: string | undefined;
   message?: string | undefined;
   /** Monotonic times (ms) on the run's clock. */
   startedT: number;

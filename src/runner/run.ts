@@ -42,6 +42,8 @@ export interface RunOptions {
   workers?: RunWorkersOptions | undefined;
   /** Real clock: keep the event loop polling while each plan runs (run --busy-poll; RealClock.keepAwake). */
   busyPoll?: boolean | undefined;
+  /** Real clock: time frame-to-frame budgets on a tshark capture of this interface (run --wire-capture). */
+  wireCapture?: string | undefined;
 }
 
 /** Virtual when every device and the control stack are emulated; real otherwise. */
@@ -127,7 +129,7 @@ export async function runPlans(o: RunOptions, reporters: Reporter[]): Promise<Ru
       if (layout) workers = await RunWorkers.start(layout, { rigFile: o.rig, seed, runId: base, traceFile: rig.trace.enabled ? traceFile : undefined, clock: wall, readyTimeoutMs: 300_000, signal: o.signal });
       result = await runPlan({
         file, plan, rig: workers?.measuringRig ?? rigs[index] as Rig, clock, seed, budgetScale: o.budgetScale, reporters, signal: o.signal, ask: o.ask, rigDir: dirname(o.rig),
-        params, continueOnFailure: o.continueOnFailure, busyPoll: o.busyPoll,
+        params, continueOnFailure: o.continueOnFailure, busyPoll: o.busyPoll, wireCapture: o.wireCapture,
         traceFile,
         // the plan's own clock: its zero is the merged trace's time axis
         onClock: (c) => { planOrigin = clockOriginEpochMs(c); },

@@ -2,7 +2,7 @@ import { ERROR_CODES, HarnessError } from '../core/errors.js';
 import { requireCapability } from '../devices/evse.js';
 import type { Step } from '../plan/plan-schema.js';
 import type { RunContext } from './context.js';
-import { budgetFor, withLinkCause } from './budget.js';
+import { budgetFor, wireTimed, withLinkCause } from './budget.js';
 import { type CallRefusal, callRefusal, isCallRefusal, refusalCause, refusalText } from './call-refusal.js';
 import { containsSubset } from './json-subset.js';
 import { failed, judge, type Outcome } from './outcome.js';
@@ -51,7 +51,11 @@ export async function triggerStep(ctx: RunContext, step: StepOf<'trigger'>, wher
       return failed(`${step.action}: the answer of ${wrong.map((s) => s.identity).join(', ')} does not contain ${JSON.stringify(step.expectAnswer)}: got ${wrong.map((s) => JSON.stringify(answers[stations.indexOf(s)])).join(', ')}`, { evidence: evidence(), answer, triggerT });
     }
   }
-  return { ...judge(`${step.action} answered`, b.anchor, ctx.driver.now(), b.budgetMs, b.waitMs), answer, triggerT };
+  // run --wire-capture, one station and no mark: from the CALL to its answer on the wire
+  const frames = ctx.wire && stations.length === 1 && !step.from ? ctx.wire.callFrames(stations[0]!.identity, 'csms', triggerT, step.action) : undefined;
+  if (frames) return { ...judge(`${step.action} answered`, frames.callT, frames.answerT, b.budgetMs, b.waitMs, await wireTimed(ctx, frames.callT, frames.answerT)), answer, triggerT: frames.callT };
+  const wire = ctx.wire ? { missing: stations.length === 1 && !step.from ? 'the CALL or its answer is not in the trace (an external control stack\'s trigger?)' : 'a trigger to several stations or from a mark is timed by the harness' } : undefined;
+  return { ...judge(`${step.action} answered`, b.anchor, ctx.driver.now(), b.budgetMs, b.waitMs, wire), answer, triggerT };
 }
 
 export async function drStep(ctx: RunContext, step: StepOf<'dr'>, where: string, baselineW: number | undefined): Promise<Outcome> {

@@ -1,6 +1,6 @@
 import type { Step } from '../plan/plan-schema.js';
 import type { RunContext } from './context.js';
-import { budgetFor, withLinkCause } from './budget.js';
+import { budgetFor, wireTimed, withLinkCause } from './budget.js';
 import { condition } from './conditions.js';
 import { failed, fmt, judge, type Outcome } from './outcome.js';
 
@@ -27,7 +27,7 @@ export async function expectStep(ctx: RunContext, step: ExpectStep, where: strin
     }
     return { status: 'passed', budgetMs: b.budgetMs, triggerT: ctx.driver.now() };
   }
-  const out = judge(cond.what, b.anchor, at, b.budgetMs, b.lateMs);
+  const out = judge(cond.what, b.anchor, at, b.budgetMs, b.lateMs, await wireTimed(ctx, b.anchor, at));
   if (out.status === 'failed') {
     const last = cond.last();
     return withLinkCause(ctx, { ...out, message: `${out.message}${last ? `; last value: ${last}` : ''}`, evidence: evidence() }, cond.stations, b.anchor);

@@ -12,7 +12,8 @@ import type { OcppLink } from '../transport/ocpp-link.js';
 import type { Payload } from '../transport/ocpp-types.js';
 import type { RunContext } from './context.js';
 import { containsSubset } from './json-subset.js';
-import { failed, fmt, type Outcome } from './outcome.js';
+import { failed, fmt, measuredText, type Outcome } from './outcome.js';
+import { wireTimed } from './budget.js';
 import { replaceDeep } from './run-tag.js';
 
 type SendStep = Extract<Step, { kind: 'send' }>;
@@ -103,7 +104,12 @@ export async function sendStep(ctx: RunContext, step: SendStep, where: string): 
       .catch((err: Error & { rpcErrorCode?: string; code?: string }) => ({ answer: undefined, error: { code: err.rpcErrorCode ?? err.code ?? 'Error', message: err.message } })),
     SEND_TIMEOUT_MS * 2,
   );
-  const measuredMs = ctx.driver.now() - sentT;
+  const answeredT = ctx.driver.now();
+  // run --wire-capture: from the CALL to its answer as the socket saw them, and then on the wire
+  const frames = ctx.wire?.callFrames(step.station, 'evse', sentT, step.action);
+  const wire = frames ? await wireTimed(ctx, frames.callT, frames.answerT) : ctx.wire ? { missing: 'the CALL or its answer is not in the trace' } : undefined;
+  const timing = wire && 'ms' in wire ? { timing: 'wire' as const, harnessMs: Math.round(wire.harnessMs * 1000) / 1000 } : wire ? { wireMissing: wire.missing } : {};
+  const measuredMs = wire && 'ms' in wire ? wire.ms : answeredT - sentT;
   const what = `${step.station} ${step.action}`;
   if (result.error && result.error.code === ERROR_CODES.CALL_TIMEOUT) {
     return failed(`${what}: no answer within ${fmt(measuredMs)}`, { budgetMs, cause: 'timeout', triggerT: sentT });
@@ -112,7 +118,7 @@ export async function sendStep(ctx: RunContext, step: SendStep, where: string): 
     const now = (result.answer as { transactionId?: unknown } | undefined)?.transactionId;
     if (now !== undefined) x.txIds.set(step.fieldTransactionId, now);
   }
-  const shown = { budgetMs, measuredMs, answer: result.error ?? result.answer, triggerT: sentT };
+  const shown = { budgetMs, measuredMs, ...timing, answer: result.error ?? result.answer, triggerT: frames?.callT ?? sentT };
   if (step.expectError !== undefined) {
     if (result.error?.code !== step.expectError) return failed(`${what}: expected CALLERROR ${step.expectError}, got ${result.error ? `CALLERROR ${result.error.code}` : `CALLRESULT ${JSON.stringify(result.answer)}`}`, shown);
   } else if (result.error) {
@@ -120,6 +126,6 @@ export async function sendStep(ctx: RunContext, step: SendStep, where: string): 
   } else if (step.expectAnswer && !containsSubset(result.answer, step.expectAnswer)) {
     return failed(`${what}: answer ${JSON.stringify(result.answer)} does not contain ${JSON.stringify(step.expectAnswer)}`, shown);
   }
-  if (budgetMs !== undefined && measuredMs > budgetMs) return failed(`${what}: missed the budget of ${fmt(budgetMs)}: measured ${fmt(measuredMs)}`, { ...shown, cause: 'timeout' });
+  if (budgetMs !== undefined && measuredMs > budgetMs) return failed(`${what}: missed the budget of ${fmt(budgetMs)}: measured ${fmt(measuredMs)}${measuredText(timing)}`, { ...shown, cause: 'timeout' });
   return { status: 'passed', ...shown };
 }

@@ -15,7 +15,9 @@
  *
  * Lines: {"ready": n} once the load is Accepted, {"id", "measuredMs"} per call, {"done": true}. Exits when stdin closes.
  */
-import { setPriority } from 'node:os';
+import { rmSync } from 'node:fs';
+import { setPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { createStation } from '../../emulators/evse/create-station.js';
@@ -24,6 +26,8 @@ import { RealClock } from '../../src/core/clock.js';
 import { RngFactory } from '../../src/core/rng.js';
 import { NullTrace } from '../../src/core/trace.js';
 import { connectStation } from '../../src/transport/ocpp-client.js';
+import { WireCapture } from '../../src/transport/wire-capture.js';
+import { WireTiming } from '../../src/runner/wire-timing.js';
 import { readFlags } from './cli-flags.js';
 
 interface Options {
@@ -39,6 +43,8 @@ interface Options {
   /** os.setPriority for this process (negative: ahead of the load; needs CAP_SYS_NICE), or undefined. */
   priority: number | undefined;
   busyPoll: boolean;
+  /** Time each call on a live capture of this interface, as `run --wire-capture` does. */
+  wireCapture: string | undefined;
 }
 
 function emit(line: object): void {
@@ -46,7 +52,7 @@ function emit(line: object): void {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { role: 'measure', peer: '', csms: '', load: 0, calls: 200, gapMs: 100, loadHeartbeatS: 1, deflate: false, priority: undefined, busyPoll: false };
+  const o: Options = { role: 'measure', peer: '', csms: '', load: 0, calls: 200, gapMs: 100, loadHeartbeatS: 1, deflate: false, priority: undefined, busyPoll: false, wireCapture: undefined };
   readFlags(argv, (a, val) => {
     switch (a) {
       case '--role': { const r = val(); o.role = r === 'load' || r === 'raw' ? r : 'measure'; break; }
@@ -58,6 +64,7 @@ function parseArgs(argv: string[]): Options {
       case '--deflate': o.deflate = true; break;
       case '--priority': o.priority = Number(val()); break;
       case '--busy-poll': o.busyPoll = true; break;
+      case '--wire-capture': o.wireCapture = val(); break;
       case '--load-heartbeat-s': o.loadHeartbeatS = Math.max(1, Math.floor(Number(val()))); break;
       default: throw new Error(`unknown argument ${a}`);
     }
@@ -103,6 +110,11 @@ async function measure(o: Options, clock: RealClock): Promise<void> {
     if (r.dir === 'out' && frame[0] === 2) out.set(id, r.t);
     if (r.dir === 'in' && frame[0] === 3) inn.set(id, r.t);
   });
+  // --wire-capture: the product's capture and matcher (run --wire-capture), started before the link connects
+  const timing = o.wireCapture ? new WireTiming(clock) : undefined;
+  const capture = o.wireCapture ? new WireCapture(o.wireCapture, join(tmpdir(), `budget-error-client-${process.pid}.pcapng`), `tcp port ${new URL(o.peer).port}`, (f) => timing?.onWire(f)) : undefined;
+  await capture?.start(clock);
+  timing?.attach(trace);
   const link = await connectStation({ url: o.peer, identity: 'MEASURE-1', versions: ['ocpp1.6'], security: { profile: 0 }, clock, trace, callTimeoutMs: 30_000 });
   await link.call('BootNotification', { chargePointVendor: 'chargebench', chargePointModel: 'budget-error' });
   for (let i = 0; i < o.calls; i++) {
@@ -113,9 +125,14 @@ async function measure(o: Options, clock: RealClock): Promise<void> {
   const toEpoch = performance.timeOrigin + performance.now() - clock.now();
   for (const [id, t] of out) {
     const t2 = inn.get(id);
-    if (t2 !== undefined) emit({ id, measuredMs: t2 - t, outEpochMs: t + toEpoch, inEpochMs: t2 + toEpoch });
+    if (t2 === undefined) continue;
+    const w = timing ? await timing.span(t, t2) : undefined;
+    if (w && !('ms' in w)) process.stderr.write(`budget-error-client: call ${id} not timed on the wire: ${w.missing}\n`);
+    emit({ id, measuredMs: w && 'ms' in w ? w.ms : t2 - t, harnessMs: t2 - t, outEpochMs: t + toEpoch, inEpochMs: t2 + toEpoch });
   }
   await link.close();
+  await capture?.stop();
+  if (capture) rmSync(capture.file, { force: true });
 }
 
 /** Role raw: Boot then Heartbeat CALLs from a bare ws client, each timed send -> CALLRESULT event. */

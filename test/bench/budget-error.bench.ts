@@ -22,7 +22,10 @@
  * The wire capture also splits the error by direction (timestamp -> CALL on the wire, CALLRESULT on
  * the wire -> timestamp). Any mode with `-busy` (alone-busy, isolated-busy, ...) busy-polls in the
  * measuring process (`run --busy-poll`). --measure-cpu / --others-cpu pin the measuring client and the
- * rest (peer, CSMS, load) to CPUs with taskset: the layout of a runner with a core of its own. Targets (issue 13): p99 <= 1 ms alone, <= 5 ms with 1,000 active.
+ * rest (peer, CSMS, load) to CPUs with taskset: the layout of a runner with a core of its own.
+ * Any mode with `-wire` (alone-wire, isolated-wire) times each call as `run --wire-capture lo` does:
+ * the measuring process runs its own tshark capture and measures CALL -> CALLRESULT between the two
+ * frames' kernel timestamps (src/runner/wire-timing.ts); "vs peer clock" is then that measure's error. Targets (issue 13): p99 <= 1 ms alone, <= 5 ms with 1,000 active.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -38,8 +41,9 @@ const REPO = resolve(HERE, '../../..');
 const PY = '/usr/bin/python3';
 type BaseMode = 'raw' | 'alone' | 'shared' | 'isolated';
 /** A mode with `-busy`: the measuring process busy-polls (RealClock.keepAwake, `run --busy-poll`). */
-type Mode = BaseMode | `${BaseMode}-busy`;
-const base = (m: Mode): BaseMode => m.replace(/-busy$/, '') as BaseMode;
+/** A mode with `-wire`: the measuring process times each call on its own live capture (`run --wire-capture lo`). */
+type Mode = BaseMode | `${BaseMode}-busy` | `${BaseMode}-wire`;
+const base = (m: Mode): BaseMode => m.replace(/-(busy|wire)$/, '') as BaseMode;
 type Peer = 'node' | 'python';
 
 interface Options { measureCpu: string | undefined; othersCpu: string | undefined; delayMs: number; calls: number; load: number; modes: Mode[]; loadHeartbeatS: number; out: string; gapMs: number; peer: Peer; deflate: boolean; rt: boolean; wire: boolean; priority: number | undefined; measureRt: boolean; loadPriority: number | undefined }
@@ -92,7 +96,7 @@ async function oneMode(o: Options, mode: Mode, csmsUrl: string, rt: boolean, wir
       capture = new WireCapture(Number(new URL(peerUrl).port), join(tmpdir(), `budget-error-${process.pid}-${mode}.pcap`));
       await capture.start();
     }
-    const args = [...(mode.endsWith('-busy') ? ['--busy-poll'] : []), '--role', base(mode) === 'raw' ? 'raw' : 'measure', '--peer', peerUrl, '--calls', String(o.calls), '--gap-ms', String(o.gapMs), ...(o.deflate ? ['--deflate'] : []), ...(o.priority !== undefined ? ['--priority', String(o.priority)] : [])];
+    const args = [...(mode.endsWith('-busy') ? ['--busy-poll'] : []), ...(mode.endsWith('-wire') ? ['--wire-capture', 'lo'] : []), '--role', base(mode) === 'raw' ? 'raw' : 'measure', '--peer', peerUrl, '--calls', String(o.calls), '--gap-ms', String(o.gapMs), ...(o.deflate ? ['--deflate'] : []), ...(o.priority !== undefined ? ['--priority', String(o.priority)] : [])];
     if (base(mode) === 'shared') args.push('--csms', csmsUrl, '--load', String(o.load), '--load-heartbeat-s', String(o.loadHeartbeatS));
     const m = o.measureRt && rt
       ? pinned(o.measureCpu, 'chrt', ['-f', '40', process.execPath, join(HERE, 'budget-error-client.js'), ...args], 'measure')
