@@ -81,8 +81,13 @@ export class CloseIgnoringCsms {
       return; // ignored: no close frame back, the socket stays open
     }
     if (opcode !== 0x1) return;
-    const frame = JSON.parse(payload.toString('utf8')) as unknown[];
-    if (frame[0] !== 2) return;
+    let frame: unknown[];
+    try {
+      frame = JSON.parse(payload.toString('utf8')) as unknown[];
+    } catch {
+      return; // not OCPP-J: nothing to answer
+    }
+    if (!Array.isArray(frame) || frame[0] !== 2) return;
     const action = String(frame[2]);
     this.calls.push({ path, action });
     const now = new Date(this.clock.wallTime()).toISOString();
