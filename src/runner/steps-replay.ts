@@ -133,25 +133,34 @@ export async function sendStep(ctx: RunContext, step: SendStep, where: string): 
 type CloseDeps = Pick<RigRuntime, 'clock' | 'trace' | 'ledger'>;
 
 /**
- * Close every replay link with 1001, all at once, each bounded by its own timer on the run's clock.
- * Nothing else advances a VirtualClock while the rig closes, so on one this runs the clock until
- * every close has ended (answered or cut).
+ * Close every replay link with 1001, each bounded by its own timer on the run's clock. Nothing else
+ * advances a VirtualClock while the rig closes, so on one this runs the clock itself, closing the
+ * links one after the other (each from a timer due now, the next once the previous one has ended or
+ * been given up), so that the closes land in the trace in the same order on every run; whatever is
+ * still open when the clock cannot go on is cut.
  */
 export async function closeReplayLinks(rt: CloseDeps, links: OcppLink[]): Promise<void> {
   if (links.length === 0) return;
-  let left = links.length;
   // the real-time cap of a close counted as work in flight (the ledger exists on the VirtualClock only)
   const watchdog = rt.ledger ? new RealClock() : undefined;
-  const closing = links.map((link) => closeOrCut(rt, link, watchdog).finally(() => { left--; }));
   const vc = rt.clock instanceof VirtualClock && !rt.clock.advancing ? rt.clock : undefined;
-  if (vc) {
-    try {
-      await vc.runUntil(() => left === 0, REPLAY_CLOSE_WAIT_MS);
-    } catch (err) {
-      // the clock could not settle (its watchdog: other work that never ended): cut what is still open
-      for (const link of links) if (link.isOpen) cut(rt, link, `the virtual clock could not settle (${(err as Error).message})`);
-    }
+  if (!vc) {
+    await Promise.all(links.map((link) => closeOrCut(rt, link, watchdog)));
+    return;
   }
+  const closing: Promise<void>[] = [];
+  let stuck: string | undefined;
+  try {
+    // every close starts at the same virtual instant, so all bounds lie REPLAY_CLOSE_WAIT_MS ahead
+    await vc.runInTurn(links.map((link) => () => {
+      const p = closeOrCut(rt, link, watchdog);
+      closing.push(p);
+      return p;
+    }), 'replay close', 2 * REPLAY_CLOSE_WAIT_MS);
+  } catch (err) {
+    stuck = (err as Error).message; // the clock's watchdog: other work in flight that never ended
+  }
+  for (const link of links) if (link.isOpen) cut(rt, link, `the virtual clock could not go on (${stuck ?? 'time ran out'})`);
   await Promise.all(closing);
 }
 
@@ -163,6 +172,7 @@ export async function closeReplayLinks(rt: CloseDeps, links: OcppLink[]): Promis
  * after REPLAY_CLOSE_WAIT_MS of it the work ends, virtual time reaches the bound and the link is cut.
  */
 async function closeOrCut(rt: CloseDeps, link: OcppLink, watchdog: RealClock | undefined): Promise<void> {
+  if (!link.isOpen) return;
   const inFlight = rt.ledger?.begin(`close ${link.station}`);
   const realCap = inFlight && watchdog?.setTimer(REPLAY_CLOSE_WAIT_MS, inFlight);
   let bound: TimerHandle | undefined;

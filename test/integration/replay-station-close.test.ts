@@ -26,7 +26,8 @@ const realClock = new RealClock();
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => { for (const f of cleanup.splice(0).reverse()) await f(); });
 
-const BOOT = '{ kind: send, station: R-1, action: BootNotification, payload: { chargePointVendor: x, chargePointModel: y }, within: 2s }';
+const boot = (station: string): string => `{ kind: send, station: ${station}, action: BootNotification, payload: { chargePointVendor: x, chargePointModel: y }, within: 2s }`;
+const BOOT = boot('R-1');
 
 /** Run a plan of `steps` on a rig (YAML lines after its name and trace); returns the result, the trace and the real ms it took. */
 async function run(rigLines: string[], steps: string[], clock: 'virtual' | 'real'): Promise<{ result: PlanResult; trace: TraceRecord[]; realMs: number }> {
@@ -50,11 +51,15 @@ const note = (trace: TraceRecord[], message: string): TraceRecord => trace.find(
 
 describe('replay stations close with the rig', () => {
   for (const transport of ['in-process', 'sockets'] as const) {
-    it(`virtual clock, built-in CSMS (${transport}): the replay station closes with 1001, the CSMS sees it, both ends traced before the rig stops`, async () => {
+    it(`virtual clock, built-in CSMS (${transport}): the replay stations close with 1001 one after the other, the CSMS sees it, both ends traced before the rig stops`, async () => {
       const { result, trace } = await run([`clock: virtual`, `virtualTransport: ${transport}`, 'csms: { port: 0 }', 'evses: [ { identity: E-1, ocppVersion: "1.6" } ]'],
-        ['{ kind: boot, evse: E-1, status: Accepted, within: 5s }', BOOT], 'virtual');
+        ['{ kind: boot, evse: E-1, status: Accepted, within: 5s }', BOOT, boot('R-2')], 'virtual');
       expect(result.status).toBe('passed');
-      expect(result.steps.map((s) => s.status)).toEqual(['passed', 'passed']);
+      expect(result.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'passed']);
+      // one close at a time (both ends of R-1's connection closed before R-2's close begins): the same order on every run
+      const closes = trace.filter((r) => r.kind === 'conn' && r.event === 'closed' && r.station.startsWith('R-')).map((r) => (r as { station: string }).station);
+      expect(closes).toEqual(['R-1', 'R-1', 'R-2', 'R-2']);
+      expect(conn(trace, 'R-2', 'evse', 'closed')[0]?.detail).toBe('1001 test plan finished');
       const stopped = note(trace, 'rig stopped');
       // the replay station's own end and the CSMS's end of its connection: 1001 going away, no cut
       const [closedEvse] = conn(trace, 'R-1', 'evse', 'closed');
