@@ -41,7 +41,12 @@ export interface RigRuntime {
   runTag?: string | undefined;
   /** Chargers on Modbus (rig `evses[].modbus`, `modbusChargers`, `energyManager`). */
   modbus?: ChargerModbusRuntime | undefined;
-  /** Tear down in reverse: stations, CSMS, trace. */
+  /**
+   * Teardown work of what a plan added to the rig (its replay stations' links): `close()` runs it
+   * first, in registration order, while the CSMS is up and the trace is open.
+   */
+  beforeClose(work: () => Promise<void>): void;
+  /** Tear down in reverse: what `beforeClose` registered, stations, CSMS, trace. */
   close(): Promise<void>;
 }
 
@@ -84,7 +89,11 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
     csms: undefined, stations: [], evses: [], site: undefined, meters: [], can: undefined, closers: [],
     runTag,
   };
+  const early: (() => Promise<void>)[] = [];
   const close = async (): Promise<void> => {
+    for (const work of early.splice(0)) {
+      await work().catch((err: unknown) => trace.record({ kind: 'note', message: 'rig close: a plan\'s teardown work failed', data: { error: (err as Error).message } }));
+    }
     for (const d of b.evses) d.evse.close();
     for (const c of [...b.closers].reverse()) await c();
     trace.record({ kind: 'note', message: 'rig stopped' });
@@ -108,7 +117,7 @@ export async function startRig(rig: Rig, opts: StartRigOptions): Promise<RigRunt
   }
   // held from here (the rig is up) until close(), so a rig that failed to start never leaves a spinning loop
   if (busyPoll) releaseAwake = real?.keepAwake();
-  return { rig, clock, trace, csms, stations, evses, site, meters, ledger, can: b.can, restFrontUrl: b.restFrontUrl, runTag: b.runTag, modbus: b.modbus, close };
+  return { rig, clock, trace, csms, stations, evses, site, meters, ledger, can: b.can, restFrontUrl: b.restFrontUrl, runTag: b.runTag, modbus: b.modbus, beforeClose: (work) => { early.push(work); }, close };
 }
 
 /** Wait until every station has connected at least once; an unreachable CSMS is an infrastructure error. */

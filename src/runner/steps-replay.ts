@@ -2,19 +2,26 @@
  * `send` and `answer` steps: replay stations inside a plan. A replay station is an OCPP-J client
  * (ocpp-rpc, traced and on the run's clock like every station link) that connects to the rig's
  * control stack on its first send under a recorded identity, sends the recorded CALLs, and
- * answers the control stack's CALLs as the plan's `answer` steps say. Links close with the rig.
+ * answers the control stack's CALLs as the plan's `answer` steps say. When the rig stops (after the
+ * clean teardown, before the CSMS goes down and the trace closes) each open link closes with 1001
+ * "going away", as the rig's stations do; one whose peer does not answer the close within
+ * REPLAY_CLOSE_WAIT_MS on the run's clock is cut, and the trace says so naming the station.
  */
 import { createRPCError } from 'ocpp-rpc';
+import { RealClock, type TimerHandle } from '../core/clock.js';
 import { ERROR_CODES, HarnessError } from '../core/errors.js';
+import { VirtualClock } from '../core/virtual-clock.js';
 import type { Step } from '../plan/plan-schema.js';
 import { connectStation } from '../transport/ocpp-client.js';
 import type { OcppLink } from '../transport/ocpp-link.js';
 import type { Payload } from '../transport/ocpp-types.js';
 import type { RunContext } from './context.js';
 import { containsSubset } from './json-subset.js';
-import { failed, fmt, measuredText, type Outcome } from './outcome.js';
 import { wireTimed } from './budget.js';
+import { failed, fmt, measuredText, type Outcome } from './outcome.js';
+import type { RigRuntime } from './rig-runtime.js';
 import { replaceDeep } from './run-tag.js';
+import { TEARDOWN_CLOSE } from './teardown.js';
 
 type SendStep = Extract<Step, { kind: 'send' }>;
 type AnswerStep = Extract<Step, { kind: 'answer' }>;
@@ -28,6 +35,8 @@ interface ReplayPeer {
 
 const pools = new WeakMap<RunContext, Map<string, ReplayPeer>>();
 const SEND_TIMEOUT_MS = 30_000;
+/** How long a replay station waits, when the rig stops, for the control stack to answer its close before it cuts the connection. */
+export const REPLAY_CLOSE_WAIT_MS = 5_000;
 
 function peer(ctx: RunContext, station: string): ReplayPeer {
   let pool = pools.get(ctx);
@@ -35,12 +44,8 @@ function peer(ctx: RunContext, station: string): ReplayPeer {
     const p = new Map<string, ReplayPeer>();
     pools.set(ctx, p);
     pool = p;
-    const off = ctx.rt.trace.subscribe((r) => {
-      if (r.kind === 'note' && r.message === 'rig stopped') {
-        off();
-        for (const x of p.values()) x.link?.drop();
-      }
-    });
+    const rt = ctx.rt;
+    rt.beforeClose(() => closeReplayLinks(rt, [...p.values()].flatMap((x) => (x.link?.isOpen ? [x.link] : []))));
   }
   let x = pool.get(station);
   if (!x) {
@@ -128,4 +133,72 @@ export async function sendStep(ctx: RunContext, step: SendStep, where: string): 
   }
   if (budgetMs !== undefined && measuredMs > budgetMs) return failed(`${what}: missed the budget of ${fmt(budgetMs)}: measured ${fmt(measuredMs)}${measuredText(timing)}`, { ...shown, cause: 'timeout' });
   return { status: 'passed', ...shown };
+}
+
+/** What closing the replay links needs of the rig. */
+type CloseDeps = Pick<RigRuntime, 'clock' | 'trace' | 'ledger'>;
+
+/**
+ * Close every replay link with 1001, each bounded by its own timer on the run's clock. Nothing else
+ * advances a VirtualClock while the rig closes, so on one this runs the clock itself, closing the
+ * links one after the other (each from a timer due now, the next once the previous one has ended or
+ * been given up), so that the closes land in the trace in the same order on every run; whatever is
+ * still open when the clock cannot go on is cut.
+ */
+export async function closeReplayLinks(rt: CloseDeps, links: OcppLink[]): Promise<void> {
+  if (links.length === 0) return;
+  // the real-time cap of a close counted as work in flight (the ledger exists on the VirtualClock only)
+  const watchdog = rt.ledger ? new RealClock() : undefined;
+  const vc = rt.clock instanceof VirtualClock && !rt.clock.advancing ? rt.clock : undefined;
+  if (!vc) {
+    await Promise.all(links.map((link) => closeOrCut(rt, link, watchdog)));
+    return;
+  }
+  const closing: Promise<void>[] = [];
+  let stuck: string | undefined;
+  try {
+    // every close starts at the same virtual instant, so all bounds lie REPLAY_CLOSE_WAIT_MS ahead
+    await vc.runInTurn(links.map((link) => () => {
+      const p = closeOrCut(rt, link, watchdog);
+      closing.push(p);
+      return p;
+    }), 'replay close', 2 * REPLAY_CLOSE_WAIT_MS);
+  } catch (err) {
+    stuck = (err as Error).message; // the clock's watchdog: other work in flight that never ended
+  }
+  for (const link of links) if (link.isOpen) cut(rt, link, `the virtual clock could not go on (${stuck ?? 'time ran out'})`);
+  await Promise.all(closing);
+}
+
+/**
+ * One link's close: 1001 "going away", then wait for the peer's answer until REPLAY_CLOSE_WAIT_MS
+ * passes on the run's clock, else cut it. On a VirtualClock the close handshake is work in flight
+ * (as a station's is), so virtual time does not run ahead of a peer that answers over a real socket;
+ * a peer that does not answer can only be told apart in real time (as the clock's own watchdog does):
+ * after REPLAY_CLOSE_WAIT_MS of it the work ends, virtual time reaches the bound and the link is cut.
+ */
+async function closeOrCut(rt: CloseDeps, link: OcppLink, watchdog: RealClock | undefined): Promise<void> {
+  if (!link.isOpen) return;
+  const inFlight = rt.ledger?.begin(`close ${link.station}`);
+  const realCap = inFlight && watchdog?.setTimer(REPLAY_CLOSE_WAIT_MS, inFlight);
+  let bound: TimerHandle | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    bound = rt.clock.setTimer(REPLAY_CLOSE_WAIT_MS, () => resolve('timeout'), `replay close ${link.station}`);
+  });
+  const closed = link.close(TEARDOWN_CLOSE.code, TEARDOWN_CLOSE.reason).then(() => 'closed' as const, () => 'closed' as const);
+  try {
+    if ((await Promise.race([closed, timedOut])) === 'timeout' && link.isOpen) {
+      cut(rt, link, `no answer to its close (${TEARDOWN_CLOSE.code}) within ${REPLAY_CLOSE_WAIT_MS} ms`);
+      await closed;
+    }
+  } finally {
+    bound?.cancel();
+    realCap?.cancel();
+    inFlight?.();
+  }
+}
+
+function cut(rt: CloseDeps, link: OcppLink, why: string): void {
+  rt.trace.record({ kind: 'conn', endpoint: 'evse', station: link.station, event: 'dropped', detail: `replay station ${link.station}: ${why}: connection cut` });
+  link.drop();
 }
