@@ -48,7 +48,7 @@ const MARK_STYLE = { passed: 'green', failed: 'red', skipped: 'yellow', interrup
 /** "measured 1.23s / budget 5s" for a budgeted step ("not seen / budget 5s" when nothing was observed). */
 export function formatBudget(step: StepResult): string | undefined {
   if (step.budgetMs === undefined) return undefined;
-  const measured = step.measuredMs !== undefined ? formatTime(step.measuredMs) : 'not seen';
+  const measured = step.measuredMs !== undefined ? `${formatTime(step.measuredMs)}${step.timing === 'wire' ? ' on the wire' : ''}` : 'not seen';
   return `measured ${measured} / budget ${formatTime(step.budgetMs)}`;
 }
 

@@ -207,6 +207,8 @@ async function execute(o: PlanRunOptions, rt: RigRuntime, ctx: RunContext, fault
         result = o.signal?.aborted && !teardown
           ? { id, kind: raw.kind, name, status: 'interrupted', message: `interrupted after ${ctx.driver.now() - startedT} ms`, startedT, endedT: ctx.driver.now(), ...mark }
           : { id, kind: raw.kind, name, ...shown, startedT, endedT: ctx.driver.now(), ...mark };
+        // run --wire-capture: a budgeted step the wire could not time says so (its budget stays on the harness's clock)
+        if (ctx.wire && result.budgetMs !== undefined && result.timing === undefined && result.wireMissing === undefined) result.wireMissing = `${raw.kind} steps are timed by the harness`;
         if (!teardown && ctx.driver.now() - planStart > timeoutMs && result.status === 'passed') {
           result = { ...result, status: 'failed', message: `the plan's timeout of ${o.plan.timeout} ran out`, cause: 'timeout' };
         }

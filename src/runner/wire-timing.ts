@@ -31,9 +31,9 @@ interface Entry {
 export type WireSpan = { ms: number } | { missing: string };
 
 /** Most frames remembered for matching (oldest forgotten first). */
-const MAX_KEYS = 200_000;
+const MAX_KEYS = 50_000;
 /** Frames per station kept for finding a step's CALL and its answer. */
-const RECENT_PER_STATION = 256;
+const RECENT_PER_STATION = 64;
 /** Trace frames waiting for their wire time before the oldest are counted as unmatched. */
 const MAX_PENDING = 50_000;
 

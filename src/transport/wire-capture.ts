@@ -49,6 +49,7 @@ export class WireCapture {
   private tshark: ChildProcess | undefined;
   private out: WriteStream | undefined;
   private fifoDir: string | undefined;
+  private clock: Clock | undefined;
   private err = '';
   private buf = '';
   private baseSec: number | undefined;
@@ -70,6 +71,7 @@ export class WireCapture {
    * with tshark as it comes. Resolves once dumpcap says it is capturing.
    */
   async start(clock: Clock, waitMs = 15_000): Promise<void> {
+    this.clock = clock;
     // tshark reads a stream only from a real pipe (Node's child stdio are sockets): a FIFO of our own
     this.fifoDir = mkdtempSync(join(tmpdir(), 'cb-wire-'));
     const fifo = join(this.fifoDir, 'pcapng');
@@ -106,12 +108,14 @@ export class WireCapture {
     });
   }
 
-  /** Stop capturing; resolves once tshark decoded the last packets and the file is closed. */
+  /** Stop capturing; resolves once tshark decoded the last packets and the file is closed (killed after 5 s). */
   async stop(): Promise<void> {
     const exited = (p: ChildProcess | undefined): Promise<void> => (!p || p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((resolve) => p.once('exit', () => resolve())));
     const done = Promise.all([exited(this.dumpcap), exited(this.tshark)]);
     if (this.dumpcap && this.dumpcap.exitCode === null && this.dumpcap.signalCode === null) this.dumpcap.kill('SIGINT');
+    const bound = this.clock?.setTimer(5000, () => this.kill(), 'wire-capture stop');
     await done;
+    bound?.cancel();
     if (this.buf) this.line(this.buf);
     this.buf = '';
     const out = this.out;

@@ -57,7 +57,7 @@ describe.skipIf(!!why)('chargebench run --wire-capture (real process, raw Python
 
   it('times send steps between the frames on the wire, fails a tight budget on the wire time, and keeps the capture as evidence', async () => {
     const dir = files('real', await rawCsms());
-    const c = startCli(['run', join(dir, 'plan.yaml'), '--rig', join(dir, 'rig.yaml'), '--output-dir', join(dir, 'out'), '--reporter', 'json', '--wire-capture', 'lo']);
+    const c = startCli(['run', join(dir, 'plan.yaml'), '--rig', join(dir, 'rig.yaml'), '--output-dir', join(dir, 'out'), '--reporter', 'list,json', '--wire-capture', 'lo']);
     live.push(c);
     const r = await c.exited;
     expect(r.code, r.stderr).toBe(1);
@@ -74,6 +74,7 @@ describe.skipIf(!!why)('chargebench run --wire-capture (real process, raw Python
       expect(s.measuredMs!).toBeGreaterThanOrEqual(299.5);
       expect(s.measuredMs!).toBeLessThan(400);
     }
+    expect(r.stdout).toMatch(/measured 3\d\dms on the wire \/ budget 400ms/);
     expect(steps[3]!.message).toMatch(/missed the budget of 250ms: measured 3\d\d(\.\d+)?ms on the wire \(harness 3\d\d(\.\d+)?ms\)/);
     const trace = readFileSync(join(dir, 'out', 'traces', 'wire-heartbeat.jsonl'), 'utf8');
     expect(trace).toMatch(/"message":"wire capture","data":\{"iface":"lo","filter":"tcp port \d+"/);
@@ -84,6 +85,35 @@ describe.skipIf(!!why)('chargebench run --wire-capture (real process, raw Python
     expect(decoded.status, decoded.stderr).toBe(0);
     expect(decoded.stdout.match(/"Heartbeat"/g)?.length).toBe(3);
     expect(decoded.stdout.match(/"currentTime"/g)?.length).toBeGreaterThanOrEqual(4);
+  }, 60_000);
+
+  it('with the built-in CSMS (both ends in the rig): a trigger and the message it sets off are timed on the wire', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-wire-builtin-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'rig.yaml'), ['name: wire-builtin', 'clock: real', `trace: { dir: ${JSON.stringify(join(dir, 'traces'))} }`, 'csms: { host: 127.0.0.1, port: 0, heartbeatIntervalS: 3600 }', 'evses:', '  - { identity: WB-1, ocppVersion: "1.6" }', ''].join('\n'));
+    writeFileSync(join(dir, 'plan.yaml'), [
+      'name: wire-builtin', 'steps:',
+      '  - { kind: boot, evse: WB-1, status: Accepted, within: 10s }',
+      '  - { kind: trigger, evse: WB-1, action: TriggerMessage, payload: { requestedMessage: Heartbeat }, expectStatus: Accepted, within: 2s }',
+      '  - { kind: expect, message: { action: Heartbeat, evse: WB-1 }, within: 2s }',
+      '  - { kind: wait, duration: 200ms }',
+      '  - { kind: expect, power: { evse: WB-1, op: "<=", kw: 1 }, within: 2s }', '',
+    ].join('\n'));
+    const c = startCli(['run', join(dir, 'plan.yaml'), '--rig', join(dir, 'rig.yaml'), '--output-dir', join(dir, 'out'), '--reporter', 'json', '--wire-capture', 'lo']);
+    live.push(c);
+    const r = await c.exited;
+    expect(r.code, r.stderr).toBe(0);
+    const steps = (JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8')) as { plans: { steps: Step[] }[] }).plans[0]!.steps;
+    const [boot, trigger, heartbeat, , power] = steps;
+    expect(boot!.wireMissing).toBe('boot steps are timed by the harness');
+    for (const s of [trigger!, heartbeat!]) {
+      expect(s.timing, JSON.stringify(s)).toBe('wire');
+      expect(s.measuredMs!).toBeGreaterThan(0);
+      expect(s.measuredMs!).toBeLessThanOrEqual(s.harnessMs! + 0.2);
+    }
+    // a budget that does not run from one frame to another stays on the harness's clock, and says why
+    expect(power!.timing).toBeUndefined();
+    expect(power!.wireMissing).toMatch(/not (an|one) OCPP frame/);
   }, 60_000);
 
   it('names a missing interface as a usage error, and refuses a virtual-clock rig naming the clock', async () => {
