@@ -12,6 +12,9 @@
  *
  *   node --expose-gc dist/test/bench/boot-clients.js --mode virtual --url ws://127.0.0.1:1234/ocpp --n 1000
  *
+ * Memory is read --settle-ms after the last boot (and again at --late-settle-ms, when given) before the
+ * forced GC; the result also lists when V8 ran a major GC (`majorGcAtMs`, from the last boot).
+ *
  * Modes: raw (ocpp-rpc RPCClient, OCPP 1.6), raw201 (same on 2.0.1), virtual (ChargeStation 1.6),
  * virtual201 (ChargeStation 2.0.1). The helpers exported here (CPU profile window, heap summary)
  * are also used by csms-server.ts.
