@@ -11,6 +11,7 @@
  *
  *   npm run build && node dist/test/bench/boot-storm-fleet.bench.js [--n 1000] [--workers 1] [--connect-rate 2000]
  *        [--concurrency 100] [--hold-s 60] [--heartbeat-s 30] [--aligned-s 30] [--out out/bench/boot-storm-fleet.json]
+ *        [--fleet-node-flag --heap-growing-percent=0 ...]  (Node/V8 flags for emulate and, after their own, its workers)
  *
  * boots/s = N / (first Accepted seen -> all N Accepted). Fleet CPU is every fleet process's user+system
  * time from spawn (process start and the rig's build included), minus a one-station run's; raw CPU is
@@ -46,7 +47,11 @@ const SETTLE_MS = 2000;
  */
 const LATE_SETTLE_MS = 15_000;
 
-interface Options { n: number; workers: number; connectRate: string; concurrency: number; holdS: number; heartbeatS: number; alignedS: number; out: string; timeoutS: number }
+interface Options {
+  n: number; workers: number; connectRate: string; concurrency: number; holdS: number; heartbeatS: number; alignedS: number; out: string; timeoutS: number;
+  /** Node/V8 flags for the `emulate` process (its workers get them too, after their own: e.g. --heap-growing-percent=0 for V8's default growth). */
+  fleetNodeFlags: string[];
+}
 
 function start(cmd: string, args: string[], label: string, stdin: 'pipe' | 'ignore' = 'pipe'): Proc {
   return spawnJsonLines(cmd, args, label, stdin);
@@ -162,7 +167,7 @@ async function fleetRun(o: Options, dir: string, n: number, holdS: number): Prom
     const aligned = o.alignedS > 0 ? `, settings: { ClockAlignedDataInterval: "${o.alignedS}", MeterValuesAlignedData: "Energy.Active.Import.Register" }` : '';
     writeFileSync(rig, `name: boot-storm\ntrace: { enabled: false }\nevses:\n  - { identity: "FLEET-{n}", count: ${n}, ocppVersion: "1.6", csmsUrl: ${JSON.stringify(url)}, meterSampleIntervalS: 0${aligned} }\n`);
     const t0 = performance.now();
-    const fleet = start(process.execPath, [BIN, 'emulate', '--rig', rig, '--workers', String(o.workers), '--connect-rate', o.connectRate, '--connect-concurrency', String(o.concurrency), '--connect-timeout', String(o.timeoutS)], 'emulate', 'ignore');
+    const fleet = start(process.execPath, [...o.fleetNodeFlags, BIN, 'emulate', '--rig', rig, '--workers', String(o.workers), '--connect-rate', o.connectRate, '--connect-concurrency', String(o.concurrency), '--connect-timeout', String(o.timeoutS)], 'emulate', 'ignore');
     try {
       const w = await waitAccepted(csms, n, o.timeoutS * 1000);
       const pids = tree(fleet.proc.pid as number);
@@ -198,7 +203,7 @@ async function fleetRun(o: Options, dir: string, n: number, holdS: number): Prom
 }
 
 async function main(): Promise<void> {
-  const o: Options = { n: 1000, workers: 1, connectRate: '2000', concurrency: 100, holdS: 60, heartbeatS: 30, alignedS: 30, out: join(REPO, 'out/bench/boot-storm-fleet.json'), timeoutS: 600 };
+  const o: Options = { n: 1000, workers: 1, connectRate: '2000', concurrency: 100, holdS: 60, heartbeatS: 30, alignedS: 30, out: join(REPO, 'out/bench/boot-storm-fleet.json'), timeoutS: 600, fleetNodeFlags: [] };
   readFlags(process.argv.slice(2), (a, val) => {
     switch (a) {
       case '--n': o.n = Number(val()); break;
@@ -210,6 +215,7 @@ async function main(): Promise<void> {
       case '--aligned-s': o.alignedS = Number(val()); break;
       case '--timeout-s': o.timeoutS = Number(val()); break;
       case '--out': o.out = resolve(val()); break;
+      case '--fleet-node-flag': o.fleetNodeFlags.push(val()); break;
       default: throw new Error(`unknown argument ${a}`);
     }
   });
