@@ -48,9 +48,10 @@ const KNOWN_CODES = new Set<string>(Object.values(ERROR_CODES));
  * cheap). A boot storm promotes the handshakes' and first calls' short-lived objects in bulk and no
  * full GC comes before the heap has grown by that factor, so the worker's RSS right after a storm was
  * its live heap plus up to 3x that in garbage, and how much depended on where the last full GC
- * fell. Measured on 5,000 stations: RSS per station 24-25 KiB against 27-29 KiB, CPU +0-8 %
- * (`--heap-growing-percent=50`: 22 KiB, +15-24 % CPU). docs/scale.md, "Memory per station right after
- * a 10,000-station storm".
+ * fell. Measured on 5,000 stations with a script doing what a worker does: RSS per station 24-25 KiB
+ * against 27-29 KiB, CPU +0-8 % (`--heap-growing-percent=50`: 22 KiB, +15-24 % CPU); in the boot-storm
+ * bench at 5,000 the two could not be told apart (CPU the same). docs/scale.md, "Capping the station
+ * worker's heap growth". `node --heap-growing-percent=0 chargebench ...` gives the workers V8's default.
  */
 export const STATION_WORKER_V8_FLAGS: readonly string[] = ['--heap-growing-percent=100'];
 
