@@ -42,6 +42,19 @@ export interface FleetOptions {
 
 const KNOWN_CODES = new Set<string>(Object.values(ERROR_CODES));
 
+/**
+ * V8 flags of the station workers. `--heap-growing-percent=100`: after each full GC the old
+ * generation may grow to twice what was live (V8's own factor goes up to 4x when collecting is
+ * cheap). A boot storm promotes the handshakes' and first calls' short-lived objects in bulk and no
+ * full GC comes before the heap has grown by that factor, so the worker's RSS right after a storm was
+ * its live heap plus up to 3x that in garbage, and how much depended on where the last full GC
+ * fell. Measured on 5,000 stations with a script doing what a worker does: RSS per station 24-25 KiB
+ * against 27-29 KiB, CPU +0-8 % (`--heap-growing-percent=50`: 22 KiB, +15-24 % CPU); in the boot-storm
+ * bench at 5,000 the two could not be told apart (CPU the same). docs/scale.md, "Capping the station
+ * worker's heap growth". `node --heap-growing-percent=0 chargebench ...` gives the workers V8's default.
+ */
+export const STATION_WORKER_V8_FLAGS: readonly string[] = ['--heap-growing-percent=100'];
+
 function workerError(name: string, code: string | undefined, message: string): HarnessError {
   const c = code !== undefined && KNOWN_CODES.has(code) ? (code as ErrorCode) : ERROR_CODES.WORKER_FAILED;
   return new HarnessError(c, `worker ${name}: ${message}`, { worker: name });
@@ -79,7 +92,7 @@ export class Fleet {
   }
 
   private spawn(start: Omit<WorkerStart, 'type' | 'rigFile' | 'seed' | 'runId' | 'traceFile' | 'reportEveryMs'>): WorkerHandle {
-    const h = new WorkerHandle(start.name, this.opts.clock);
+    const h = new WorkerHandle(start.name, this.opts.clock, start.role === 'stations' ? STATION_WORKER_V8_FLAGS : []);
     this.handles.push(h);
     h.onMessage((msg) => {
       if (msg.type === 'counts') {

@@ -10,6 +10,16 @@ import type { ParentMessage, WorkerMessage } from './worker-protocol.js';
 
 const WORKER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'worker-main.js');
 
+/**
+ * V8 flags for a worker, before the parent's own (`node --flag chargebench ...` is passed on to the
+ * workers and, coming later, wins); a flag also named in NODE_OPTIONS is left to it.
+ */
+export function workerExecArgv(flags: readonly string[], parentExecArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): string[] {
+  const name = (f: string): string => f.replace(/^--/, '').split('=')[0]?.replace(/_/g, '-') ?? f;
+  const elsewhere = new Set([...parentExecArgv, ...nodeOptions.split(/\s+/).filter(Boolean)].map(name));
+  return [...flags.filter((f) => !elsewhere.has(name(f))), ...parentExecArgv];
+}
+
 export class WorkerHandle {
   readonly proc: ChildProcess;
   private stderrTail = '';
@@ -17,9 +27,10 @@ export class WorkerHandle {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
-  constructor(readonly name: string, private readonly clock: Clock) {
+  /** `v8Flags`: V8 flags for this worker (workerExecArgv: the parent's own flags still win). */
+  constructor(readonly name: string, private readonly clock: Clock, v8Flags: readonly string[] = []) {
     // stdout piped and drained (with both stdin and stdout 'ignore' the IPC channel stayed silent on Node 20)
-    this.proc = fork(WORKER_SCRIPT, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' });
+    this.proc = fork(WORKER_SCRIPT, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json', execArgv: workerExecArgv(v8Flags) });
     this.proc.stdout?.resume();
     this.proc.stderr?.setEncoding('utf8').on('data', (d: string) => { this.stderrTail = (this.stderrTail + d).slice(-2000); });
     this.proc.on('message', (msg: WorkerMessage) => { for (const l of this.listeners) l(msg); });

@@ -8,6 +8,7 @@ import { describeFrame, type FrameHooks } from './frame-hooks.js';
 import type { FrameLedger } from './frame-ledger.js';
 import { ValidationSkip, validatesStrictly } from './in-process-network.js';
 import { InProcessSocket, preValidatedFrames } from './in-process-socket.js';
+import { CallDeadline, type DeadlinePeer } from './call-deadline.js';
 import { binaryFrames, markBinary, watchOnConnecting, type PeerInternals } from './peer-internals.js';
 import { DEFAULT_FRAME_LIMITS, screenFrame, type FrameLimits, type ScreenVerdict } from './frame-screen.js';
 import type { CallHandler, OcppVersion, Payload, RpcPeer } from './ocpp-types.js';
@@ -149,20 +150,25 @@ export class OcppLink extends EventEmitter {
     return !this.closed;
   }
 
-  /** Send a CALL and await its CALLRESULT; CALLERRORs reject with ocpp-rpc's RPCError. */
+  /**
+   * Send a CALL and await its CALLRESULT; CALLERRORs reject with ocpp-rpc's RPCError. The timeout
+   * runs on the harness clock: when it fires, the pending call is aborted in ocpp-rpc's own table
+   * (found by its params object), so a call costs one timer and no AbortController (a signal with
+   * ocpp-rpc's abort listener per call was ~2 KB of garbage per call in a boot storm).
+   */
   async call<T = Payload>(action: string, payload: Payload, timeoutMs = this.opts.callTimeoutMs ?? 30_000): Promise<T> {
     if (this.closed) {
       throw new HarnessError(ERROR_CODES.NOT_CONNECTED, `${this.station}: cannot send ${action}: not connected`, { station: this.station, action });
     }
-    const ac = new AbortController();
-    const timer = this.opts.clock.setTimer(timeoutMs, () => ac.abort(), `call timeout ${action}`);
-    const pending = this.peer.call(action, payload, { callTimeoutMs: Infinity, signal: ac.signal });
+    const deadline = new CallDeadline(this.peer as unknown as DeadlinePeer, action, payload);
+    const timer = this.opts.clock.setTimer(timeoutMs, deadline.expire, `call timeout ${action}`);
+    const pending = this.peer.call(action, payload, { callTimeoutMs: Infinity });
     const calls = (this.callsInFlight ??= new Set());
     calls.add(pending);
     try {
       return (await pending) as T;
     } catch (err) {
-      if (ac.signal.aborted) {
+      if (deadline.expired) {
         throw new HarnessError(ERROR_CODES.CALL_TIMEOUT, `${this.station}: ${action} got no answer within ${timeoutMs} ms`, { station: this.station, action, timeoutMs }, { cause: err });
       }
       throw err;
@@ -170,6 +176,7 @@ export class OcppLink extends EventEmitter {
       calls.delete(pending);
       if (calls.size === 0 && this.callsInFlight === calls) this.callsInFlight = undefined;
       timer.cancel();
+      deadline.settled();
     }
   }
 

@@ -12,6 +12,9 @@
  *
  *   node --expose-gc dist/test/bench/boot-clients.js --mode virtual --url ws://127.0.0.1:1234/ocpp --n 1000
  *
+ * Memory is read --settle-ms after the last boot (and again at --late-settle-ms, when given) before the
+ * forced GC; the result also lists when V8 ran a major GC (`majorGcAtMs`, from the last boot).
+ *
  * Modes: raw (ocpp-rpc RPCClient, OCPP 1.6), raw201 (same on 2.0.1), virtual (ChargeStation 1.6),
  * virtual201 (ChargeStation 2.0.1). The helpers exported here (CPU profile window, heap summary)
  * are also used by csms-server.ts.
@@ -20,6 +23,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { getHeapSnapshot } from 'node:v8';
 import { RPCClient } from 'ocpp-rpc';
 import { createStation } from '../../emulators/evse/create-station.js';
@@ -52,6 +56,8 @@ interface Options {
   holdS: number;
   /** Raw 1.6 clients in the hold: clock-aligned MeterValues every this many s (0: none). */
   alignedS: number;
+  /** Read memory again this long after the last boot (0: not), still before any forced GC: a second, later moment of the same measurement. */
+  lateSettleMs: number;
 }
 
 /** What one booted client is, to the benchmark: something that can be closed. */
@@ -89,8 +95,12 @@ export interface ClientResult {
   /** Right after the window and the settle, before any forced GC (when rssNoGc is read). */
   beforeGc: MemSample;
   after: MemSample;
-  /** rssNoGc: RSS growth per client before the forced GC (what the fleet bench compares with). */
-  perClient: { rssNoGc: number; heapUsed: number; heapPlusExternal: number; rss: number };
+  /** With --late-settle-ms: memory that long after the last boot, before any forced GC. */
+  late?: MemSample | undefined;
+  /** rssNoGc: RSS growth per client before the forced GC (what the fleet bench compares with); rssLateNoGc: the same at --late-settle-ms. */
+  perClient: { rssNoGc: number; rssLateNoGc?: number | undefined; heapUsed: number; heapPlusExternal: number; rss: number };
+  /** Major GCs (mark-compact) V8 ran from the start of the window to the last memory read before the forced GC, in ms from the last boot (negative: during the storm). */
+  majorGcAtMs: number[];
   settleMs: number;
   profile?: ProfileSummary | undefined;
   heap?: HeapDiff | undefined;
@@ -356,9 +366,9 @@ function rawPopulation(opts: Options, version: '1.6' | '2.0.1'): Population {
         await client.close({ force: true }).catch(() => undefined);
         throw err;
       }
-      // with a hold, the steady traffic starts at Accepted, as a virtual station's timers do
+      // with a hold (or a late memory read), the steady traffic starts at Accepted, as a virtual station's timers do
       const timers = new Set<NodeJS.Timeout>();
-      if (opts.holdS > 0) rawTraffic(client, intervalS, opts.alignedS, timers);
+      if (opts.holdS > 0 || opts.lateSettleMs > 0) rawTraffic(client, intervalS, opts.alignedS, timers);
       return {
         close: () => {
           for (const t of timers) clearTimeout(t);
@@ -515,6 +525,11 @@ async function run(opts: Options): Promise<void> {
   await heapProf?.start();
   const clients: Booted[] = [];
   const latencies: number[] = [];
+  const majorGcs: number[] = [];
+  const gcWatch = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) majorGcs.push(e.startTime);
+  });
+  gcWatch.observe({ entryTypes: ['gc'] });
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
@@ -531,6 +546,15 @@ async function run(opts: Options): Promise<void> {
   // RSS as it is, before any forced GC: what the fleet's processes are measured with
   const beforeGc = memSample();
   const rssNoGc = beforeGc.rss;
+  let late: MemSample | undefined;
+  if (opts.lateSettleMs > 0) {
+    await new Promise((r) => setTimeout(r, Math.max(0, s0 + opts.lateSettleMs - performance.now())));
+    late = memSample();
+  }
+  // entries are delivered asynchronously: let the last ones in before stopping the observer
+  await new Promise((r) => setImmediate(r));
+  gcWatch.disconnect();
+  const majorGcAtMs = majorGcs.map((t) => round(t - s0));
   await fullGc();
   const after = memSample();
   const alloc = await heapProf?.stop(Math.max(1, clients.length));
@@ -557,9 +581,12 @@ async function run(opts: Options): Promise<void> {
     elu: round(elu, 3),
     baseline,
     beforeGc,
+    late,
     after,
+    majorGcAtMs,
     perClient: {
       rssNoGc: round((rssNoGc - baseline.rss) / n),
+      rssLateNoGc: late ? round((late.rss - baseline.rss) / n) : undefined,
       heapUsed: round((after.heapUsed - baseline.heapUsed) / n),
       heapPlusExternal: round((after.heapUsed + after.external - baseline.heapUsed - baseline.external) / n),
       rss: round((after.rss - baseline.rss) / n),
@@ -594,7 +621,7 @@ async function hold(opts: Options, clients: readonly Booted[], baseline: MemSamp
 function parseArgs(argv: string[]): Options {
   const opts: Options = {
     mode: 'raw', url: '', n: 1000, concurrency: 100, warmup: 10, settleMs: 200, timeoutMs: 60_000, prefix: 'BENCH', cpuProf: undefined, heapSummary: false,
-    heapProf: undefined, waitGo: false, status: false, holdS: 0, alignedS: 0,
+    heapProf: undefined, waitGo: false, status: false, holdS: 0, alignedS: 0, lateSettleMs: 0,
   };
   readFlags(argv, (a, val) => {
     const num = (): number => {
@@ -623,6 +650,7 @@ function parseArgs(argv: string[]): Options {
       case '--status': opts.status = true; break;
       case '--hold-s': opts.holdS = num(); break;
       case '--aligned-s': opts.alignedS = Math.floor(num()); break;
+      case '--late-settle-ms': opts.lateSettleMs = num(); break;
       default: throw new Error(`unknown argument ${a ?? ''}`);
     }
   });

@@ -11,12 +11,16 @@
  *
  *   npm run build && node dist/test/bench/boot-storm-fleet.bench.js [--n 1000] [--workers 1] [--connect-rate 2000]
  *        [--concurrency 100] [--hold-s 60] [--heartbeat-s 30] [--aligned-s 30] [--out out/bench/boot-storm-fleet.json]
+ *        [--fleet-node-flag --heap-growing-percent=0 ...]  (Node/V8 flags for emulate and, after their own, its workers)
  *
  * boots/s = N / (first Accepted seen -> all N Accepted). Fleet CPU is every fleet process's user+system
  * time from spawn (process start and the rig's build included), minus a one-station run's; raw CPU is
  * boot-clients' own during its boot window. RSS per station, neither after a forced GC and both 2 s after
- * the last boot (raw: boot-clients --settle-ms 2000; it was 200 ms before 2026-11-29 16:20): the fleet's
- * processes summed minus a one-station run's, / N; raw: boot-clients' RSS growth over its baseline / N.
+ * the last boot (raw: boot-clients --settle-ms 2000; it was 200 ms before 2026-11-29 16:20), and again
+ * both 15 s after it (`rssPerStationLate`; raw: --late-settle-ms 15000, with the raw clients' steady
+ * traffic running from Accepted as the stations' does): the fleet's processes summed minus a
+ * one-station run's, / N; raw: boot-clients' RSS growth over its baseline / N. The raw clients also
+ * report when V8 ran a major GC (`majorGcAtMs`, from their last boot).
  * The JSON also holds each fleet process's RSS (`processRss`: the parent and each worker) and the raw
  * clients' process.memoryUsage() at their baseline and just before their forced GC (`memBaseline`, `memBeforeGc`).
  * Each population starts once the machine's TIME_WAIT sockets are below 1,000 (at most 70 s wait).
@@ -35,8 +39,19 @@ const BIN = join(REPO, 'bin/chargebench.js');
 const TICK_S = 100; // /proc clock ticks per second on Linux
 /** Both populations' RSS is read this long after their last boot (the fleet: after the CSMS counted it), without a forced GC. */
 const SETTLE_MS = 2000;
+/**
+ * ... and again this long after it, still without a forced GC on either side: by then V8's memory
+ * reducer (which collects once allocation has slowed down, some seconds after a burst) has run in
+ * both processes, so the two populations are compared in the same GC state, not at whichever point
+ * of their own heap growth the storm happened to end.
+ */
+const LATE_SETTLE_MS = 15_000;
 
-interface Options { n: number; workers: number; connectRate: string; concurrency: number; holdS: number; heartbeatS: number; alignedS: number; out: string; timeoutS: number }
+interface Options {
+  n: number; workers: number; connectRate: string; concurrency: number; holdS: number; heartbeatS: number; alignedS: number; out: string; timeoutS: number;
+  /** Node/V8 flags for the `emulate` process (its workers get them too, after their own: e.g. --heap-growing-percent=0 for V8's default growth). */
+  fleetNodeFlags: string[];
+}
 
 function start(cmd: string, args: string[], label: string, stdin: 'pipe' | 'ignore' = 'pipe'): Proc {
   return spawnJsonLines(cmd, args, label, stdin);
@@ -136,11 +151,14 @@ interface FleetRun {
   cpuMs: number; rss: number; hold?: Hold;
   /** RSS of each fleet process 2 s after all Accepted (when `rss` is taken). */
   processRss: ReturnType<typeof rssEach>;
-  marginal?: { cpuMsPerBoot: number; rssPerStation: number };
+  /** The fleet's RSS LATE_SETTLE_MS after all Accepted, and each process's then. */
+  rssLate: number;
+  processRssLate: ReturnType<typeof rssEach>;
+  marginal?: { cpuMsPerBoot: number; rssPerStation: number; rssPerStationLate: number };
 }
 
 /** One `emulate` of n stations against a fresh bench CSMS: boot window, CPU from spawn, RSS settled, then a hold. */
-async function fleetRun(o: Options, dir: string, n: number, holdS: number): Promise<FleetRun & { marginal: { cpuMsPerBoot: number; rssPerStation: number } }> {
+async function fleetRun(o: Options, dir: string, n: number, holdS: number): Promise<FleetRun & { marginal: { cpuMsPerBoot: number; rssPerStation: number; rssPerStationLate: number } }> {
   const tw = await drainTimeWait();
   const csms = start(process.execPath, [join(HERE, 'csms-server.js'), '--heartbeat', String(o.heartbeatS)], 'csms(fleet)');
   try {
@@ -149,7 +167,7 @@ async function fleetRun(o: Options, dir: string, n: number, holdS: number): Prom
     const aligned = o.alignedS > 0 ? `, settings: { ClockAlignedDataInterval: "${o.alignedS}", MeterValuesAlignedData: "Energy.Active.Import.Register" }` : '';
     writeFileSync(rig, `name: boot-storm\ntrace: { enabled: false }\nevses:\n  - { identity: "FLEET-{n}", count: ${n}, ocppVersion: "1.6", csmsUrl: ${JSON.stringify(url)}, meterSampleIntervalS: 0${aligned} }\n`);
     const t0 = performance.now();
-    const fleet = start(process.execPath, [BIN, 'emulate', '--rig', rig, '--workers', String(o.workers), '--connect-rate', o.connectRate, '--connect-concurrency', String(o.concurrency), '--connect-timeout', String(o.timeoutS)], 'emulate', 'ignore');
+    const fleet = start(process.execPath, [...o.fleetNodeFlags, BIN, 'emulate', '--rig', rig, '--workers', String(o.workers), '--connect-rate', o.connectRate, '--connect-concurrency', String(o.concurrency), '--connect-timeout', String(o.timeoutS)], 'emulate', 'ignore');
     try {
       const w = await waitAccepted(csms, n, o.timeoutS * 1000);
       const pids = tree(fleet.proc.pid as number);
@@ -157,9 +175,11 @@ async function fleetRun(o: Options, dir: string, n: number, holdS: number): Prom
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       const settled = usage(pids);
       const processRss = rssEach(pids);
+      await new Promise((r) => setTimeout(r, LATE_SETTLE_MS - SETTLE_MS));
+      const late = usage(pids);
       const run: FleetRun = {
         timeWaitAtStart: tw, processes: pids.length, spawnToAllMs: w.last - t0, spawnToFirstMs: w.first - t0, windowMs: w.last - w.first,
-        bootsPerSec: (1000 * n) / Math.max(1, w.last - w.first), cpuMs: u.cpuMs, rss: settled.rss, processRss,
+        bootsPerSec: (1000 * n) / Math.max(1, w.last - w.first), cpuMs: u.cpuMs, rss: settled.rss, processRss, rssLate: late.rss, processRssLate: rssEach(pids),
       };
       if (holdS > 0) {
         const h0 = performance.now();
@@ -170,10 +190,10 @@ async function fleetRun(o: Options, dir: string, n: number, holdS: number): Prom
         const s1 = await stats(csms);
         run.hold = {
           seconds, acceptedAtEnd: s1.accepted, connectedAtEnd: s1.connected, calls: callsBetween(s0, s1),
-          cpuMsPerStationHour: ((end.cpuMs - settled.cpuMs) / n) * (3600 / seconds), rss: end.rss,
+          cpuMsPerStationHour: ((end.cpuMs - late.cpuMs) / n) * (3600 / seconds), rss: end.rss,
         };
       }
-      return { ...run, marginal: { cpuMsPerBoot: 0, rssPerStation: 0 } };
+      return { ...run, marginal: { cpuMsPerBoot: 0, rssPerStation: 0, rssPerStationLate: 0 } };
     } finally {
       await fleet.stop('SIGINT', 120_000);
     }
@@ -183,7 +203,7 @@ async function fleetRun(o: Options, dir: string, n: number, holdS: number): Prom
 }
 
 async function main(): Promise<void> {
-  const o: Options = { n: 1000, workers: 1, connectRate: '2000', concurrency: 100, holdS: 60, heartbeatS: 30, alignedS: 30, out: join(REPO, 'out/bench/boot-storm-fleet.json'), timeoutS: 600 };
+  const o: Options = { n: 1000, workers: 1, connectRate: '2000', concurrency: 100, holdS: 60, heartbeatS: 30, alignedS: 30, out: join(REPO, 'out/bench/boot-storm-fleet.json'), timeoutS: 600, fleetNodeFlags: [] };
   readFlags(process.argv.slice(2), (a, val) => {
     switch (a) {
       case '--n': o.n = Number(val()); break;
@@ -195,6 +215,7 @@ async function main(): Promise<void> {
       case '--aligned-s': o.alignedS = Number(val()); break;
       case '--timeout-s': o.timeoutS = Number(val()); break;
       case '--out': o.out = resolve(val()); break;
+      case '--fleet-node-flag': o.fleetNodeFlags.push(val()); break;
       default: throw new Error(`unknown argument ${a}`);
     }
   });
@@ -209,16 +230,16 @@ async function main(): Promise<void> {
       const csms = start(process.execPath, [join(HERE, 'csms-server.js'), '--heartbeat', String(o.heartbeatS)], 'csms(raw)');
       const url = String((await csms.next('url', 30_000)).url);
       const raw = start(process.execPath, ['--expose-gc', join(HERE, 'boot-clients.js'), '--mode', 'raw', '--url', url, '--n', String(o.n), '--concurrency', String(o.concurrency), '--warmup', '10', '--wait-go', '--prefix', 'RAW-',
-        '--status', '--settle-ms', String(SETTLE_MS), '--hold-s', String(o.holdS), '--aligned-s', String(o.alignedS), '--timeout-ms', String(o.timeoutS * 1000)], 'raw');
+        '--status', '--settle-ms', String(SETTLE_MS), '--late-settle-ms', String(LATE_SETTLE_MS), '--hold-s', String(o.holdS), '--aligned-s', String(o.alignedS), '--timeout-ms', String(o.timeoutS * 1000)], 'raw');
       await raw.next('phase', 60_000);
       raw.proc.stdin?.write('go\n');
       const w = await waitAccepted(csms, o.n, o.timeoutS * 1000);
       let r: Record<string, unknown>;
       do r = await raw.next('phase', o.timeoutS * 1000); while (r.phase !== 'result');
-      const c = r as { cpuMs: { user: number; system: number }; perClient: { rss: number; rssNoGc: number; heapUsed: number }; bootsPerSec: number; baseline: object; beforeGc: object };
+      const c = r as { cpuMs: { user: number; system: number }; perClient: { rss: number; rssNoGc: number; rssLateNoGc: number; heapUsed: number }; bootsPerSec: number; baseline: object; beforeGc: object; late: object; majorGcAtMs: number[] };
       const rawOut: Record<string, unknown> = {
         windowMs: w.last - w.first, bootsPerSec: (1000 * o.n) / (w.last - w.first), ownBootsPerSec: c.bootsPerSec, cpuMsPerBoot: (c.cpuMs.user + c.cpuMs.system) / o.n,
-        timeWaitAtStart: tw, rssPerStation: c.perClient.rssNoGc, rssPerStationAfterGc: c.perClient.rss, heapPerStation: c.perClient.heapUsed, memBaseline: c.baseline, memBeforeGc: c.beforeGc, callsInWindow: (await stats(csms)).calls,
+        timeWaitAtStart: tw, rssPerStation: c.perClient.rssNoGc, rssPerStationLate: c.perClient.rssLateNoGc, rssPerStationAfterGc: c.perClient.rss, heapPerStation: c.perClient.heapUsed, memBaseline: c.baseline, memBeforeGc: c.beforeGc, memLate: c.late, majorGcAtMs: c.majorGcAtMs, callsInWindow: (await stats(csms)).calls,
       };
       if (o.holdS > 0) {
         const s0 = await stats(csms);
@@ -236,13 +257,16 @@ async function main(): Promise<void> {
     process.stderr.write(`  fleet baseline (1 station)  ${JSON.stringify(base)}\n`);
     // ---- chargebench emulate, stations in workers
     const fleet = await fleetRun(o, dir, o.n, o.holdS);
-    fleet.marginal = { cpuMsPerBoot: (fleet.cpuMs - base.cpuMs) / o.n, rssPerStation: (fleet.rss - base.rss) / o.n };
+    fleet.marginal = { cpuMsPerBoot: (fleet.cpuMs - base.cpuMs) / o.n, rssPerStation: (fleet.rss - base.rss) / o.n, rssPerStationLate: (fleet.rssLate - base.rssLate) / o.n };
     result.fleet = fleet;
     result.fleetBaseline = base;
     process.stderr.write(`  fleet  ${JSON.stringify(fleet)}\n`);
-    const raw = result.raw as { bootsPerSec: number; cpuMsPerBoot: number; rssPerStation: number };
+    const raw = result.raw as { bootsPerSec: number; cpuMsPerBoot: number; rssPerStation: number; rssPerStationLate: number };
     const m = fleet.marginal;
-    const ratios: Record<string, number> = { bootsPerSec: fleet.bootsPerSec / raw.bootsPerSec, cpuPerBootMarginal: m.cpuMsPerBoot / raw.cpuMsPerBoot, rssPerStationMarginal: m.rssPerStation / raw.rssPerStation };
+    const ratios: Record<string, number> = {
+      bootsPerSec: fleet.bootsPerSec / raw.bootsPerSec, cpuPerBootMarginal: m.cpuMsPerBoot / raw.cpuMsPerBoot, rssPerStationMarginal: m.rssPerStation / raw.rssPerStation,
+      rssPerStationMarginalLate: m.rssPerStationLate / raw.rssPerStationLate,
+    };
     const rawHold = (result.raw as { hold?: { cpuMsPerStationHour: number; rssPerStation: number } }).hold;
     if (fleet.hold && rawHold) {
       const holdRss = (fleet.hold.rss - base.rss) / o.n;

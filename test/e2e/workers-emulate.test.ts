@@ -64,6 +64,9 @@ describe('chargebench emulate --workers (real processes)', () => {
     expect(ready).toMatch(/^ready csms=ws:\/\/127\.0\.0\.1:\d+\/ocpp evses=F16-01\(1\.6\),.*F201-12\(2\.0\.1\) workers=2 trace=/);
     const workers = childrenOf(cli.child.pid as number);
     expect(workers).toHaveLength(3); // the CSMS and two station workers
+    // the station workers (not the CSMS's) run with the fleet's V8 flags (STATION_WORKER_V8_FLAGS)
+    const argvOf = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    expect(workers.map(argvOf).filter((a) => a.includes('--heap-growing-percent=100')), JSON.stringify(workers.map(argvOf))).toHaveLength(2);
     cli.child.kill('SIGINT');
     const done = await cli.exited;
     expect(done.code, done.stderr).toBe(0);

@@ -222,10 +222,13 @@ export function createDialect16(station: ChargeStation): StationDialect {
   return new Dialect16(station);
 }
 
+/** MeterValuesSampledData's default: one string for every station (a station of a fleet built its own copy). */
+const SAMPLED_AC = 'Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage';
+const SAMPLED_DC = `${SAMPLED_AC},SoC`;
+
 /** Initial 1.6 configuration keys (Core, SmartCharging, LocalAuthListManagement, Reservation, FirmwareManagement). */
 export function defaultSettings16(config: StationConfig): Record<string, string> {
-  const sampled = ['Energy.Active.Import.Register', 'Power.Active.Import', 'Current.Import', 'Voltage'];
-  if (config.electrical.kind === 'DC') sampled.push('SoC');
+  const sampled = config.electrical.kind === 'DC' ? SAMPLED_DC : SAMPLED_AC;
   return {
     HeartbeatInterval: String(config.heartbeatIntervalS ?? 300),
     MeterValueSampleInterval: String(config.meterSampleIntervalS),
@@ -241,7 +244,7 @@ export function defaultSettings16(config: StationConfig): Record<string, string>
     LocalAuthListEnabled: String(config.localAuthListEnabled),
     LocalAuthListMaxLength: '100',
     SendLocalListMaxLength: '100',
-    MeterValuesSampledData: sampled.join(','),
+    MeterValuesSampledData: sampled,
     MeterValuesAlignedData: '',
     StopTxnSampledData: 'Energy.Active.Import.Register',
     StopTxnAlignedData: '',
