@@ -94,12 +94,14 @@ export class WireCapture {
     dumpcap.stdout!.on('end', () => toTshark.end());
     tshark.stdout!.setEncoding('utf8').on('data', (d: string) => this.read(d));
     tshark.stderr!.setEncoding('utf8').on('data', (d: string) => { if (this.err.length < 20_000) this.err += d; });
+    let started = false;
     await new Promise<void>((resolve, reject) => {
-      const fail = (why: string): void => { timer.cancel(); this.kill(); reject(new HarnessError(ERROR_CODES.CONNECT_FAILED, `--wire-capture ${this.iface}: ${why}`)); };
+      // a process that ends after the capture started (stop(), or a crash mid-run) is not a failed start
+      const fail = (why: string): void => { if (started) return; started = true; timer.cancel(); this.kill(); reject(new HarnessError(ERROR_CODES.CONNECT_FAILED, `--wire-capture ${this.iface}: ${why}`)); };
       const timer = clock.setTimer(waitMs, () => fail(`dumpcap did not start capturing within ${waitMs} ms: ${this.err.trim().slice(-300)}`), 'wire-capture start');
       dumpcap.stderr!.setEncoding('utf8').on('data', (d: string) => {
         if (this.err.length < 20_000) this.err += d;
-        if (this.err.includes('Capturing on')) { timer.cancel(); resolve(); }
+        if (!started && this.err.includes('Capturing on')) { started = true; timer.cancel(); resolve(); }
       });
       for (const [name, p] of [['dumpcap', dumpcap], ['tshark', tshark]] as const) {
         p.once('error', (e) => fail(`${name} could not start: ${e.message}`));
