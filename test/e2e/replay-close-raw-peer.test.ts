@@ -6,19 +6,18 @@
  * station's close before the rig stops. Before the fix the replay station was cut without a close
  * frame at "rig stopped" (the peer saw 1006: ConnectionClosedError, no close frame) and nothing was traced.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RealClock } from '../../src/core/clock.js';
-import { ROOT, cleanupAfterEach, startCli } from '../support/cli.js';
+import { cleanupAfterEach, startCli } from '../support/cli.js';
+import { rawCsmsPeers, rawCsmsProblem } from '../support/raw-csms.js';
 
 const clock = new RealClock();
-const PY = '/usr/bin/python3';
-const pyHasWebsockets = spawnSync(PY, ['-c', 'import websockets'], { encoding: 'utf8' }).status === 0;
-if (!pyHasWebsockets) {
-  const why = 'python3-websockets is not installed (apt-get install python3-websockets; .ci/run does)';
+const why = rawCsmsProblem();
+const pyHasWebsockets = why === undefined;
+if (why) {
   if (process.env.CI) throw new Error(why);
   console.warn(`skipping the replay-station close test against the raw Python CSMS: ${why}`);
 }
@@ -27,18 +26,11 @@ interface Rec { kind: string; seq: number; t: number; message?: string; station?
 
 describe('replay stations close with 1001 at the end of a run (real process, raw Python CSMS)', () => {
   const { live, dirs } = cleanupAfterEach();
-  const peers: ChildProcess[] = [];
-  afterEach(() => { for (const p of peers.splice(0)) p.kill('SIGKILL'); });
+  const rawCsms = rawCsmsPeers();
 
   it.skipIf(!pyHasWebsockets)('the peer receives 1001 from the replay station and the rig\'s station; the trace records the replay station\'s close', async () => {
-    const peer = spawn(PY, [join(ROOT, 'test/peers/ocpp_raw_csms.py'), 'answer', '0', '--print-close'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    peers.push(peer);
-    let out = '';
-    peer.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    const port = await new Promise<number>((resolve, reject) => {
-      peer.stdout!.once('data', (d: string) => resolve(Number(d.split('\n')[0]!.trim())));
-      peer.once('exit', (code) => reject(new Error(`raw CSMS exited (${code}) before printing its port`)));
-    });
+    const peer = await rawCsms('answer', 0, '--print-close');
+    const port = peer.port;
     const dir = mkdtempSync(join(tmpdir(), 'cb-replay-close-'));
     dirs.push(dir);
     writeFileSync(join(dir, 'rig.yaml'), ['name: raw-peer', `trace: { dir: ${JSON.stringify(join(dir, 'traces'))} }`, 'evses:', `  - { identity: RP-1, ocppVersion: "1.6", csmsUrl: "ws://127.0.0.1:${port}/ocpp" }`, ''].join('\n'));
@@ -53,8 +45,8 @@ describe('replay stations close with 1001 at the end of a run (real process, raw
     const r = await c.exited;
     expect(r.code, r.stderr).toBe(0);
     // the peer prints a connection's close once the connection has ended on its side
-    for (let i = 0; i < 100 && (out.match(/^closed /gm) ?? []).length < 2; i++) await clock.sleep(50);
-    const closes = out.split('\n').filter((l) => l.startsWith('closed ')).sort();
+    for (let i = 0; i < 100 && (peer.output().match(/^closed /gm) ?? []).length < 2; i++) await clock.sleep(50);
+    const closes = peer.output().split('\n').filter((l) => l.startsWith('closed ')).sort();
     expect(closes).toEqual(['closed /ocpp/RP-1 1001 test plan finished', 'closed /ocpp/RP-R1 1001 test plan finished']);
 
     const trace = readFileSync(join(dir, 'out', 'traces', 'replay-close.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec);

@@ -7,20 +7,20 @@
  * Heartbeat 300 ms, the busy-polling runner measures the hold (a 400 ms budget passes, 250 ms fails
  * naming the measured time), and a peer that never answers fails the step.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RealClock } from '../../src/core/clock.js';
-import { ROOT, cleanupAfterEach, startCli, type LiveCli } from '../support/cli.js';
+import { cleanupAfterEach, startCli, type LiveCli } from '../support/cli.js';
+import { rawCsmsPeers, rawCsmsProblem } from '../support/raw-csms.js';
 
 const clock = new RealClock();
 
-const PY = '/usr/bin/python3';
-const pyHasWebsockets = spawnSync(PY, ['-c', 'import websockets'], { encoding: 'utf8' }).status === 0;
-if (!pyHasWebsockets) {
-  const why = 'python3-websockets is not installed (apt-get install python3-websockets; .ci/run does)';
+const why = rawCsmsProblem();
+const pyHasWebsockets = why === undefined;
+if (why) {
   if (process.env.CI) throw new Error(why);
   console.warn(`skipping the raw-peer busy-poll test: ${why}`);
 }
@@ -77,18 +77,9 @@ describe.skipIf(!existsSync('/proc/self/stat'))('chargebench run --busy-poll (re
     expect(idle.cpu).toBeLessThan(0.3);
   }, 60_000);
 
-  const peers: ChildProcess[] = [];
-  afterEach(() => { for (const p of peers.splice(0)) p.kill('SIGKILL'); });
-
-  /** Start the raw Python CSMS; resolves with its port. */
-  function rawCsms(mode: 'answer' | 'silent'): Promise<number> {
-    const p = spawn(PY, [join(ROOT, 'test/peers/ocpp_raw_csms.py'), mode, '0.3'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    peers.push(p);
-    return new Promise((resolve, reject) => {
-      p.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim())));
-      p.once('exit', (code) => reject(new Error(`raw CSMS exited (${code}) before printing its port`)));
-    });
-  }
+  const startRaw = rawCsmsPeers();
+  /** Start the raw Python CSMS holding each Heartbeat 300 ms (or never answering it); resolves with its port. */
+  const rawCsms = async (mode: 'answer' | 'silent'): Promise<number> => (await startRaw(mode, 0.3)).port;
 
   it.skipIf(!pyHasWebsockets)('against a raw Python CSMS: the 300 ms hold is measured, a tight budget fails, a silent peer fails', async () => {
     const run = async (mode: 'answer' | 'silent'): Promise<{ code: number | null; steps: { status: string; measuredMs?: number; message?: string }[] }> => {

@@ -6,18 +6,16 @@
  * to the trace and tshark (an independent decoder) reads the same frames from it. A missing
  * interface is a usage error naming it; a virtual-clock rig is refused naming the clock.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { wireCaptureProblem } from '../../src/transport/wire-capture.js';
-import { ROOT, cleanupAfterEach, runCli, startCli } from '../support/cli.js';
+import { cleanupAfterEach, runCli, startCli } from '../support/cli.js';
+import { rawCsmsPeers, rawCsmsProblem } from '../support/raw-csms.js';
 
-const PY = '/usr/bin/python3';
-const pyHasWebsockets = spawnSync(PY, ['-c', 'import websockets'], { encoding: 'utf8' }).status === 0;
-const captureProblem = wireCaptureProblem('lo');
-const why = !pyHasWebsockets ? 'python3-websockets is not installed (apt-get install python3-websockets; .ci/run does)' : captureProblem;
+const why = rawCsmsProblem() ?? wireCaptureProblem('lo');
 if (why) {
   if (process.env.CI) throw new Error(`run --wire-capture test: ${why}`);
   console.warn(`skipping the run --wire-capture tests: ${why}`);
@@ -27,17 +25,9 @@ interface Step { status: string; budgetMs?: number; measuredMs?: number; harness
 
 describe.skipIf(!!why)('chargebench run --wire-capture (real process, raw Python CSMS)', () => {
   const { live, dirs } = cleanupAfterEach();
-  const peers: ChildProcess[] = [];
-  afterEach(() => { for (const p of peers.splice(0)) p.kill('SIGKILL'); });
-
-  function rawCsms(): Promise<number> {
-    const p = spawn(PY, [join(ROOT, 'test/peers/ocpp_raw_csms.py'), 'answer', '0.3'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    peers.push(p);
-    return new Promise((resolve, reject) => {
-      p.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim())));
-      p.once('exit', (code) => reject(new Error(`raw CSMS exited (${code}) before printing its port`)));
-    });
-  }
+  const startRaw = rawCsmsPeers();
+  /** The raw Python CSMS holding each Heartbeat 300 ms; resolves with its port. */
+  const rawCsms = async (): Promise<number> => (await startRaw('answer', 0.3)).port;
 
   function files(clock: 'real' | 'virtual', port: number): string {
     const dir = mkdtempSync(join(tmpdir(), 'cb-wire-'));
