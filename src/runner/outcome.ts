@@ -42,13 +42,20 @@ export function judge(what: string, anchor: number, at: number | undefined, budg
       ? `${what}: missed the budget of ${fmt(budgetMs)}: not seen at all (waited until ${fmt(budgetMs + Math.min(Math.max(budgetMs, 1000), 300_000))} after the start)`
       : `${what}: not seen within ${fmt(waitedMs)}`, { budgetMs, measuredMs: undefined, cause: 'timeout' });
   }
-  const onWire = wire && 'ms' in wire ? wire : undefined;
-  const measuredMs = onWire ? onWire.ms : round(at - anchor);
-  const timing: Partial<Outcome> = onWire ? { timing: 'wire', harnessMs: round(onWire.harnessMs) } : wire && 'missing' in wire ? { wireMissing: wire.missing } : {};
+  const { measuredMs, timing } = timedMeasure(round(at - anchor), wire);
   if (budgetMs !== undefined && measuredMs > budgetMs) {
     return failed(`${what}: missed the budget of ${fmt(budgetMs)}: measured ${fmt(measuredMs)}${measuredText(timing)}`, { budgetMs, measuredMs, cause: 'timeout', triggerT: at, ...timing });
   }
   return { status: 'passed', budgetMs, measuredMs, triggerT: at, ...timing };
+}
+
+/**
+ * The measure to judge: the wire's span when there is one (the harness's own kept as harnessMs),
+ * else `harnessMs`, with why the wire could not time it.
+ */
+export function timedMeasure(harnessMs: number, wire: WireTimed | undefined): { measuredMs: number; timing: Partial<Outcome> } {
+  if (wire && 'ms' in wire) return { measuredMs: wire.ms, timing: { timing: 'wire', harnessMs: round(wire.harnessMs) } };
+  return { measuredMs: harnessMs, timing: wire ? { wireMissing: wire.missing } : {} };
 }
 
 /** How a measure was taken, for a failure's message: on the wire (beside the harness's own), or why not. */

@@ -18,7 +18,7 @@ import type { Payload } from '../transport/ocpp-types.js';
 import type { RunContext } from './context.js';
 import { containsSubset } from './json-subset.js';
 import { wireTimed } from './budget.js';
-import { failed, fmt, measuredText, type Outcome } from './outcome.js';
+import { failed, fmt, measuredText, timedMeasure, type Outcome } from './outcome.js';
 import type { RigRuntime } from './rig-runtime.js';
 import { replaceDeep } from './run-tag.js';
 import { TEARDOWN_CLOSE } from './teardown.js';
@@ -113,8 +113,7 @@ export async function sendStep(ctx: RunContext, step: SendStep, where: string): 
   // run --wire-capture: from the CALL to its answer as the socket saw them, and then on the wire
   const frames = ctx.wire?.callFrames(step.station, 'evse', sentT, step.action);
   const wire = frames ? await wireTimed(ctx, frames.callT, frames.answerT) : ctx.wire ? { missing: 'the CALL or its answer is not in the trace' } : undefined;
-  const timing = wire && 'ms' in wire ? { timing: 'wire' as const, harnessMs: Math.round(wire.harnessMs * 1000) / 1000 } : wire ? { wireMissing: wire.missing } : {};
-  const measuredMs = wire && 'ms' in wire ? wire.ms : answeredT - sentT;
+  const { measuredMs, timing } = timedMeasure(answeredT - sentT, wire);
   const what = `${step.station} ${step.action}`;
   if (result.error && result.error.code === ERROR_CODES.CALL_TIMEOUT) {
     return failed(`${what}: no answer within ${fmt(measuredMs)}`, { budgetMs, cause: 'timeout', triggerT: sentT });

@@ -13,6 +13,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Trace, TraceRecord } from '../core/trace.js';
 import type { WireFrame } from '../transport/wire-capture.js';
+import { parseFrame } from '../replay/ocpp-frame.js';
 
 type Sender = 'client' | 'server';
 
@@ -112,15 +113,15 @@ export class WireTiming {
   callFrames(station: string, endpoint: 'evse' | 'csms', sinceT: number, action: string): { callT: number; answerT: number } | undefined {
     const list = this.recent.get(station) ?? [];
     const out: Sender = endpoint === 'evse' ? 'client' : 'server';
-    let id: unknown;
+    let id: string | undefined;
     let callT: number | undefined;
     for (const e of list) {
       if (e.t < sinceT || e.endpoint !== endpoint) continue;
-      const msg = parse(e.text);
-      if (!msg) continue;
+      const f = parseFrame(e.text);
+      if (typeof f === 'string') continue;
       if (callT === undefined) {
-        if (e.sender === out && msg[0] === 2 && msg[2] === action) { id = msg[1]; callT = e.t; }
-      } else if (e.sender !== out && (msg[0] === 3 || msg[0] === 4) && msg[1] === id) {
+        if (e.sender === out && f.type === 2 && f.action === action) { id = f.id; callT = e.t; }
+      } else if (e.sender !== out && f.type !== 2 && f.id === id) {
         return { callT, answerT: e.t };
       }
     }
@@ -173,11 +174,3 @@ export class WireTiming {
   }
 }
 
-function parse(text: string): unknown[] | undefined {
-  try {
-    const m = JSON.parse(text) as unknown;
-    return Array.isArray(m) ? m : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RealClock } from '../../src/core/clock.js';
 import { cleanupAfterEach, startCli } from '../support/cli.js';
-import { rawCsmsPeers, rawCsmsProblem } from '../support/raw-csms.js';
+import { rawCsmsPeers, rawCsmsProblem, rawCsmsRig } from '../support/raw-csms.js';
 
 const clock = new RealClock();
 const why = rawCsmsProblem();
@@ -33,7 +33,7 @@ describe('replay stations close with 1001 at the end of a run (real process, raw
     const port = peer.port;
     const dir = mkdtempSync(join(tmpdir(), 'cb-replay-close-'));
     dirs.push(dir);
-    writeFileSync(join(dir, 'rig.yaml'), ['name: raw-peer', `trace: { dir: ${JSON.stringify(join(dir, 'traces'))} }`, 'evses:', `  - { identity: RP-1, ocppVersion: "1.6", csmsUrl: "ws://127.0.0.1:${port}/ocpp" }`, ''].join('\n'));
+    writeFileSync(join(dir, 'rig.yaml'), rawCsmsRig(dir, port));
     writeFileSync(join(dir, 'plan.yaml'), [
       'name: replay-close', 'steps:',
       '  - { kind: boot, evse: RP-1, status: Accepted, within: 5s }',

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RealClock } from '../../src/core/clock.js';
 import { cleanupAfterEach, startCli, type LiveCli } from '../support/cli.js';
-import { rawCsmsPeers, rawCsmsProblem } from '../support/raw-csms.js';
+import { rawCsmsPeers, rawCsmsProblem, rawCsmsRig } from '../support/raw-csms.js';
 
 const clock = new RealClock();
 
@@ -86,7 +86,7 @@ describe.skipIf(!existsSync('/proc/self/stat'))('chargebench run --busy-poll (re
       const port = await rawCsms(mode);
       const dir = mkdtempSync(join(tmpdir(), 'cb-busy-poll-raw-'));
       dirs.push(dir);
-      writeFileSync(join(dir, 'rig.yaml'), ['name: raw-peer', `trace: { dir: ${JSON.stringify(join(dir, 'traces'))} }`, 'evses:', `  - { identity: RP-1, ocppVersion: "1.6", csmsUrl: "ws://127.0.0.1:${port}/ocpp" }`, ''].join('\n'));
+      writeFileSync(join(dir, 'rig.yaml'), rawCsmsRig(dir, port));
       writeFileSync(join(dir, 'plan.yaml'), [
         'name: raw-peer-heartbeat', 'steps:',
         '  - { kind: boot, evse: RP-1, status: Accepted, within: 5s }',

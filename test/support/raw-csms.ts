@@ -38,3 +38,8 @@ export function rawCsmsPeers(): (mode: 'answer' | 'silent', holdS: number, ...fl
     });
   };
 }
+
+/** A rig whose one 1.6 station RP-1 connects to the raw CSMS on `port`, traced under `dir`/traces. */
+export function rawCsmsRig(dir: string, port: number): string {
+  return ['name: raw-peer', `trace: { dir: ${JSON.stringify(join(dir, 'traces'))} }`, 'evses:', `  - { identity: RP-1, ocppVersion: "1.6", csmsUrl: "ws://127.0.0.1:${port}/ocpp" }`, ''].join('\n');
+}
